@@ -1,0 +1,79 @@
+package org.weft.orchestrator.embedded;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Neo4j community edition in this JVM, reachable over Bolt like any server, with the HTTP connector
+ * serving Neo4j Browser (from the {@code neo4j-browser} jar on the classpath) at {@code /browser/}.
+ */
+final class EmbeddedNeo4j implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedNeo4j.class);
+
+  private final DatabaseManagementService dbms;
+  private final String boltUri;
+  private final String browserUrl;
+
+  private EmbeddedNeo4j(DatabaseManagementService dbms, String boltUri, String browserUrl) {
+    this.dbms = dbms;
+    this.boltUri = boltUri;
+    this.browserUrl = browserUrl;
+  }
+
+  static EmbeddedNeo4j start(Path homeDir, String host, int boltPort, int httpPort, DataSize pageCache) {
+    var bolt = new SocketAddress(host, boltPort);
+    var http = new SocketAddress(host, httpPort);
+    var dbms = new DatabaseManagementServiceBuilder(homeDir.toAbsolutePath())
+        .setConfig(BoltConnector.enabled, true)
+        .setConfig(BoltConnector.listen_address, bolt)
+        .setConfig(BoltConnector.advertised_address, bolt)
+        .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
+        .setConfig(HttpConnector.enabled, true)
+        .setConfig(HttpConnector.listen_address, http)
+        .setConfig(HttpConnector.advertised_address, http)
+        // the local default is open like the other two servers; an external Neo4j brings its own auth
+        .setConfig(GraphDatabaseSettings.auth_enabled, false)
+        .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache.toBytes())
+        .setConfig(GraphDatabaseSettings.udc_enabled, false)
+        // Bolt's Netty otherwise waits ~10 s on shutdown for connections that are already gone
+        .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
+        .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout, Duration.ofSeconds(1))
+        .build();
+    try {
+      // opening the default database here makes a broken store fail the start, not the first query
+      dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).beginTx().close();
+    } catch (RuntimeException e) {
+      dbms.shutdown();
+      throw e;
+    }
+    var boltUri = "bolt://%s:%d".formatted(host, boltPort);
+    var browserUrl = "http://%s:%d/browser/".formatted(host, httpPort);
+    log.info("Embedded Neo4j listening on {} with Browser at {} and data in {}", boltUri, browserUrl, homeDir);
+    return new EmbeddedNeo4j(dbms, boltUri, browserUrl);
+  }
+
+  String boltUri() {
+    return boltUri;
+  }
+
+  String browserUrl() {
+    return browserUrl;
+  }
+
+  @Override
+  public void close() {
+    dbms.shutdown();
+    log.info("Embedded Neo4j stopped");
+  }
+}

@@ -1,0 +1,54 @@
+package org.weft.orchestrator.embedded;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The in-process infrastructure started when no external address is configured. A port of {@code 0}
+ * picks a free one, which tests use so that several contexts can run in one JVM.
+ *
+ * @param enabled   master switch; {@code false} starts no embedded server even where no external
+ *                  address is configured (default {@code true})
+ * @param dataDir   where the three servers keep their data, so a restart keeps every experiment,
+ *                  znode and topic (default {@code ./data})
+ * @param host      the address the servers listen on and advertise (default {@code localhost})
+ * @param zookeeper the embedded ZooKeeper server
+ * @param kafka     the embedded KRaft Kafka broker
+ * @param neo4j     the embedded Neo4j database
+ */
+@ConfigurationProperties("weft.embedded")
+public record EmbeddedProperties(
+    @DefaultValue("true") boolean enabled,
+    @DefaultValue("./data") Path dataDir,
+    @DefaultValue("localhost") String host,
+    @DefaultValue ZooKeeper zookeeper,
+    @DefaultValue Kafka kafka,
+    @DefaultValue Neo4j neo4j) {
+
+  /**
+   * @param port     client port (default {@code 2181})
+   * @param tickTime ZooKeeper's basic time unit; sessions may last from 2 to 120 ticks (default
+   *                 {@code 500ms}, so clients may ask for sessions from 1 s to 60 s)
+   */
+  public record ZooKeeper(@DefaultValue("2181") int port, @DefaultValue("500ms") Duration tickTime) {}
+
+  /**
+   * @param port           the PLAINTEXT listener clients use (default {@code 9092})
+   * @param controllerPort the KRaft controller listener (default {@code 9093})
+   */
+  public record Kafka(@DefaultValue("9092") int port, @DefaultValue("9093") int controllerPort) {}
+
+  /**
+   * @param boltPort  Bolt, for drivers and Browser (default {@code 7687})
+   * @param httpPort  HTTP, serving Neo4j Browser at {@code /browser/} (default {@code 7474})
+   * @param pageCache page cache size; Neo4j's own guess takes a share of the whole machine's memory
+   *                  (default {@code 256MB})
+   */
+  public record Neo4j(
+      @DefaultValue("7687") int boltPort,
+      @DefaultValue("7474") int httpPort,
+      @DefaultValue("256MB") DataSize pageCache) {}
+}
