@@ -50,17 +50,24 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
   public static EmbeddedInfrastructure start(EmbeddedProperties properties, Selection selection) {
     var host = properties.host();
     var data = properties.dataDir();
-    // every port is checked before anything starts, so a busy Kafka port does not first start ZooKeeper
-    int zkPort = selection.zookeeper()
-        ? Ports.claim(host, properties.zookeeper().port(), "ZooKeeper", "weft.embedded.zookeeper.port") : -1;
-    int kafkaPort = selection.kafka()
-        ? Ports.claim(host, properties.kafka().port(), "Kafka broker", "weft.embedded.kafka.port") : -1;
-    int controllerPort = selection.kafka()
-        ? Ports.claim(host, properties.kafka().controllerPort(), "Kafka controller", "weft.embedded.kafka.controller-port") : -1;
-    int boltPort = selection.neo4j()
-        ? Ports.claim(host, properties.neo4j().boltPort(), "Neo4j (Bolt)", "weft.embedded.neo4j.bolt-port") : -1;
-    int httpPort = selection.neo4j()
-        ? Ports.claim(host, properties.neo4j().httpPort(), "Neo4j (HTTP, Browser)", "weft.embedded.neo4j.http-port") : -1;
+    int zkPort;
+    int kafkaPort;
+    int controllerPort;
+    int boltPort;
+    int httpPort;
+    // every port is reserved before anything starts, so a busy Kafka port does not first start ZooKeeper
+    try (var ports = new Ports(host)) {
+      zkPort = selection.zookeeper()
+          ? ports.reserve(properties.zookeeper().port(), "ZooKeeper", "weft.embedded.zookeeper.port") : -1;
+      kafkaPort = selection.kafka()
+          ? ports.reserve(properties.kafka().port(), "Kafka broker", "weft.embedded.kafka.port") : -1;
+      controllerPort = selection.kafka()
+          ? ports.reserve(properties.kafka().controllerPort(), "Kafka controller", "weft.embedded.kafka.controller-port") : -1;
+      boltPort = selection.neo4j()
+          ? ports.reserve(properties.neo4j().boltPort(), "Neo4j (Bolt)", "weft.embedded.neo4j.bolt-port") : -1;
+      httpPort = selection.neo4j()
+          ? ports.reserve(properties.neo4j().httpPort(), "Neo4j (HTTP, Browser)", "weft.embedded.neo4j.http-port") : -1;
+    }
 
     Deque<AutoCloseable> running = new ArrayDeque<>();
     try {

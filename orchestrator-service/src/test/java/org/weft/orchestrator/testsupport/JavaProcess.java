@@ -1,0 +1,115 @@
+package org.weft.orchestrator.testsupport;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM that a test starts as a separate OS process (a server, or Weft itself as the README starts
+ * it), with its output in a file the test can wait on. Closing it kills the process tree.
+ */
+public final class JavaProcess implements AutoCloseable {
+
+  private final Process process;
+  private final Path log;
+  private final String name;
+
+  private JavaProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts {@code java <jvmArgs> <args>}; {@code args} begins with a main class or {@code -jar file}. */
+  public static JavaProcess start(String name, Path workDir, List<String> jvmArgs, List<String> args) {
+    var command = new ArrayList<String>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    command.addAll(jvmArgs);
+    command.addAll(args);
+    try {
+      Files.createDirectories(workDir);
+      var log = workDir.resolve(name + ".log");
+      var process = new ProcessBuilder(command)
+          .directory(workDir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .start();
+      return new JavaProcess(name, process, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start " + name + ": " + command, e);
+    }
+  }
+
+  /** The test JVM's own classpath, for running a server main class from a Maven Central jar. */
+  public static List<String> testClasspath() {
+    return List.of("-cp", System.getProperty("java.class.path"));
+  }
+
+  public JavaProcess awaitOutput(String text, Duration timeout) {
+    await(name + " to print '" + text + "'")
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
+        .failFast(name + " exited early:\n" + tail(), () -> !process.isAlive())
+        .until(() -> output().contains(text));
+    return this;
+  }
+
+  public String output() {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String tail() {
+    var lines = output().lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public int waitForExit(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError(name + " did not exit within " + timeout + ":\n" + tail());
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted waiting for " + name, e);
+    }
+  }
+
+  /** SIGTERM, as an operator stopping the service would, and wait for it to exit. */
+  public int stop(Duration timeout) {
+    process.destroy();
+    return waitForExit(timeout);
+  }
+
+  /** SIGKILL: the process gets no chance to clean up, as in a crash. */
+  public void kill() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    waitForExit(Duration.ofSeconds(30));
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}

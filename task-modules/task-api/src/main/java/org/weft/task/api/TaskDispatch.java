@@ -1,0 +1,39 @@
+package org.weft.task.api;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One attempt of one task node, sent to {@code weft.tasks.{taskType}} keyed by experiment id.
+ *
+ * @param dispatchId   unique per attempt; a worker runs a dispatch id at most once while alive
+ * @param experimentId the experiment the node belongs to
+ * @param taskId       the live DAG node
+ * @param taskKey      the node's key within its template
+ * @param taskType     names the task microservice that runs it
+ * @param attempt      1 for the first attempt
+ * @param context      the full task context: resolved parameters, command, environment, resources
+ * @param deadline     when the orchestrator gives up on this attempt
+ */
+public record TaskDispatch(
+    String dispatchId,
+    String experimentId,
+    String taskId,
+    String taskKey,
+    String taskType,
+    int attempt,
+    Map<String, Object> context,
+    Instant deadline) {
+
+  public TaskDispatch {
+    Objects.requireNonNull(dispatchId, "dispatchId");
+    Objects.requireNonNull(experimentId, "experimentId");
+    Objects.requireNonNull(taskId, "taskId");
+    Objects.requireNonNull(taskType, "taskType");
+    if (attempt < 1) {
+      throw new IllegalArgumentException("attempt must be at least 1: " + attempt);
+    }
+    context = context == null ? Map.of() : Map.copyOf(context);
+  }
+}

@@ -1,0 +1,55 @@
+package org.weft.task.api;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a worker reports about one dispatch on {@code weft.task-results}: {@code RUNNING} is a
+ * heartbeat, the other two end the attempt.
+ */
+public record TaskResult(
+    String dispatchId,
+    String experimentId,
+    String taskId,
+    int attempt,
+    Status status,
+    Map<String, Object> outputs,
+    Error error,
+    String workerId,
+    Instant at) {
+
+  public enum Status {
+    RUNNING,
+    SUCCEEDED,
+    FAILED;
+
+    public boolean isFinal() {
+      return this != RUNNING;
+    }
+  }
+
+  /**
+   * Why an attempt failed.
+   *
+   * @param message   for people: what went wrong, without a stack trace
+   * @param retryable whether another attempt may succeed (a timeout, an unreachable host), as
+   *                  opposed to bad input that fails the same way every time
+   */
+  public record Error(String message, boolean retryable) {
+    public Error {
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  public TaskResult {
+    Objects.requireNonNull(dispatchId, "dispatchId");
+    Objects.requireNonNull(experimentId, "experimentId");
+    Objects.requireNonNull(taskId, "taskId");
+    Objects.requireNonNull(status, "status");
+    if (status == Status.FAILED && error == null) {
+      throw new IllegalArgumentException("A FAILED result must say why (error)");
+    }
+    outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+  }
+}
