@@ -1,0 +1,49 @@
+package org.weft.orchestrator.testsupport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The packaged orchestrator, started as a separate process the way the README starts it. */
+public final class WeftJar {
+
+  private WeftJar() {}
+
+  public static Path path() {
+    var jar = Paths.get(System.getProperty("weft.jar", "target/orchestrator-service.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("No packaged service at " + jar.toAbsolutePath() + ": run through 'mvnw verify'");
+    }
+    return jar.toAbsolutePath();
+  }
+
+  /** {@code -jar orchestrator-service.jar <args>}. */
+  public static List<String> args(String... args) {
+    var command = new ArrayList<String>(List.of("-jar", path().toString()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Arguments that put every server and the API on free ports, with data under {@code dataDir}. */
+  public static List<String> onFreePorts(Path dataDir) {
+    int[] ports = FreePorts.take(6);
+    return List.of(
+        "--server.port=" + ports[0],
+        "--weft.embedded.data-dir=" + dataDir,
+        "--weft.embedded.zookeeper.port=" + ports[1],
+        "--weft.embedded.kafka.port=" + ports[2],
+        "--weft.embedded.kafka.controller-port=" + ports[3],
+        "--weft.embedded.neo4j.bolt-port=" + ports[4],
+        "--weft.embedded.neo4j.http-port=" + ports[5],
+        "--weft.embedded.neo4j.page-cache=64MB");
+  }
+
+  /** The value of {@code --name=value} in {@code args}. */
+  public static String arg(List<String> args, String name) {
+    var prefix = "--" + name + "=";
+    return args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
+        .findFirst().orElseThrow(() -> new IllegalArgumentException("No " + name + " in " + args));
+  }
+}
