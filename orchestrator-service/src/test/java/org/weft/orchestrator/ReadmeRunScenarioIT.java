@@ -28,7 +28,7 @@ import org.weft.orchestrator.testsupport.Http;
 import org.weft.orchestrator.testsupport.JavaProcess;
 import org.weft.orchestrator.testsupport.WeftJar;
 
-/** The packaged service started as the README starts it, in its own process, and killed. */
+/** The service started with the README's run command, in its own process, and killed. */
 class ReadmeRunScenarioIT {
 
   private static final Duration STARTUP = Duration.ofMinutes(2);
@@ -88,7 +88,7 @@ class ReadmeRunScenarioIT {
   void aBusyPortStopsStartupWithOneClearMessageAndNoStackTrace() throws Exception {
     var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
     try (var squatter = new java.net.ServerSocket(Integer.parseInt(WeftJar.arg(args, "weft.embedded.kafka.port")))) {
-      try (var weft = JavaProcess.start("weft-busy", workDir, List.of(), WeftJar.args(args.toArray(String[]::new)))) {
+      try (var weft = WeftJar.launch("weft-busy", workDir, args)) {
         assertThat(weft.waitForExit(STARTUP)).isNotZero();
         assertThat(weft.output())
             .contains("Port " + squatter.getLocalPort() + " needed by the embedded Kafka broker is already in use")
@@ -100,8 +100,7 @@ class ReadmeRunScenarioIT {
   }
 
   private JavaProcess startWeft(String name, List<String> args) {
-    return JavaProcess.start(name, workDir, List.of(), WeftJar.args(args.toArray(String[]::new)))
-        .awaitOutput("Weft orchestrator is up", STARTUP);
+    return WeftJar.launch(name, workDir, args).awaitOutput("Weft orchestrator is up", STARTUP);
   }
 
   private static void assertAllHealthy(String api) {

@@ -11,6 +11,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,10 +37,17 @@ public final class JavaProcess implements AutoCloseable {
     command.add("-Xmx512m");
     command.addAll(jvmArgs);
     command.addAll(args);
+    return command(name, workDir, command, Map.of());
+  }
+
+  /** Starts any command, such as the {@code weft} launcher, with extra environment variables. */
+  public static JavaProcess command(String name, Path workDir, List<String> command, Map<String, String> environment) {
     try {
       Files.createDirectories(workDir);
       var log = workDir.resolve(name + ".log");
-      var process = new ProcessBuilder(command)
+      var builder = new ProcessBuilder(command);
+      builder.environment().putAll(environment);
+      var process = builder
           .directory(workDir.toFile())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

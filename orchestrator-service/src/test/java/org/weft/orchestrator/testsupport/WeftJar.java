@@ -19,6 +19,15 @@ public final class WeftJar {
     return jar.toAbsolutePath();
   }
 
+  /** The README's run command, {@code ./weft run <args>}, starting the already-built jar. */
+  public static JavaProcess launch(String name, Path workDir, List<String> args) {
+    var launcher = Paths.get(System.getProperty("weft.launcher", "../weft")).toAbsolutePath();
+    var command = new ArrayList<String>(List.of("bash", launcher.toString(), "run"));
+    command.addAll(args);
+    return JavaProcess.command(name, workDir, command,
+        java.util.Map.of("WEFT_SKIP_BUILD", "1", "JAVA_OPTS", "-Xmx768m", "JAVA_HOME", System.getProperty("java.home")));
+  }
+
   /** {@code -jar orchestrator-service.jar <args>}. */
   public static List<String> args(String... args) {
     var command = new ArrayList<String>(List.of("-jar", path().toString()));
