@@ -14,13 +14,29 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                              outputs (default: none)
  * @param failOnInvalidTemplate whether an invalid template at startup stops the service (default
  *                              {@code true}); {@code false} logs it and loads the others
+ * @param defaults              what a task gets where its template says nothing
  */
 @ConfigurationProperties("weft.dag")
 public record DagProperties(
     @DefaultValue({"classpath*:master-dags/*.yaml", "classpath*:master-dags/*.yml", "classpath*:master-dags/*.json"})
     List<String> templates,
     Map<String, TaskTypeCatalog.TaskType> taskTypes,
-    @DefaultValue("true") boolean failOnInvalidTemplate) {
+    @DefaultValue("true") boolean failOnInvalidTemplate,
+    @DefaultValue TaskDefaults defaults) {
+
+  /**
+   * @param maxAttempts      attempts of a task before it fails for good (default {@code 3})
+   * @param backoff          wait before a retry (default {@code PT2S})
+   * @param timeLimit        longest one attempt may run (default {@code PT1H})
+   * @param heartbeatTimeout longest silence from a running task before it counts as lost (default
+   *                         {@code PT30S})
+   */
+  public record TaskDefaults(
+      @DefaultValue("3") int maxAttempts,
+      @DefaultValue("PT2S") java.time.Duration backoff,
+      @DefaultValue("PT1H") java.time.Duration timeLimit,
+      @DefaultValue("PT30S") java.time.Duration heartbeatTimeout) {}
+
 
   public DagProperties {
     templates = templates == null ? List.of() : List.copyOf(templates);

@@ -5,7 +5,8 @@ import java.util.Map;
 /** Small templates for tests, built from a readable YAML text. */
 final class Templates {
 
-  static final TaskTypeCatalog CATALOG = new TaskTypeCatalog(new DagProperties(java.util.List.of(), Map.of(), true));
+  static final TaskTypeCatalog CATALOG = new TaskTypeCatalog(new DagProperties(java.util.List.of(), Map.of(), true,
+      new DagProperties.TaskDefaults(3, java.time.Duration.ofSeconds(2), java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(30))));
   static final TemplateParser PARSER = new TemplateParser();
   static final MasterDagValidator VALIDATOR = new MasterDagValidator(CATALOG);
 

@@ -1,0 +1,41 @@
+package org.weft.orchestrator.dag;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.stereotype.Component;
+
+/** The constraints and indexes the graph model needs; every statement is idempotent. */
+@Component
+class GraphSchema {
+
+  private static final Logger log = LoggerFactory.getLogger(GraphSchema.class);
+
+  static final List<String> STATEMENTS = List.of(
+      "CREATE CONSTRAINT experiment_id IF NOT EXISTS FOR (e:Experiment) REQUIRE e.id IS UNIQUE",
+      "CREATE CONSTRAINT experiment_idempotency_key IF NOT EXISTS FOR (e:Experiment) REQUIRE e.idempotencyKey IS UNIQUE",
+      "CREATE CONSTRAINT task_node_id IF NOT EXISTS FOR (t:TaskNode) REQUIRE t.id IS UNIQUE",
+      "CREATE CONSTRAINT master_dag_type_version IF NOT EXISTS FOR (m:MasterDag) REQUIRE (m.type, m.version) IS UNIQUE",
+      "CREATE INDEX experiment_created_at IF NOT EXISTS FOR (e:Experiment) ON (e.createdAt)",
+      "CREATE INDEX experiment_state IF NOT EXISTS FOR (e:Experiment) ON (e.state)",
+      "CREATE INDEX experiment_type IF NOT EXISTS FOR (e:Experiment) ON (e.type)",
+      "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
+      "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
+      "CREATE INDEX task_node_dispatch IF NOT EXISTS FOR (t:TaskNode) ON (t.dispatchId)",
+      "CREATE INDEX task_node_state IF NOT EXISTS FOR (t:TaskNode) ON (t.state)",
+      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)");
+
+  private final Neo4jClient neo4j;
+
+  GraphSchema(Neo4jClient neo4j) {
+    this.neo4j = neo4j;
+  }
+
+  void apply() {
+    // schema statements cannot share a transaction with writes: each runs in its own
+    STATEMENTS.forEach(statement -> neo4j.query(statement).run());
+    neo4j.query("CALL db.awaitIndexes(60)").run();
+    log.info("Graph schema in place ({} constraints and indexes)", STATEMENTS.size());
+  }
+}

@@ -1,0 +1,224 @@
+package org.weft.orchestrator.dag;
+
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.weft.orchestrator.dag.LiveDagViews.Dag;
+import org.weft.orchestrator.dag.LiveDagViews.Edge;
+import org.weft.orchestrator.dag.LiveDagViews.Event;
+import org.weft.orchestrator.dag.LiveDagViews.Experiment;
+import org.weft.orchestrator.dag.LiveDagViews.ExperimentFilter;
+import org.weft.orchestrator.dag.LiveDagViews.NewExperiment;
+import org.weft.orchestrator.dag.LiveDagViews.TaskNode;
+
+/** Experiments and their live DAGs in Neo4j. All Cypher is parameterised. */
+@Service
+public class LiveDags {
+
+  private final Neo4jClient neo4j;
+  private final TransactionTemplate transactions;
+  private final DagProperties properties;
+
+  LiveDags(Neo4jClient neo4j, TransactionTemplate transactions, DagProperties properties) {
+    this.neo4j = neo4j;
+    this.transactions = transactions;
+    this.properties = properties;
+  }
+
+  /**
+   * Checks the inputs against the template and writes the experiment and its whole live DAG in one
+   * transaction.
+   *
+   * @return the new experiment's id
+   * @throws InvalidInputsException naming every input that does not fit; nothing is written then
+   */
+  public String create(NewExperiment request, MasterDagView template) {
+    var inputs = ExperimentInputs.resolve(template.document(), request.inputs());
+    var id = UUID.randomUUID().toString();
+    var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults());
+    var now = ZonedDateTime.now(ZoneOffset.UTC);
+    var experiment = new HashMap<String, Object>();
+    experiment.put("id", id);
+    experiment.put("type", template.type());
+    experiment.put("templateVersion", template.version());
+    experiment.put("name", request.name());
+    experiment.put("owner", request.owner());
+    experiment.put("gatewayId", request.gatewayId());
+    experiment.put("priority", request.priority());
+    experiment.put("state", ExperimentState.CREATED.name());
+    experiment.put("inputs", Json.write(inputs));
+    experiment.put("createdAt", now);
+    experiment.put("idempotencyKey", request.idempotencyKey());
+    var tasks = plan.tasks().stream().map(task -> Map.<String, Object>of(
+        "id", task.id(), "key", task.key(), "taskType", task.taskType(), "state", task.state().name(),
+        "maxAttempts", task.maxAttempts(), "context", Json.write(task.context()))).toList();
+    var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
+    transactions.executeWithoutResult(status -> {
+      neo4j.query("""
+              MATCH (m:MasterDag {type: $experiment.type, version: $experiment.templateVersion})
+              CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
+              SET e = $experiment, e.eventSeq = 0
+              WITH e
+              UNWIND $tasks AS task
+              CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, taskType: task.taskType,
+                  state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
+                  createdAt: e.createdAt})""")
+          .bindAll(Map.of("experiment", experiment, "tasks", tasks))
+          .run();
+      neo4j.query("""
+              UNWIND $edges AS edge
+              MATCH (a:TaskNode {id: edge.from})
+              MATCH (b:TaskNode {id: edge.to})
+              CREATE (a)-[:NEXT]->(b)""")
+          .bindAll(Map.of("edges", edges))
+          .run();
+      appendEvent(id, "experiment.state", null, ExperimentState.CREATED.name(),
+          "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size()));
+    });
+    return id;
+  }
+
+  /** Records one state change in the experiment's audit trail, in the caller's transaction. */
+  public void appendEvent(String experimentId, String type, String taskKey, String state, String detail) {
+    var event = new HashMap<String, Object>();
+    event.put("type", type);
+    event.put("taskKey", taskKey);
+    event.put("state", state);
+    event.put("detail", detail);
+    event.put("at", ZonedDateTime.now(ZoneOffset.UTC));
+    neo4j.query("""
+            MATCH (e:Experiment {id: $id})
+            SET e.eventSeq = e.eventSeq + 1
+            CREATE (e)-[:HAS_EVENT]->(v:Event {experimentId: e.id, seq: e.eventSeq})
+            SET v += $event""")
+        .bindAll(Map.of("id", experimentId, "event", event))
+        .run();
+  }
+
+  public Optional<String> findByIdempotencyKey(String key) {
+    return neo4j.query("MATCH (e:Experiment {idempotencyKey: $key}) RETURN e.id AS id")
+        .bind(key).to("key").fetchAs(String.class).one();
+  }
+
+  public Optional<Experiment> find(String id) {
+    return neo4j.query("""
+            MATCH (e:Experiment {id: $id})
+            OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
+            WITH e, t.state AS state, count(t) AS n
+            RETURN e {.*} AS experiment, collect({state: state, count: n}) AS counts""")
+        .bind(id).to("id")
+        .fetch().one()
+        .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))));
+  }
+
+  public Page<Experiment> list(ExperimentFilter filter, int page, int size) {
+    var parameters = new HashMap<String, Object>();
+    parameters.put("state", filter.state() == null ? null : filter.state().name());
+    parameters.put("type", filter.type());
+    parameters.put("gatewayId", filter.gatewayId());
+    parameters.put("skip", (long) page * size);
+    parameters.put("limit", size);
+    var where = """
+        WHERE e.createdAt IS NOT NULL
+          AND ($state IS NULL OR e.state = $state)
+          AND ($type IS NULL OR e.type = $type)
+          AND ($gatewayId IS NULL OR e.gatewayId = $gatewayId)""";
+    var items = neo4j.query("""
+            MATCH (e:Experiment)
+            %s
+            WITH e ORDER BY e.createdAt DESC, e.id DESC SKIP $skip LIMIT $limit
+            OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
+            WITH e, t.state AS state, count(t) AS n
+            WITH e, collect({state: state, count: n}) AS counts
+            RETURN e {.*} AS experiment, counts
+            ORDER BY e.createdAt DESC, e.id DESC""".formatted(where))
+        .bindAll(parameters)
+        .fetch().all().stream()
+        .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))))
+        .toList();
+    long total = neo4j.query("MATCH (e:Experiment) " + where + " RETURN count(e) AS total")
+        .bindAll(parameters).fetchAs(Long.class).one().orElse(0L);
+    return new Page<>(items, page, size, total);
+  }
+
+  public Optional<Dag> dag(String id) {
+    if (!exists(id)) {
+      return Optional.empty();
+    }
+    var nodes = neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode)
+            RETURN t {.*} AS node ORDER BY t.createdAt, t.key""")
+        .bind(id).to("id").fetch().all().stream().map(row -> taskNode(castMap(row.get("node")))).toList();
+    var edges = neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_TASK]->(a:TaskNode)-[:NEXT]->(b:TaskNode)
+            RETURN a.key AS from, b.key AS to ORDER BY from, to""")
+        .bind(id).to("id").fetch().all().stream()
+        .map(row -> new Edge((String) row.get("from"), (String) row.get("to"))).toList();
+    return Optional.of(new Dag(id, nodes, edges));
+  }
+
+  public Optional<List<Event>> events(String id) {
+    if (!exists(id)) {
+      return Optional.empty();
+    }
+    return Optional.of(neo4j.query("""
+            MATCH (v:Event {experimentId: $id})
+            RETURN v {.*} AS event ORDER BY v.seq""")
+        .bind(id).to("id").fetch().all().stream().map(row -> {
+          var v = castMap(row.get("event"));
+          return new Event(((Number) v.get("seq")).longValue(), MasterDags.toInstant(v.get("at")), (String) v.get("type"),
+              (String) v.get("taskKey"), (String) v.get("state"), (String) v.get("detail"));
+        }).toList());
+  }
+
+  private boolean exists(String id) {
+    return neo4j.query("MATCH (e:Experiment {id: $id}) RETURN count(e) > 0 AS found")
+        .bind(id).to("id").fetchAs(Boolean.class).one().orElse(false);
+  }
+
+  private static Experiment experiment(Map<String, Object> e, List<Object> counts) {
+    var taskCounts = new EnumMap<TaskState, Long>(TaskState.class);
+    for (var state : TaskState.values()) {
+      taskCounts.put(state, 0L);
+    }
+    for (var count : counts) {
+      var c = castMap(count);
+      if (c.get("state") != null) {
+        taskCounts.put(TaskState.valueOf((String) c.get("state")), ((Number) c.get("count")).longValue());
+      }
+    }
+    return new Experiment((String) e.get("id"), (String) e.get("type"), ((Number) e.get("templateVersion")).intValue(),
+        (String) e.get("name"), (String) e.get("owner"), (String) e.get("gatewayId"),
+        ((Number) e.getOrDefault("priority", 0L)).intValue(), ExperimentState.valueOf((String) e.get("state")),
+        (String) e.get("reason"), Json.readMap(e.get("inputs")), Json.readMap(e.get("outputs")),
+        MasterDags.toInstant(e.get("createdAt")), MasterDags.toInstant(e.get("startedAt")),
+        MasterDags.toInstant(e.get("endedAt")), taskCounts);
+  }
+
+  private static TaskNode taskNode(Map<String, Object> t) {
+    return new TaskNode((String) t.get("id"), (String) t.get("key"), (String) t.get("taskType"),
+        TaskState.valueOf((String) t.get("state")), Boolean.TRUE.equals(t.get("isExecuted")),
+        ((Number) t.getOrDefault("attempt", 0L)).intValue(), ((Number) t.getOrDefault("maxAttempts", 1L)).intValue(),
+        Json.readMap(t.get("context")), Json.readMap(t.get("outputs")), Json.readMap(t.get("error")),
+        (String) t.get("dispatchId"), (String) t.get("workerId"),
+        MasterDags.toInstant(t.get("startedAt")), MasterDags.toInstant(t.get("endedAt")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object value) {
+    return (Map<String, Object>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> castList(Object value) {
+    return (List<Object>) value;
+  }
+}

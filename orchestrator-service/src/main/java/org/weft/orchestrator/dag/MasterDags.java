@@ -1,0 +1,161 @@
+package org.weft.orchestrator.dag;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Versioned master DAG templates in Neo4j. Registering the content the latest version already has
+ * changes nothing; new content becomes the next version, and experiments keep the version they
+ * started with.
+ */
+@Service
+public class MasterDags {
+
+  private static final Logger log = LoggerFactory.getLogger(MasterDags.class);
+
+  /** The outcome of a registration: {@code created} is false when the content was already there. */
+  public record Registration(String type, int version, boolean created) {}
+
+  private final Neo4jClient neo4j;
+  private final TransactionTemplate transactions;
+  private final TemplateParser parser;
+  private final MasterDagValidator validator;
+
+  MasterDags(Neo4jClient neo4j, TransactionTemplate transactions, TemplateParser parser, MasterDagValidator validator) {
+    this.neo4j = neo4j;
+    this.transactions = transactions;
+    this.parser = parser;
+    this.validator = validator;
+  }
+
+  /**
+   * Parses, validates and stores a template.
+   *
+   * @throws TemplateRejectedException when it is malformed or invalid; nothing is stored then
+   */
+  public Registration register(String text, TemplateParser.Format format) {
+    var document = parser.parse(text, format);
+    validator.check(document);
+    var canonical = parser.canonicalJson(document);
+    var checksum = sha256(canonical);
+    try {
+      return store(document, canonical, checksum);
+    } catch (DataIntegrityViolationException e) {
+      // another registration of the same type took this version number between our read and write
+      log.debug("Concurrent registration of master DAG {}; trying again", document.type());
+      return store(document, canonical, checksum);
+    }
+  }
+
+  private Registration store(MasterDagDocument document, String canonical, String checksum) {
+    return transactions.execute(status -> {
+      var latest = neo4j.query("""
+              MATCH (m:MasterDag {type: $type})
+              RETURN m.version AS version, m.checksum AS checksum
+              ORDER BY m.version DESC LIMIT 1""")
+          .bind(document.type()).to("type")
+          .fetch().one();
+      if (latest.isPresent() && checksum.equals(latest.get().get("checksum"))) {
+        return new Registration(document.type(), ((Number) latest.get().get("version")).intValue(), false);
+      }
+      int version = latest.map(row -> ((Number) row.get("version")).intValue() + 1).orElse(1);
+      var tasks = document.tasks().stream().map(task -> Map.<String, Object>of(
+          "key", task.key(), "taskType", task.taskType(), "spec", Json.write(task))).toList();
+      var edges = document.tasks().stream()
+          .flatMap(task -> task.dependsOn().stream().map(from -> Map.<String, Object>of("from", from, "to", task.key())))
+          .toList();
+      neo4j.query("""
+              CREATE (m:MasterDag {type: $type, version: $version, description: $description, checksum: $checksum,
+                                   createdAt: $createdAt, document: $document})
+              WITH m
+              UNWIND $tasks AS task
+              CREATE (m)-[:HAS_TEMPLATE]->(:TaskTemplate {masterDagType: $type, masterDagVersion: $version,
+                                                          key: task.key, taskType: task.taskType, spec: task.spec})""")
+          .bindAll(Map.of("type", document.type(), "version", version,
+              "description", document.description() == null ? "" : document.description(),
+              "checksum", checksum, "createdAt", ZonedDateTime.now(ZoneOffset.UTC), "document", canonical, "tasks", tasks))
+          .run();
+      neo4j.query("""
+              UNWIND $edges AS edge
+              MATCH (m:MasterDag {type: $type, version: $version})
+              MATCH (m)-[:HAS_TEMPLATE]->(a:TaskTemplate {key: edge.from})
+              MATCH (m)-[:HAS_TEMPLATE]->(b:TaskTemplate {key: edge.to})
+              CREATE (a)-[:NEXT]->(b)""")
+          .bindAll(Map.of("type", document.type(), "version", version, "edges", edges))
+          .run();
+      log.info("Registered master DAG {} version {} ({} tasks)", document.type(), version, tasks.size());
+      return new Registration(document.type(), version, true);
+    });
+  }
+
+  /** The newest version of a type. */
+  public Optional<MasterDagView> latest(String type) {
+    return neo4j.query("""
+            MATCH (m:MasterDag {type: $type})
+            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document
+            ORDER BY m.version DESC LIMIT 1""")
+        .bind(type).to("type").fetch().one().map(MasterDags::view);
+  }
+
+  public Optional<MasterDagView> version(String type, int version) {
+    return neo4j.query("""
+            MATCH (m:MasterDag {type: $type, version: $version})
+            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document""")
+        .bindAll(Map.of("type", type, "version", version)).fetch().one().map(MasterDags::view);
+  }
+
+  /** The latest version of every type, by type. */
+  public Page<MasterDagView> list(int page, int size) {
+    var items = neo4j.query("""
+            MATCH (m:MasterDag)
+            WITH m.type AS type, max(m.version) AS latest
+            ORDER BY type SKIP $skip LIMIT $limit
+            MATCH (m:MasterDag {type: type, version: latest})
+            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document
+            ORDER BY type""")
+        .bindAll(Map.of("skip", (long) page * size, "limit", size)).fetch().all().stream().map(MasterDags::view).toList();
+    long total = neo4j.query("MATCH (m:MasterDag) RETURN count(DISTINCT m.type) AS total")
+        .fetchAs(Long.class).one().orElse(0L);
+    return new Page<>(List.copyOf(items), page, size, total);
+  }
+
+  private static MasterDagView view(Map<String, Object> row) {
+    return new MasterDagView((String) row.get("type"), ((Number) row.get("version")).intValue(), (String) row.get("checksum"),
+        toInstant(row.get("createdAt")), Json.read(row.get("document"), MasterDagDocument.class));
+  }
+
+  static Instant toInstant(Object stored) {
+    if (stored == null) {
+      return null;
+    }
+    if (stored instanceof ZonedDateTime zoned) {
+      return zoned.toInstant();
+    }
+    if (stored instanceof java.time.OffsetDateTime offset) {
+      return offset.toInstant();
+    }
+    return Instant.parse(stored.toString());
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+}

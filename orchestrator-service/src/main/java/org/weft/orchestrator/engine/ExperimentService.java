@@ -1,0 +1,87 @@
+package org.weft.orchestrator.engine;
+
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.stereotype.Service;
+import org.weft.orchestrator.dag.ExperimentState;
+import org.weft.orchestrator.dag.LiveDagViews;
+import org.weft.orchestrator.dag.LiveDags;
+import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.dag.Page;
+import org.weft.orchestrator.dag.UnknownMasterDagException;
+
+/** What the API asks of experiments: submit one, and look at them. */
+@Service
+public class ExperimentService {
+
+  private static final Logger log = LoggerFactory.getLogger(ExperimentService.class);
+
+  /**
+   * The answer to a submission.
+   *
+   * @param replayed true when an {@code Idempotency-Key} matched an earlier submission, whose
+   *                 experiment this is
+   */
+  public record Submission(String experimentId, ExperimentState state, boolean replayed) {}
+
+  private final MasterDags masterDags;
+  private final LiveDags liveDags;
+
+  ExperimentService(MasterDags masterDags, LiveDags liveDags) {
+    this.masterDags = masterDags;
+    this.liveDags = liveDags;
+  }
+
+  public Submission submit(LiveDagViews.NewExperiment request) {
+    if (request.idempotencyKey() != null) {
+      var earlier = replay(request.idempotencyKey());
+      if (earlier.isPresent()) {
+        return earlier.get();
+      }
+    }
+    var template = (request.templateVersion() == null
+        ? masterDags.latest(request.experimentType())
+        : masterDags.version(request.experimentType(), request.templateVersion()))
+        .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), request.templateVersion()));
+    String id;
+    try {
+      id = liveDags.create(request, template);
+    } catch (DataIntegrityViolationException e) {
+      // the same Idempotency-Key arrived twice at once; the other request created the experiment
+      if (request.idempotencyKey() != null) {
+        return replay(request.idempotencyKey()).orElseThrow(() -> e);
+      }
+      throw e;
+    }
+    try (var ignored = MDC.putCloseable("experimentId", id)) {
+      log.info("Experiment {} created from {} version {}", id, template.type(), template.version());
+    }
+    return new Submission(id, ExperimentState.CREATED, false);
+  }
+
+  private Optional<Submission> replay(String idempotencyKey) {
+    return liveDags.findByIdempotencyKey(idempotencyKey)
+        .flatMap(liveDags::find)
+        .map(experiment -> new Submission(experiment.experimentId(), experiment.state(), true));
+  }
+
+  public Optional<LiveDagViews.Experiment> find(String id) {
+    return liveDags.find(id);
+  }
+
+  public Page<LiveDagViews.Experiment> list(LiveDagViews.ExperimentFilter filter, int page, int size) {
+    return liveDags.list(filter, page, size);
+  }
+
+  public Optional<LiveDagViews.Dag> dag(String id) {
+    return liveDags.dag(id);
+  }
+
+  public Optional<List<LiveDagViews.Event>> events(String id) {
+    return liveDags.events(id);
+  }
+}

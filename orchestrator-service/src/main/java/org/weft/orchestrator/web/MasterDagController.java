@@ -1,0 +1,85 @@
+package org.weft.orchestrator.web;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.weft.orchestrator.dag.MasterDagView;
+import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.dag.Page;
+import org.weft.orchestrator.dag.TemplateParser;
+
+@RestController
+@RequestMapping("/api/v1/master-dags")
+class MasterDagController {
+
+  static final String YAML = "application/yaml";
+
+  /** The answer to a registration. */
+  record Registered(String type, int version) {}
+
+  /** One line of the listing: the latest version of a type. */
+  record Summary(String type, int version, String description, int tasks, String checksum, Instant createdAt) {}
+
+  private final MasterDags masterDags;
+  private final Paging paging;
+
+  MasterDagController(MasterDags masterDags, Paging paging) {
+    this.masterDags = masterDags;
+    this.paging = paging;
+  }
+
+  @PostMapping(consumes = {MediaType.APPLICATION_JSON_VALUE, YAML, "application/x-yaml", "text/yaml"})
+  ResponseEntity<Registered> register(@RequestBody String body,
+      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType) {
+    var format = MediaType.APPLICATION_JSON.isCompatibleWith(contentType) ? TemplateParser.Format.JSON : TemplateParser.Format.YAML;
+    var registration = masterDags.register(body, format);
+    var location = URI.create("/api/v1/master-dags/%s/versions/%d".formatted(registration.type(), registration.version()));
+    return ResponseEntity.status(registration.created() ? HttpStatus.CREATED : HttpStatus.OK)
+        .location(location)
+        .body(new Registered(registration.type(), registration.version()));
+  }
+
+  @GetMapping
+  Page<Summary> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+    paging.check(page, size);
+    var found = masterDags.list(page, size);
+    return new Page<>(found.items().stream().map(m -> new Summary(m.type(), m.version(), m.document().description(),
+        m.document().tasks().size(), m.checksum(), m.createdAt())).toList(), found.page(), found.size(), found.total());
+  }
+
+  @GetMapping("/{type}")
+  Map<String, Object> latest(@PathVariable String type) {
+    return document(masterDags.latest(type).orElseThrow(() -> new NotFoundException("No master DAG of type '" + type + "'")));
+  }
+
+  @GetMapping("/{type}/versions/{version}")
+  Map<String, Object> version(@PathVariable String type, @PathVariable int version) {
+    return document(masterDags.version(type, version)
+        .orElseThrow(() -> new NotFoundException("No version %d of master DAG '%s'".formatted(version, type))));
+  }
+
+  private static Map<String, Object> document(MasterDagView view) {
+    var body = new LinkedHashMap<String, Object>();
+    body.put("type", view.type());
+    body.put("version", view.version());
+    body.put("checksum", view.checksum());
+    body.put("createdAt", view.createdAt());
+    body.put("description", view.document().description());
+    body.put("inputs", view.document().inputs());
+    body.put("tasks", view.document().tasks());
+    return body;
+  }
+}
