@@ -11,7 +11,9 @@ import java.util.Map;
  */
 record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
 
-  record PlannedTask(String id, String key, String taskType, TaskState state, int maxAttempts, Map<String, Object> context) {}
+  /** {@code position} is the task's place in the template, so listings keep the author's order. */
+  record PlannedTask(String id, String key, int position, String taskType, TaskState state, int maxAttempts,
+      Map<String, Object> context) {}
 
   /** {@code from} must be executed before {@code to}; both are task node ids. */
   record Edge(String from, String to) {}
@@ -60,7 +62,8 @@ record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
           (task.heartbeatTimeout() != null ? task.heartbeatTimeout() : defaults.heartbeatTimeout()).toString());
       context.put("retry", Map.of("maxAttempts", maxAttempts, "backoff", backoff.toString()));
       var state = task.dependsOn().isEmpty() ? TaskState.READY : TaskState.WAITING;
-      tasks.add(new PlannedTask(taskId(experimentId, task.key()), task.key(), task.taskType(), state, maxAttempts, context));
+      tasks.add(new PlannedTask(taskId(experimentId, task.key()), task.key(), tasks.size(), task.taskType(), state, maxAttempts,
+          context));
       for (var dependency : task.dependsOn()) {
         edges.add(new Edge(taskId(experimentId, dependency), taskId(experimentId, task.key())));
       }

@@ -58,7 +58,7 @@ public class LiveDags {
     experiment.put("createdAt", now);
     experiment.put("idempotencyKey", request.idempotencyKey());
     var tasks = plan.tasks().stream().map(task -> Map.<String, Object>of(
-        "id", task.id(), "key", task.key(), "taskType", task.taskType(), "state", task.state().name(),
+        "id", task.id(), "key", task.key(), "position", task.position(), "taskType", task.taskType(), "state", task.state().name(),
         "maxAttempts", task.maxAttempts(), "context", Json.write(task.context()))).toList();
     var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
     transactions.executeWithoutResult(status -> {
@@ -68,7 +68,8 @@ public class LiveDags {
               SET e = $experiment, e.eventSeq = 0
               WITH e
               UNWIND $tasks AS task
-              CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, taskType: task.taskType,
+              CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
+                  taskType: task.taskType,
                   state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
                   createdAt: e.createdAt})""")
           .bindAll(Map.of("experiment", experiment, "tasks", tasks))
@@ -155,7 +156,7 @@ public class LiveDags {
     }
     var nodes = neo4j.query("""
             MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode)
-            RETURN t {.*} AS node ORDER BY t.createdAt, t.key""")
+            RETURN t {.*} AS node ORDER BY t.position""")
         .bind(id).to("id").fetch().all().stream().map(row -> taskNode(castMap(row.get("node")))).toList();
     var edges = neo4j.query("""
             MATCH (:Experiment {id: $id})-[:HAS_TASK]->(a:TaskNode)-[:NEXT]->(b:TaskNode)

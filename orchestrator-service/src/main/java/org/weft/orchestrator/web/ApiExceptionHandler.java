@@ -83,7 +83,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(problem);
       }
     }
-    var problem = ApiProblem.of(HttpStatus.BAD_REQUEST, "malformed-body", "Malformed request body", "The request body could not be read");
+    var problem = ApiProblem.withErrors(HttpStatus.BAD_REQUEST, "malformed-body", "Malformed request body",
+        List.of(new Violation("(body)", "is missing or could not be read")));
     return ResponseEntity.badRequest().body(problem);
   }
 }

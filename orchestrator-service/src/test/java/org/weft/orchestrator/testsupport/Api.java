@@ -1,0 +1,50 @@
+package org.weft.orchestrator.testsupport;
+
+import com.jayway.jsonpath.JsonPath;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** The REST API as a gateway calls it: plain HTTP and JSON text. */
+public final class Api {
+
+  private final String base;
+
+  public Api(int port) {
+    this.base = "http://localhost:" + port;
+  }
+
+  public HttpResponse<String> get(String path) {
+    return Http.get(base + path);
+  }
+
+  public HttpResponse<String> post(String path, String contentType, String body) {
+    return post(path, contentType, body, Map.of());
+  }
+
+  public HttpResponse<String> post(String path, String contentType, String body, Map<String, String> headers) {
+    var request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(request::header);
+    return Http.send(request.build());
+  }
+
+  public HttpResponse<String> postJson(String path, String json) {
+    return post(path, "application/json", json);
+  }
+
+  /** Submits and returns the new experiment's id, failing the test unless the answer is 202. */
+  public String submit(String json) {
+    var response = postJson("/api/v1/experiments", json);
+    if (response.statusCode() != 202) {
+      throw new AssertionError("Expected 202 but got " + response.statusCode() + ": " + response.body());
+    }
+    return JsonPath.read(response.body(), "$.experimentId");
+  }
+
+  public static <T> T read(HttpResponse<String> response, String path) {
+    return JsonPath.read(response.body(), path);
+  }
+}
