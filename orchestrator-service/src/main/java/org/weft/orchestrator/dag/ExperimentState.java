@@ -36,7 +36,7 @@ public enum ExperimentState {
   /** @throws IllegalTransitionException when {@code target} is not a legal next state */
   public ExperimentState moveTo(ExperimentState target) {
     if (!canMoveTo(target)) {
-      throw new IllegalTransitionException("experiment", name(), target.name());
+      throw new IllegalTransitionException("An experiment", name(), target.name());
     }
     return target;
   }

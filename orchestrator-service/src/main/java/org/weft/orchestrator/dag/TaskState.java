@@ -40,7 +40,7 @@ public enum TaskState {
   /** @throws IllegalTransitionException when {@code target} is not a legal next state */
   public TaskState moveTo(TaskState target) {
     if (!canMoveTo(target)) {
-      throw new IllegalTransitionException("task", name(), target.name());
+      throw new IllegalTransitionException("A task", name(), target.name());
     }
     return target;
   }

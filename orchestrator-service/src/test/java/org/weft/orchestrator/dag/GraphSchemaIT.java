@@ -1,0 +1,44 @@
+package org.weft.orchestrator.dag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+
+@WeftIntegrationTest
+class GraphSchemaIT {
+
+  @Autowired
+  Neo4jClient neo4j;
+
+  @Autowired
+  GraphSchema schema;
+
+  @Test
+  void theUniquenessConstraintsOfTheContractExist() {
+    var constraints = neo4j.query("SHOW CONSTRAINTS YIELD name RETURN name").fetchAs(String.class).all();
+
+    assertThat(constraints).contains("experiment_id", "task_node_id", "master_dag_type_version", "experiment_idempotency_key");
+  }
+
+  @Test
+  void applyingTheSchemaAgainChangesNothing() {
+    var before = neo4j.query("SHOW INDEXES YIELD name RETURN count(*) AS n").fetchAs(Long.class).one().orElseThrow();
+
+    schema.apply();
+
+    assertThat(neo4j.query("SHOW INDEXES YIELD name RETURN count(*) AS n").fetchAs(Long.class).one()).contains(before);
+  }
+
+  @Test
+  void aSecondMasterDagWithTheSameTypeAndVersionIsRefusedByTheDatabase() {
+    neo4j.query("CREATE (:MasterDag {type: 'schema-probe', version: 1})").run();
+
+    assertThatThrownBy(() -> neo4j.query("CREATE (:MasterDag {type: 'schema-probe', version: 1})").run())
+        .isInstanceOf(DataIntegrityViolationException.class);
+  }
+}
