@@ -67,7 +67,11 @@ public final class JavaProcess implements AutoCloseable {
     await(name + " to print '" + text + "'")
         .atMost(timeout)
         .pollInterval(Duration.ofMillis(200))
-        .failFast(name + " exited early:\n" + tail(), () -> !process.isAlive())
+        .failFast(name + " exited early", () -> {
+          if (!process.isAlive()) {
+            throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + tail());
+          }
+        })
         .until(() -> output().contains(text));
     return this;
   }
