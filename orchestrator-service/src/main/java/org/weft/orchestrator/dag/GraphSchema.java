@@ -24,7 +24,8 @@ class GraphSchema {
       "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
       "CREATE INDEX task_node_dispatch IF NOT EXISTS FOR (t:TaskNode) ON (t.dispatchId)",
       "CREATE INDEX task_node_state IF NOT EXISTS FOR (t:TaskNode) ON (t.state)",
-      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)");
+      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)",
+      "CREATE INDEX event_published IF NOT EXISTS FOR (v:Event) ON (v.published)");
 
   private final Neo4jClient neo4j;
 

@@ -13,7 +13,10 @@ record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
 
   /** {@code position} is the task's place in the template, so listings keep the author's order. */
   record PlannedTask(String id, String key, int position, String taskType, TaskState state, int maxAttempts,
-      Map<String, Object> context) {}
+      Timing timing, Map<String, Object> context) {}
+
+  /** What the engine's timers need, in milliseconds, so its queries compare numbers. */
+  record Timing(long backoffMs, long timeLimitMs, long heartbeatTimeoutMs) {}
 
   /** {@code from} must be executed before {@code to}; both are task node ids. */
   record Edge(String from, String to) {}
@@ -30,6 +33,9 @@ record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       var retry = task.retry();
       int maxAttempts = retry != null && retry.maxAttempts() != null ? retry.maxAttempts() : defaults.maxAttempts();
       var backoff = retry != null && retry.backoff() != null ? retry.backoff() : defaults.backoff();
+      var timeLimit = task.timeLimit() != null ? task.timeLimit() : defaults.timeLimit();
+      var heartbeatTimeout = task.heartbeatTimeout() != null ? task.heartbeatTimeout() : defaults.heartbeatTimeout();
+      var timing = new Timing(backoff.toMillis(), timeLimit.toMillis(), heartbeatTimeout.toMillis());
       var context = new LinkedHashMap<String, Object>();
       context.put("experimentType", template.type());
       context.put("templateVersion", version);
@@ -57,13 +63,12 @@ record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
         }
         context.put("resources", resources);
       }
-      context.put("timeLimit", (task.timeLimit() != null ? task.timeLimit() : defaults.timeLimit()).toString());
-      context.put("heartbeatTimeout",
-          (task.heartbeatTimeout() != null ? task.heartbeatTimeout() : defaults.heartbeatTimeout()).toString());
+      context.put("timeLimit", timeLimit.toString());
+      context.put("heartbeatTimeout", heartbeatTimeout.toString());
       context.put("retry", Map.of("maxAttempts", maxAttempts, "backoff", backoff.toString()));
       var state = task.dependsOn().isEmpty() ? TaskState.READY : TaskState.WAITING;
       tasks.add(new PlannedTask(taskId(experimentId, task.key()), task.key(), tasks.size(), task.taskType(), state, maxAttempts,
-          context));
+          timing, context));
       for (var dependency : task.dependsOn()) {
         edges.add(new Edge(taskId(experimentId, dependency), taskId(experimentId, task.key())));
       }

@@ -57,9 +57,12 @@ public class LiveDags {
     experiment.put("inputs", Json.write(inputs));
     experiment.put("createdAt", now);
     experiment.put("idempotencyKey", request.idempotencyKey());
-    var tasks = plan.tasks().stream().map(task -> Map.<String, Object>of(
-        "id", task.id(), "key", task.key(), "position", task.position(), "taskType", task.taskType(), "state", task.state().name(),
-        "maxAttempts", task.maxAttempts(), "context", Json.write(task.context()))).toList();
+    var tasks = plan.tasks().stream().map(task -> Map.<String, Object>ofEntries(
+        Map.entry("id", task.id()), Map.entry("key", task.key()), Map.entry("position", task.position()),
+        Map.entry("taskType", task.taskType()), Map.entry("state", task.state().name()),
+        Map.entry("maxAttempts", task.maxAttempts()), Map.entry("context", Json.write(task.context())),
+        Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
+        Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()))).toList();
     var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
     transactions.executeWithoutResult(status -> {
       neo4j.query("""
@@ -71,6 +74,7 @@ public class LiveDags {
               CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
                   taskType: task.taskType,
                   state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
+                  backoffMs: task.backoffMs, timeLimitMs: task.timeLimitMs, heartbeatTimeoutMs: task.heartbeatTimeoutMs,
                   createdAt: e.createdAt})""")
           .bindAll(Map.of("experiment", experiment, "tasks", tasks))
           .run();
@@ -98,7 +102,7 @@ public class LiveDags {
     neo4j.query("""
             MATCH (e:Experiment {id: $id})
             SET e.eventSeq = e.eventSeq + 1
-            CREATE (e)-[:HAS_EVENT]->(v:Event {experimentId: e.id, seq: e.eventSeq})
+            CREATE (e)-[:HAS_EVENT]->(v:Event {experimentId: e.id, seq: e.eventSeq, published: false})
             SET v += $event""")
         .bindAll(Map.of("id", experimentId, "event", event))
         .run();

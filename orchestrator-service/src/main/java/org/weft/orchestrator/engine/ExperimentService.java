@@ -30,10 +30,12 @@ public class ExperimentService {
 
   private final MasterDags masterDags;
   private final LiveDags liveDags;
+  private final ExperimentEngine engine;
 
-  ExperimentService(MasterDags masterDags, LiveDags liveDags) {
+  ExperimentService(MasterDags masterDags, LiveDags liveDags, ExperimentEngine engine) {
     this.masterDags = masterDags;
     this.liveDags = liveDags;
+    this.engine = engine;
   }
 
   public Submission submit(LiveDagViews.NewExperiment request) {
@@ -60,7 +62,7 @@ public class ExperimentService {
     try (var ignored = MDC.putCloseable("experimentId", id)) {
       log.info("Experiment {} created from {} version {}", id, template.type(), template.version());
     }
-    return new Submission(id, ExperimentState.CREATED, false);
+    return new Submission(id, engine.launch(id), false);
   }
 
   private Optional<Submission> replay(String idempotencyKey) {

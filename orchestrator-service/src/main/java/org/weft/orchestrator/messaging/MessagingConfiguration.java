@@ -1,8 +1,16 @@
 package org.weft.orchestrator.messaging;
 
+import java.util.ArrayList;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.ExponentialBackOff;
+import org.weft.orchestrator.dag.TaskTypeCatalog;
+import org.weft.task.api.Topics;
 
 @Configuration(proxyBeanMethods = false)
 class MessagingConfiguration {
@@ -10,5 +18,39 @@ class MessagingConfiguration {
   @Bean(destroyMethod = "close")
   KafkaHealthIndicator kafkaHealthIndicator(KafkaAdmin admin) {
     return new KafkaHealthIndicator(admin);
+  }
+
+  @Bean
+  Topics topics(MessagingProperties properties) {
+    return new Topics(properties.topicPrefix());
+  }
+
+  /** Every topic of the contract, created at startup where missing. */
+  @Bean
+  KafkaAdmin.NewTopics weftTopics(Topics topics, MessagingProperties properties, TaskTypeCatalog catalog) {
+    var all = new ArrayList<NewTopic>();
+    for (var name : new String[] {topics.taskResults(), topics.taskControl(), topics.experimentEvents(),
+        topics.deadLetter(topics.taskResults())}) {
+      all.add(new NewTopic(name, properties.partitions(), properties.replicationFactor()));
+    }
+    for (var taskType : catalog.names()) {
+      all.add(new NewTopic(topics.tasks(taskType), properties.partitions(), properties.replicationFactor()));
+    }
+    return new KafkaAdmin.NewTopics(all.toArray(NewTopic[]::new));
+  }
+
+  /**
+   * Retries a batch of results that could not be applied (the database was unreachable, say) with
+   * growing pauses, blocking its partition so results stay in order; after two minutes the batch is
+   * parked on the dead-letter topic rather than lost.
+   */
+  @Bean
+  DefaultErrorHandler kafkaErrorHandler(KafkaTemplate<Object, Object> template, Topics topics) {
+    var backOff = new ExponentialBackOff(200, 2.0);
+    backOff.setMaxInterval(5_000);
+    backOff.setMaxElapsedTime(120_000);
+    var recoverer = new DeadLetterPublishingRecoverer(template,
+        (record, e) -> new org.apache.kafka.common.TopicPartition(topics.deadLetter(record.topic()), -1));
+    return new DefaultErrorHandler(recoverer, backOff);
   }
 }

@@ -1,0 +1,125 @@
+package org.weft.orchestrator.coordination;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Which running experiments this instance executes. An experiment has the persistent marker
+ * {@code /weft/running-experiments/{id}} while it runs and the ephemeral {@code …/owner} holding the
+ * executing instance's id. Creating the owner node is the claim: ZooKeeper lets exactly one
+ * instance create it, so exactly one instance adopts an orphaned experiment.
+ */
+@Component
+public class ExperimentOwnership {
+
+  private static final Logger log = LoggerFactory.getLogger(ExperimentOwnership.class);
+
+  private final CuratorFramework client;
+  private final ZooKeeperPaths paths;
+  private final InstanceIdentity identity;
+  private final Set<String> owned = ConcurrentHashMap.newKeySet();
+
+  ExperimentOwnership(CuratorFramework client, ZooKeeperProperties properties, InstanceIdentity identity) {
+    this.client = client;
+    this.paths = new ZooKeeperPaths(properties.root());
+    this.identity = identity;
+    client.getConnectionStateListenable().addListener((c, state) -> {
+      if (state == ConnectionState.LOST) {
+        // our session is gone and with it our owner nodes: others may adopt these experiments now
+        log.warn("ZooKeeper session lost: giving up {} experiments", owned.size());
+        owned.clear();
+      }
+    });
+  }
+
+  /**
+   * Tries to become the owner of a running experiment, creating its marker if needed.
+   *
+   * @return true when this instance owns it now (also when it already did)
+   */
+  public boolean claim(String experimentId) {
+    if (owned.contains(experimentId)) {
+      return true;
+    }
+    try {
+      client.create().orSetData().creatingParentsIfNeeded().forPath(paths.runningExperiment(experimentId));
+      client.create().withMode(CreateMode.EPHEMERAL)
+          .forPath(paths.owner(experimentId), identity.id().getBytes(StandardCharsets.UTF_8));
+      owned.add(experimentId);
+      return true;
+    } catch (KeeperException.NodeExistsException e) {
+      return ownedBySession(experimentId);
+    } catch (Exception e) {
+      log.warn("Cannot claim experiment {}: {}", experimentId, e.toString());
+      return false;
+    }
+  }
+
+  /** True when the owner node exists and belongs to this instance's current session. */
+  private boolean ownedBySession(String experimentId) {
+    try {
+      var stat = client.checkExists().forPath(paths.owner(experimentId));
+      long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+      if (stat != null && stat.getEphemeralOwner() == session) {
+        owned.add(experimentId);
+        return true;
+      }
+      return false;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Whether an instance (any) holds the experiment's owner node now. */
+  public boolean hasOwner(String experimentId) throws Exception {
+    return client.checkExists().forPath(paths.owner(experimentId)) != null;
+  }
+
+  public boolean owns(String experimentId) {
+    return owned.contains(experimentId);
+  }
+
+  public Set<String> owned() {
+    return Set.copyOf(owned);
+  }
+
+  /** The experiment ended: its marker and owner node go. */
+  public void release(String experimentId) {
+    owned.remove(experimentId);
+    try {
+      client.delete().guaranteed().deletingChildrenIfNeeded().forPath(paths.runningExperiment(experimentId));
+    } catch (KeeperException.NoNodeException e) {
+      // already gone
+    } catch (Exception e) {
+      log.warn("Cannot remove the running-experiment marker of {}: {}", experimentId, e.toString());
+    }
+  }
+
+  /** Experiments that have a running marker in ZooKeeper. */
+  public Set<String> markers() throws Exception {
+    if (client.checkExists().forPath(paths.runningExperiments()) == null) {
+      return Set.of();
+    }
+    return Set.copyOf(client.getChildren().forPath(paths.runningExperiments()));
+  }
+
+  /** This instance stops executing the experiment without ending it (its owner node is removed). */
+  public void abandon(String experimentId) {
+    owned.remove(experimentId);
+    try {
+      client.delete().guaranteed().forPath(paths.owner(experimentId));
+    } catch (KeeperException.NoNodeException e) {
+      // already gone
+    } catch (Exception e) {
+      log.warn("Cannot remove the owner node of {}: {}", experimentId, e.toString());
+    }
+  }
+}

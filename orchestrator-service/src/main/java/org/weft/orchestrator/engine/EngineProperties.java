@@ -1,0 +1,19 @@
+package org.weft.orchestrator.engine;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The execution engine.
+ *
+ * @param tickInterval      how often timed-out attempts and due retries of the owned experiments
+ *                          are looked for (default {@code 500ms})
+ * @param reconcileInterval how often experiments without a live owner are looked for and adopted;
+ *                          with the ZooKeeper session timeout this bounds how long an instance's
+ *                          death holds its experiments up (default {@code 2s})
+ */
+@ConfigurationProperties("weft.engine")
+public record EngineProperties(
+    @DefaultValue("500ms") Duration tickInterval,
+    @DefaultValue("2s") Duration reconcileInterval) {}

@@ -1,0 +1,59 @@
+package org.weft.orchestrator.messaging;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+import org.weft.task.api.TaskControl;
+import org.weft.task.api.TaskDispatch;
+import org.weft.task.api.Topics;
+
+/**
+ * Sends dispatches to {@code weft.tasks.{taskType}} and commands to {@code weft.task-control},
+ * keyed by experiment, and waits until the broker has them all: the caller learns of a failed send.
+ */
+@Component
+public class TaskDispatcher {
+
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaTemplate<String, String> kafka;
+  private final Topics topics;
+  private final MessageJson json;
+  private final MeterRegistry meters;
+
+  TaskDispatcher(KafkaTemplate<String, String> kafka, Topics topics, MessageJson json, MeterRegistry meters) {
+    this.kafka = kafka;
+    this.topics = topics;
+    this.json = json;
+    this.meters = meters;
+  }
+
+  public void send(List<TaskDispatch> dispatches, List<TaskControl> controls) {
+    if (dispatches.isEmpty() && controls.isEmpty()) {
+      return;
+    }
+    var sent = new ArrayList<CompletableFuture<?>>();
+    for (var dispatch : dispatches) {
+      sent.add(kafka.send(topics.tasks(dispatch.taskType()), dispatch.experimentId(), json.write(dispatch)));
+      meters.counter("weft.task.dispatches", "task.type", dispatch.taskType()).increment();
+    }
+    for (var control : controls) {
+      sent.add(kafka.send(topics.taskControl(), control.experimentId(), json.write(control)));
+    }
+    try {
+      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while sending dispatches", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka did not take the dispatches within " + SEND_TIMEOUT, e);
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package org.weft.orchestrator.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.weft.orchestrator.testsupport.Api.read;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.weft.orchestrator.coordination.InstanceIdentity;
+import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.TestWorker;
+import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+import org.weft.task.api.TaskDispatch;
+import org.weft.task.api.TaskResult;
+
+/** Experiments run for real: dispatched over Kafka to a worker, results applied, ZooKeeper markers kept. */
+@WeftIntegrationTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExecutionIT {
+
+  private static final Duration RUN = Duration.ofSeconds(60);
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Value("${spring.kafka.bootstrap-servers}")
+  String kafka;
+
+  @Autowired
+  MasterDags masterDags;
+
+  @Autowired
+  CuratorFramework zookeeper;
+
+  @Autowired
+  InstanceIdentity instance;
+
+  @Autowired
+  MeterRegistry meters;
+
+  Api api;
+  TestWorker worker;
+
+  @BeforeAll
+  void startWorker() {
+    api = new Api(port);
+    worker = new TestWorker(kafka, "worker-1", TestWorker.succeedAtOnce("worker-1"));
+  }
+
+  @BeforeEach
+  void succeedByDefault() {
+    worker.behave(TestWorker.succeedAtOnce("worker-1"));
+  }
+
+  @AfterAll
+  void stopWorker() throws InterruptedException {
+    worker.close();
+  }
+
+  @Test
+  void theShippedTemplatesRunToCompletionWithEveryDispatchRunOnce() throws Exception {
+    var single = api.submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
+    var sweep = api.submit("""
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///data/in.dat"}}""");
+    var mapReduce = api.submit("""
+        {"experimentType": "map-reduce", "inputs": {"input-file": "file:///data/in.dat"}}""");
+
+    for (var id : List.of(single, sweep, mapReduce)) {
+      awaitState(id, "COMPLETED");
+      var dag = api.get("/api/v1/experiments/" + id + "/dag");
+      List<String> states = read(dag, "$.nodes[*].state");
+      assertThat(states).containsOnly("SUCCEEDED");
+      assertThat((List<Boolean>) read(dag, "$.nodes[*].isExecuted")).containsOnly(true);
+      assertThat(worker.received(id)).hasSize(states.size());
+      worker.dispatchIds(id).forEach(dispatchId -> assertThat(worker.runs().get(dispatchId)).isEqualTo(1));
+      assertThat(markerExists(id)).isFalse();
+    }
+    // upstream outputs reach the dispatch: the run's command line holds the staged path
+    var run = worker.received(single).stream().filter(d -> d.taskKey().equals("run")).findFirst().orElseThrow();
+    var command = (Map<String, Object>) run.context().get("command");
+    assertThat((List<Object>) command.get("template")).contains("/work/" + single + "/in/input.dat", "/work/" + single + "/out");
+    var experiment = api.get("/api/v1/experiments/" + single);
+    assertThat((Map<String, Object>) read(experiment, "$.outputs")).containsKey("stage-out");
+    assertThat((String) read(experiment, "$.endedAt")).isNotNull();
+  }
+
+  @Test
+  void aFanOutIsDispatchedInParallelAndAFanInWaitsForAllItsInputs() {
+    var held = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      if (!dispatch.taskKey().startsWith("run-")) {
+        return TestWorker.success(dispatch, "worker-1");
+      }
+      held.add(dispatch);
+      if (held.size() < 4) {
+        return null; // keep the first three running until the fourth has been dispatched too
+      }
+      held.stream().limit(3).forEach(d -> worker.send(TestWorker.success(d, "worker-1")));
+      return TestWorker.success(dispatch, "worker-1");
+    });
+
+    var id = api.submit("""
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///data/in.dat"}}""");
+
+    awaitState(id, "COMPLETED");
+    assertThat(held).extracting(TaskDispatch::taskKey).containsExactlyInAnyOrder("run-1", "run-2", "run-3", "run-4");
+    var order = worker.keys(id);
+    assertThat(order.indexOf("collect")).isGreaterThan(order.indexOf("monitor-1")).isGreaterThan(order.indexOf("monitor-2"))
+        .isGreaterThan(order.indexOf("monitor-3")).isGreaterThan(order.indexOf("monitor-4"));
+    assertThat(order).filteredOn("collect"::equals).hasSize(1);
+  }
+
+  @Test
+  void aRetryableFailureIsRetriedAsANewAttemptThatCanSucceed() {
+    var type = register("""
+        tasks:
+          - {key: flaky, taskType: env-setup, retry: {maxAttempts: 3, backoff: PT0.2S}}
+          - {key: after, taskType: env-setup, dependsOn: [flaky]}
+        """);
+    worker.behave(dispatch -> dispatch.taskKey().equals("flaky") && dispatch.attempt() == 1
+        ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("disk busy", true), "worker-1")
+        : TestWorker.success(dispatch, "worker-1"));
+
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+
+    awaitState(id, "COMPLETED");
+    var dag = api.get("/api/v1/experiments/" + id + "/dag");
+    assertThat((List<Integer>) read(dag, "$.nodes[?(@.key == 'flaky')].attempt")).containsExactly(2);
+    assertThat(worker.keys(id)).containsExactly("flaky", "flaky", "after");
+    var details = (List<String>) read(api.get("/api/v1/experiments/" + id + "/events"), "$.items[*].detail");
+    assertThat(details).anySatisfy(d -> assertThat(d).contains("attempt 1 of 3 failed, retrying: disk busy"));
+  }
+
+  @Test
+  void aFailureThatExhaustsItsRetriesFailsTheExperimentNamingTheNode() throws Exception {
+    var type = register("""
+        tasks:
+          - {key: doomed, taskType: env-setup, retry: {maxAttempts: 2, backoff: PT0.1S}}
+          - {key: never, taskType: env-setup, dependsOn: [doomed]}
+        """);
+    worker.behave(dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
+        new TaskResult.Error("quota exceeded", true), "worker-1"));
+
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+
+    awaitState(id, "FAILED");
+    var experiment = api.get("/api/v1/experiments/" + id);
+    assertThat((String) read(experiment, "$.reason")).isEqualTo("task 'doomed' failed after 2 attempts: quota exceeded");
+    assertThat(worker.keys(id)).containsExactly("doomed", "doomed");
+    var dag = api.get("/api/v1/experiments/" + id + "/dag");
+    assertThat((List<String>) read(dag, "$.nodes[?(@.key == 'never')].state")).containsExactly("WAITING");
+    assertThat((List<String>) read(dag, "$.nodes[?(@.key == 'doomed')].error.message")).containsExactly("quota exceeded");
+    assertThat(markerExists(id)).isFalse();
+  }
+
+  @Test
+  void aPermanentFailureFailsAtOnce() {
+    var type = register("tasks: [{key: bad-input, taskType: env-setup, retry: {maxAttempts: 5}}]\n");
+    worker.behave(dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
+        new TaskResult.Error("no such file", false), "worker-1"));
+
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+
+    awaitState(id, "FAILED");
+    assertThat(worker.keys(id)).containsExactly("bad-input");
+  }
+
+  @Test
+  void aSilentAttemptIsCancelledAndRetriedAfterItsHeartbeatTimeout() {
+    var type = register("tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
+    worker.behave(dispatch -> dispatch.attempt() == 1 ? null : TestWorker.success(dispatch, "worker-1"));
+    try (var control = consumer("weft.task-control")) {
+      var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+
+      awaitState(id, "COMPLETED");
+      assertThat(worker.received(id)).extracting(TaskDispatch::attempt).containsExactly(1, 2);
+      var cancels = new ArrayList<String>();
+      await().atMost(RUN).until(() -> {
+        control.poll(Duration.ofMillis(200)).forEach(r -> cancels.add(r.value()));
+        return cancels.stream().anyMatch(c -> c.contains(id + ":quiet") && c.contains("CANCEL"));
+      });
+    }
+  }
+
+  @Test
+  void heartbeatsMarkTheNodeRunningAndKeepItAlive() {
+    var type = register("tasks: [{key: long, taskType: env-setup, heartbeatTimeout: PT2S}]\n");
+    var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      dispatched.add(dispatch);
+      return TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1");
+    });
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+    await().atMost(RUN).until(() -> !dispatched.isEmpty());
+    await().atMost(RUN).until(() -> "RUNNING".equals(read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[0].state")));
+
+    // a heartbeat every half second, for three times the timeout, keeps the same attempt alive
+    var beat = dispatched.get(0);
+    long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      worker.send(TestWorker.result(beat, TaskResult.Status.RUNNING, Map.of(), null, "worker-1"));
+      return System.nanoTime() > until;
+    });
+    worker.send(TestWorker.success(dispatched.get(0), "worker-1"));
+
+    awaitState(id, "COMPLETED");
+    assertThat(dispatched).hasSize(1);
+  }
+
+  @Test
+  void duplicateStaleAndUnknownResultsChangeNothing() {
+    var id = api.submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
+    awaitState(id, "COMPLETED");
+    var before = api.get("/api/v1/experiments/" + id + "/dag").body();
+    var setup = worker.received(id).get(0);
+    double duplicates = count("duplicate");
+    double stale = count("stale");
+    double unknown = count("unknown");
+
+    worker.send(TestWorker.success(setup, "worker-1"));
+    worker.send(new TaskResult("not-the-dispatch", id, setup.taskId(), setup.attempt(), TaskResult.Status.FAILED, Map.of(),
+        new TaskResult.Error("late", false), "worker-9", java.time.Instant.now()));
+    worker.send(new TaskResult("d", "no-such-experiment", "no-such-experiment:x", 1, TaskResult.Status.SUCCEEDED, Map.of(),
+        null, "worker-9", java.time.Instant.now()));
+
+    await().atMost(RUN).untilAsserted(() -> {
+      assertThat(count("duplicate")).isGreaterThan(duplicates);
+      assertThat(count("stale")).isGreaterThan(stale);
+      assertThat(count("unknown")).isGreaterThan(unknown);
+    });
+    assertThat(api.get("/api/v1/experiments/" + id + "/dag").body()).isEqualTo(before);
+  }
+
+  @Test
+  void aMalformedResultGoesToTheDeadLetterTopicAndTheConsumerGoesOn() {
+    try (var deadLetters = consumer("weft.task-results.dlt")) {
+      worker.sendRaw("junk", "{this is not a task result");
+      var parked = new ArrayList<String>();
+      await().atMost(RUN).until(() -> {
+        deadLetters.poll(Duration.ofMillis(200)).forEach(r -> parked.add(r.value()));
+        return parked.contains("{this is not a task result");
+      });
+    }
+    var id = api.submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
+    awaitState(id, "COMPLETED");
+  }
+
+  @Test
+  void aRunningExperimentHasItsMarkerAndThisInstanceAsOwnerUntilItEnds() throws Exception {
+    var type = register("tasks: [{key: hold, taskType: env-setup}]\n");
+    var held = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      held.add(dispatch);
+      return null;
+    });
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+    await().atMost(RUN).until(() -> !held.isEmpty());
+
+    assertThat(markerExists(id)).isTrue();
+    var owner = zookeeper.getData().forPath("/weft/running-experiments/" + id + "/owner");
+    assertThat(new String(owner, StandardCharsets.UTF_8)).isEqualTo(instance.id());
+    assertThat(zookeeper.getChildren().forPath("/weft/instances")).contains(instance.id());
+
+    worker.send(TestWorker.success(held.get(0), "worker-1"));
+    awaitState(id, "COMPLETED");
+    await().atMost(RUN).until(() -> !markerExists(id));
+  }
+
+  @Test
+  void everyStateChangeIsPublishedAsACloudEvent() {
+    try (var events = consumer("weft.experiment-events")) {
+      var id = api.submit("""
+          {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
+      awaitState(id, "COMPLETED");
+      var mine = new ArrayList<String>();
+      await().atMost(RUN).until(() -> {
+        events.poll(Duration.ofMillis(200)).forEach(r -> {
+          if (id.equals(r.key())) {
+            mine.add(r.value());
+          }
+        });
+        return mine.stream().anyMatch(e -> e.contains("\"state\":\"COMPLETED\""));
+      });
+      assertThat(mine).allSatisfy(e -> assertThat(e).contains("\"specversion\":\"1.0\"").contains("\"id\":\"" + id + "/"));
+      assertThat(mine).anySatisfy(e -> assertThat(e).contains("\"type\":\"org.weft.task.state\""));
+      assertThat(mine).anySatisfy(e -> assertThat(e).contains("\"type\":\"org.weft.experiment.state\"")
+          .contains("\"state\":\"CREATED\""));
+    }
+  }
+
+  private String register(String tasksYaml) {
+    var type = "engine-" + Long.toString(System.nanoTime(), 36);
+    masterDags.register("type: " + type + "\n" + tasksYaml, TemplateParser.Format.YAML);
+    return type;
+  }
+
+  private void awaitState(String id, String state) {
+    await(id + " to be " + state).atMost(RUN).pollInterval(Duration.ofMillis(100)).until(() ->
+        state.equals(read(api.get("/api/v1/experiments/" + id), "$.state")));
+  }
+
+  private boolean markerExists(String id) throws Exception {
+    return zookeeper.checkExists().forPath("/weft/running-experiments/" + id) != null;
+  }
+
+  private double count(String outcome) {
+    return meters.find("weft.task.results").tag("outcome", outcome).counters().stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  private KafkaConsumer<String, String> consumer(String topic) {
+    var consumer = new KafkaConsumer<String, String>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+        ConsumerConfig.GROUP_ID_CONFIG, "it-" + System.nanoTime(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
+    consumer.subscribe(List.of(topic));
+    await().atMost(RUN).until(() -> {
+      consumer.poll(Duration.ofMillis(100));
+      return !consumer.assignment().isEmpty();
+    });
+    return consumer;
+  }
+}
