@@ -41,6 +41,7 @@ public final class TestWorker implements AutoCloseable {
   private final List<TaskDispatch> received = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> runs = new ConcurrentHashMap<>();
   private final Map<String, TaskResult> answered = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Behaviour behaviour;
 
   public TestWorker(String bootstrapServers, String id, Behaviour behaviour) {
@@ -48,7 +49,7 @@ public final class TestWorker implements AutoCloseable {
     this.behaviour = behaviour;
     this.producer = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.LINGER_MS_CONFIG, 0,
+        ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000,
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
     var consumer = new KafkaConsumer<String, String>(Map.of(
@@ -93,8 +94,8 @@ public final class TestWorker implements AutoCloseable {
 
   /** Sends any result, as a misbehaving or slow worker might. */
   public void send(TaskResult result) {
+    // no flush: while the broker is away the producer keeps results and delivers them when it is back
     producer.send(new ProducerRecord<>("weft.task-results", result.experimentId(), JSON.writeValueAsString(result)));
-    producer.flush();
   }
 
   public void sendRaw(String key, String value) {
@@ -123,27 +124,35 @@ public final class TestWorker implements AutoCloseable {
     try (consumer) {
       consumer.subscribe(Pattern.compile("weft\\.tasks\\..*"));
       while (running.get()) {
-        for (var record : consumer.poll(Duration.ofMillis(100))) {
-          var dispatch = JSON.readValue(record.value(), TaskDispatch.class);
-          received.add(dispatch);
-          var earlier = answered.get(dispatch.dispatchId());
-          if (earlier != null) {
-            send(earlier);
-            continue;
+        try {
+          for (var record : consumer.poll(Duration.ofMillis(100))) {
+            handle(JSON.readValue(record.value(), TaskDispatch.class));
           }
-          runs.merge(dispatch.dispatchId(), 1, Integer::sum);
-          var answer = behaviour.apply(dispatch);
-          if (answer != null) {
-            if (answer.status().isFinal()) {
-              answered.put(dispatch.dispatchId(), answer);
-            }
-            send(answer);
-          }
+          consumer.commitSync();
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+          return;
+        } catch (RuntimeException e) {
+          // the broker went away (the orchestrator holding it was killed): keep polling until it is back
+          failures.incrementAndGet();
         }
-        consumer.commitSync();
       }
-    } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
-      // closing
+    }
+  }
+
+  private void handle(TaskDispatch dispatch) {
+    received.add(dispatch);
+    var earlier = answered.get(dispatch.dispatchId());
+    if (earlier != null) {
+      send(earlier);
+      return;
+    }
+    runs.merge(dispatch.dispatchId(), 1, Integer::sum);
+    var answer = behaviour.apply(dispatch);
+    if (answer != null) {
+      if (answer.status().isFinal()) {
+        answered.put(dispatch.dispatchId(), answer);
+      }
+      send(answer);
     }
   }
 
