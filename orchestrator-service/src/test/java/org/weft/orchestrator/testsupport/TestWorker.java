@@ -146,6 +146,10 @@ public final class TestWorker implements AutoCloseable {
       send(earlier);
       return;
     }
+    if (runs.containsKey(dispatch.dispatchId())) {
+      // still running here: a repeat of a dispatch in progress starts nothing
+      return;
+    }
     runs.merge(dispatch.dispatchId(), 1, Integer::sum);
     var answer = behaviour.apply(dispatch);
     if (answer != null) {

@@ -21,8 +21,17 @@ public final class WeftJar {
 
   /** The README's run command, {@code ./weft run <args>}, starting the already-built jar. */
   public static JavaProcess launch(String name, Path workDir, List<String> args) {
+    return launch("run", name, workDir, args);
+  }
+
+  /** {@code ./weft infrastructure <args>}: ZooKeeper, Kafka and Neo4j only, as one process. */
+  public static JavaProcess launchInfrastructure(String name, Path workDir, List<String> args) {
+    return launch("infrastructure", name, workDir, args);
+  }
+
+  private static JavaProcess launch(String what, String name, Path workDir, List<String> args) {
     var launcher = Paths.get(System.getProperty("weft.launcher", "../weft")).toAbsolutePath();
-    var command = new ArrayList<String>(List.of("bash", launcher.toString(), "run"));
+    var command = new ArrayList<String>(List.of("bash", launcher.toString(), what));
     command.addAll(args);
     return JavaProcess.command(name, workDir, command,
         java.util.Map.of("WEFT_SKIP_BUILD", "1", "JAVA_OPTS", "-Xmx768m", "JAVA_HOME", System.getProperty("java.home")));
