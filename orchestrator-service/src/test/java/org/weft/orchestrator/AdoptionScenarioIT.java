@@ -87,7 +87,8 @@ class AdoptionScenarioIT {
       for (var id : ids) {
         await(id + " to complete").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
             .until(() -> "COMPLETED".equals(JsonPath.read(apiB.get("/api/v1/experiments/" + id).body(), "$.state")));
-        assertThat(zk.checkExists().forPath("/weft/running-experiments/" + id)).isNull();
+        await(id + "'s marker to go").atMost(Duration.ofSeconds(30))
+            .until(() -> zk.checkExists().forPath("/weft/running-experiments/" + id) == null);
       }
       assertThat(worker.runs().values()).containsOnly(1);
       System.out.printf("Adoption took %d ms after kill -9 (session timeout %s)%n", adoption.toMillis(), SESSION_TIMEOUT);

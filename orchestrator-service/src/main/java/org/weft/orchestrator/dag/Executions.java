@@ -99,7 +99,9 @@ public class Executions {
       return new Effects(Outcome.APPLIED, List.of(), List.of(), Set.of(experimentId));
     }
     if (state == ExperimentState.CANCELLING) {
-      return Effects.of(Outcome.APPLIED);
+      // attempts still in flight end by their results or by the owner's timers
+      return finishCancelIfDone(experimentId)
+          ? new Effects(Outcome.APPLIED, List.of(), List.of(), Set.of(experimentId)) : Effects.of(Outcome.APPLIED);
     }
     if (state == ExperimentState.CREATED) {
       moveExperiment(experimentId, state, ExperimentState.LAUNCHED, null);
@@ -225,6 +227,10 @@ public class Executions {
             "workerId", nullToEmpty(result.workerId()), "at", utcNow())).run();
     liveDags.appendEvent(result.experimentId(), "task.state", key, TaskState.SUCCEEDED.name(),
         "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
+    if (experimentState == ExperimentState.CANCELLING) {
+      var ended = finishCancelIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
+      return new Effects(Outcome.APPLIED, List.of(), List.of(), ended);
+    }
     if (experimentState != ExperimentState.EXECUTING) {
       return Effects.of(Outcome.APPLIED);
     }
@@ -259,14 +265,19 @@ public class Executions {
           "attempt %d of %d failed, retrying: %s".formatted(attempt, maxAttempts, error.message()));
       return new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
     }
-    state.moveTo(TaskState.FAILED);
+    var end = experimentState == ExperimentState.CANCELLING ? TaskState.CANCELLED : TaskState.FAILED;
+    state.moveTo(end);
     neo4j.query("""
             MATCH (t:TaskNode {id: $taskId})
-            SET t.state = 'FAILED', t.error = $error, t.endedAt = $at, t.workerId = $workerId""")
-        .bindAll(Map.of("taskId", result.taskId(), "error", errorJson, "at", utcNow(),
+            SET t.state = $end, t.error = $error, t.endedAt = $at, t.workerId = $workerId""")
+        .bindAll(Map.of("taskId", result.taskId(), "end", end.name(), "error", errorJson, "at", utcNow(),
             "workerId", nullToEmpty(result.workerId()))).run();
-    liveDags.appendEvent(result.experimentId(), "task.state", key, TaskState.FAILED.name(),
+    liveDags.appendEvent(result.experimentId(), "task.state", key, end.name(),
         "attempt %d of %d: %s".formatted(attempt, maxAttempts, error.message()));
+    if (experimentState == ExperimentState.CANCELLING) {
+      var ended = finishCancelIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
+      return new Effects(Outcome.APPLIED, List.of(), controls, ended);
+    }
     if (experimentState != ExperimentState.EXECUTING) {
       return new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
     }
@@ -276,6 +287,94 @@ public class Executions {
     var stop = new ArrayList<>(controls);
     stop.add(new TaskControl(result.experimentId(), null, TaskControl.Command.CANCEL));
     return new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
+  }
+
+  /**
+   * Stops an experiment: nothing new is dispatched, nodes not yet started are cancelled, workers are
+   * told to stop the attempts in flight, which get {@code grace} to stop before they count as timed
+   * out. The experiment is {@code CANCELLED} once none is in flight.
+   *
+   * @throws IllegalTransitionException when the experiment has already ended (or is cancelling)
+   */
+  public Effects cancel(String experimentId, long nowMillis, long graceMillis) {
+    var state = state(experimentId).orElseThrow();
+    state.moveTo(ExperimentState.CANCELLING);
+    moveExperiment(experimentId, state, ExperimentState.CANCELLING, "cancelled on request");
+    var cancelled = neo4j.query("""
+            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['WAITING', 'READY']
+            SET t.state = 'CANCELLED', t.endedAt = $at
+            RETURN t.key AS key ORDER BY t.position""")
+        .bindAll(Map.of("id", experimentId, "at", utcNow())).fetchAs(String.class).all();
+    for (var key : cancelled) {
+      liveDags.appendEvent(experimentId, "task.state", key, TaskState.CANCELLED.name(), "cancelled before it started");
+    }
+    neo4j.query("""
+            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['DISPATCHED', 'RUNNING']
+            SET t.timeLimitDeadline = CASE WHEN t.timeLimitDeadline < $deadline THEN t.timeLimitDeadline ELSE $deadline END""")
+        .bindAll(Map.of("id", experimentId, "deadline", nowMillis + graceMillis)).run();
+    var ended = finishCancelIfDone(experimentId) ? Set.of(experimentId) : Set.<String>of();
+    return new Effects(Outcome.APPLIED, List.of(),
+        List.of(new TaskControl(experimentId, null, TaskControl.Command.CANCEL)), ended);
+  }
+
+  /**
+   * Prepares a finished experiment to run again: the node {@code fromTask}, or every failed or
+   * cancelled node, and everything downstream of it go back to waiting with their outputs cleared;
+   * executed nodes upstream keep theirs and are never run again. The experiment is then launched.
+   *
+   * @return the keys of the nodes reset
+   * @throws IllegalTransitionException when the experiment is still running, or is completed and no
+   *                                    {@code fromTask} says what to run again
+   * @throws InvalidRerunException      when {@code fromTask} is not a task of the experiment
+   */
+  public List<String> prepareRerun(String experimentId, String fromTask) {
+    var state = state(experimentId).orElseThrow();
+    if (!state.canMoveTo(ExperimentState.LAUNCHED)) {
+      throw new IllegalTransitionException("An experiment", state.name(), ExperimentState.LAUNCHED.name());
+    }
+    List<String> starts;
+    if (fromTask != null) {
+      var exists = neo4j.query("MATCH (t:TaskNode {id: $id}) RETURN count(t) > 0")
+          .bind(LiveDagPlan.taskId(experimentId, fromTask)).to("id").fetchAs(Boolean.class).one().orElse(false);
+      if (!exists) {
+        throw new InvalidRerunException(new Violation("fromTask", "no task '" + fromTask + "' in this experiment"));
+      }
+      starts = List.of(LiveDagPlan.taskId(experimentId, fromTask));
+    } else {
+      starts = neo4j.query("""
+              MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['FAILED', 'CANCELLED'] RETURN t.id AS id""")
+          .bind(experimentId).to("id").fetchAs(String.class).all().stream().toList();
+      if (starts.isEmpty()) {
+        throw new IllegalTransitionException("An experiment with nothing failed (name fromTask to rerun part of it)",
+            state.name(), ExperimentState.LAUNCHED.name());
+      }
+    }
+    var reset = neo4j.query("""
+            MATCH (start:TaskNode) WHERE start.id IN $starts
+            MATCH (start)-[:NEXT*0..]->(t:TaskNode)
+            WITH DISTINCT t
+            SET t.state = 'WAITING', t.isExecuted = false, t.attempt = 0, t.outputs = null, t.error = null,
+                t.dispatchId = null, t.workerId = null, t.startedAt = null, t.endedAt = null, t.notBefore = null
+            RETURN t.key AS key ORDER BY t.position""")
+        .bind(starts).to("starts").fetchAs(String.class).all().stream().toList();
+    for (var key : reset) {
+      liveDags.appendEvent(experimentId, "task.state", key, TaskState.WAITING.name(), "reset by rerun");
+    }
+    neo4j.query("MATCH (e:Experiment {id: $id}) SET e.outputs = null").bind(experimentId).to("id").run();
+    moveExperiment(experimentId, state, ExperimentState.LAUNCHED,
+        fromTask == null ? "rerun of the failed tasks" : "rerun from task '" + fromTask + "'");
+    return reset;
+  }
+
+  private boolean finishCancelIfDone(String experimentId) {
+    var inFlight = neo4j.query("""
+            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['DISPATCHED', 'RUNNING'] RETURN count(t)""")
+        .bind(experimentId).to("id").fetchAs(Long.class).one().orElse(0L);
+    if (inFlight > 0) {
+      return false;
+    }
+    moveExperiment(experimentId, ExperimentState.CANCELLING, ExperimentState.CANCELLED, null);
+    return true;
   }
 
   /** Marks a ready (or newly ready) node dispatched as a new attempt and returns what to send. */
@@ -360,9 +459,10 @@ public class Executions {
     neo4j.query("""
             MATCH (e:Experiment {id: $id}) WHERE e.state = $from
             SET e.state = $to,
-                e.reason = coalesce($reason, e.reason),
+                e.reason = CASE WHEN $to = 'LAUNCHED' THEN null ELSE coalesce($reason, e.reason) END,
                 e.startedAt = CASE WHEN $to = 'LAUNCHED' THEN $at ELSE e.startedAt END,
-                e.endedAt = CASE WHEN $to IN ['COMPLETED', 'FAILED', 'CANCELLED'] THEN $at ELSE e.endedAt END""")
+                e.endedAt = CASE WHEN $to IN ['COMPLETED', 'FAILED', 'CANCELLED'] THEN $at
+                                 WHEN $to = 'LAUNCHED' THEN null ELSE e.endedAt END""")
         .bindAll(parameters).run();
     liveDags.appendEvent(experimentId, "experiment.state", null, to.name(), reason);
   }

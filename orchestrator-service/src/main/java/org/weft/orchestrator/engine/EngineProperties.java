@@ -12,8 +12,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param reconcileInterval how often experiments without a live owner are looked for and adopted;
  *                          with the ZooKeeper session timeout this bounds how long an instance's
  *                          death holds its experiments up (default {@code 2s})
+ * @param cancelGrace       how long the attempts of a cancelled experiment have to stop before they
+ *                          count as timed out (default {@code 30s})
  */
 @ConfigurationProperties("weft.engine")
 public record EngineProperties(
     @DefaultValue("500ms") Duration tickInterval,
-    @DefaultValue("2s") Duration reconcileInterval) {}
+    @DefaultValue("2s") Duration reconcileInterval,
+    @DefaultValue("30s") Duration cancelGrace) {}

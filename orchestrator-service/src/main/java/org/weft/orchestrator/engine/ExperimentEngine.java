@@ -67,6 +67,26 @@ public class ExperimentEngine implements SmartLifecycle {
     return executions.state(experimentId).orElse(ExperimentState.CREATED);
   }
 
+  /** Stops an experiment; see {@link Executions#cancel}. */
+  public void cancel(String experimentId) {
+    try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
+      var effects = transactions.execute(status ->
+          executions.cancel(experimentId, System.currentTimeMillis(), properties.cancelGrace().toMillis()));
+      log.info("Experiment {} cancelling", experimentId);
+      carryOut(effects);
+    }
+  }
+
+  /** Runs a finished experiment again from its failed tasks or from {@code fromTask}; returns the keys reset. */
+  public List<String> rerun(String experimentId, String fromTask) {
+    try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
+      var reset = transactions.execute(status -> executions.prepareRerun(experimentId, fromTask));
+      log.info("Experiment {} rerun: {} tasks reset", experimentId, reset.size());
+      launch(experimentId);
+      return reset;
+    }
+  }
+
   /** Applies a batch of worker results in one transaction, then sends what they made ready. */
   public void onResults(List<TaskResult> results) {
     if (results.isEmpty()) {

@@ -71,6 +71,23 @@ public class ExperimentService {
         .map(experiment -> new Submission(experiment.experimentId(), experiment.state(), true));
   }
 
+  /** @return false when there is no such experiment */
+  public boolean cancel(String id) {
+    if (liveDags.find(id).isEmpty()) {
+      return false;
+    }
+    engine.cancel(id);
+    return true;
+  }
+
+  /** @return the keys of the tasks reset, or empty when there is no such experiment */
+  public Optional<List<String>> rerun(String id, String fromTask) {
+    if (liveDags.find(id).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(engine.rerun(id, fromTask));
+  }
+
   public Optional<LiveDagViews.Experiment> find(String id) {
     return liveDags.find(id);
   }

@@ -38,6 +38,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     return ApiProblem.withErrors(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-inputs", "Invalid experiment inputs", e.violations());
   }
 
+  @ExceptionHandler(org.weft.orchestrator.dag.InvalidRerunException.class)
+  ProblemDetail invalidRerun(org.weft.orchestrator.dag.InvalidRerunException e) {
+    return ApiProblem.withErrors(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-rerun", "Invalid rerun", e.violations());
+  }
+
   @ExceptionHandler(BadRequestException.class)
   ProblemDetail badRequest(BadRequestException e) {
     return ApiProblem.withErrors(HttpStatus.BAD_REQUEST, "bad-request", "Bad request", e.violations());

@@ -55,6 +55,29 @@ class ExperimentController {
         submission.state(), Map.of("self", self, "dag", self + "/dag", "events", self + "/events")));
   }
 
+  /** The optional body of a rerun. */
+  record RerunRequest(String fromTask) {}
+
+  @PostMapping("/{id}/cancel")
+  ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
+    if (!experiments.cancel(id)) {
+      throw notFound(id);
+    }
+    var experiment = experiments.find(id).orElseThrow(() -> notFound(id));
+    return ResponseEntity.accepted().body(Map.of("experimentId", id, "state", experiment.state()));
+  }
+
+  @PostMapping("/{id}/rerun")
+  ResponseEntity<Map<String, Object>> rerun(@PathVariable String id, @RequestBody(required = false) String body) {
+    var request = body == null || body.isBlank() ? new RerunRequest(null) : json.read(body, RerunRequest.class);
+    if (request.fromTask() != null && !TYPE.matcher(request.fromTask()).matches()) {
+      throw new BadRequestException("fromTask", "must be a task key: [a-z0-9][a-z0-9-]*");
+    }
+    var reset = experiments.rerun(id, request.fromTask()).orElseThrow(() -> notFound(id));
+    var experiment = experiments.find(id).orElseThrow(() -> notFound(id));
+    return ResponseEntity.accepted().body(Map.of("experimentId", id, "state", experiment.state(), "reset", reset));
+  }
+
   @GetMapping
   Page<LiveDagViews.Experiment> list(@RequestParam(required = false) ExperimentState state,
       @RequestParam(required = false) String type, @RequestParam(required = false) String gatewayId,
