@@ -1,0 +1,144 @@
+package org.weft.orchestrator.bench;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.TestWorker;
+import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+
+/**
+ * Issue 4's speed figures on the embedded default: a 10-task chain and a 10-task diamond
+ * (1 → 8 → 1), with a worker that answers at once, run as a burst of experiments (throughput) and a
+ * few at a time (task-to-task latency: predecessor's result produced → successor's dispatch received
+ * by the worker). Prints the figures; asserts nothing about time.
+ */
+@WeftIntegrationTest
+class EngineThroughputBenchmark {
+
+  private static final int BURST = Integer.getInteger("weft.bench.burst", 200);
+  private static final int SEQUENTIAL = Integer.getInteger("weft.bench.sequential", 20);
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Value("${spring.kafka.bootstrap-servers}")
+  String kafka;
+
+  @Autowired
+  MasterDags masterDags;
+
+  @Autowired
+  Neo4jClient neo4j;
+
+  /** When each task's dispatch reached the worker, which answers it at that moment. */
+  private final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
+
+  @Test
+  void chainAndDiamond() throws Exception {
+    var api = new Api(port);
+    masterDags.register(chain(), TemplateParser.Format.YAML);
+    masterDags.register(diamond(), TemplateParser.Format.YAML);
+    var report = new StringBuilder("\n===== Weft engine benchmark (embedded default, %d cores) =====\n"
+        .formatted(Runtime.getRuntime().availableProcessors()));
+    try (var worker = new TestWorker(kafka, "bench-worker", dispatch -> {
+      answeredAt.put(dispatch.taskId(), System.nanoTime());
+      return TestWorker.success(dispatch, "bench-worker");
+    })) {
+      runAll(api, "bench-chain", 5); // warm-up
+      for (var shape : List.of("bench-chain", "bench-diamond")) {
+        var latencies = new ArrayList<Double>();
+        for (int i = 0; i < SEQUENTIAL; i++) {
+          var id = runAll(api, shape, 1).get(0);
+          latencies.addAll(taskToTask(id, shape));
+        }
+        long start = System.nanoTime();
+        runAll(api, shape, BURST);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Collections.sort(latencies);
+        report.append("%-14s burst of %d experiments (%,d tasks): %6.1f s, %7.1f task completions/s%n"
+            .formatted(shape, BURST, BURST * 10, seconds, BURST * 10 / seconds));
+        report.append("%-14s task-to-task latency, one experiment at a time: p50 %5.1f ms  p90 %5.1f ms  p99 %5.1f ms%n"
+            .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
+      }
+    }
+    report.append("peak RSS of the JVM (servers, orchestrator, worker): %,d MiB%n".formatted(peakRssMib()));
+    report.append("==============================================================\n");
+    System.out.println(report);
+  }
+
+  private List<String> runAll(Api api, String type, int count) {
+    var ids = new ArrayList<String>();
+    for (int i = 0; i < count; i++) {
+      ids.add(api.submit("{\"experimentType\": \"" + type + "\"}"));
+    }
+    await().atMost(Duration.ofMinutes(20)).pollInterval(Duration.ofMillis(50)).until(() -> neo4j.query("""
+            MATCH (e:Experiment) WHERE e.id IN $ids AND e.state <> 'COMPLETED' RETURN count(e)""")
+        .bind(ids).to("ids").fetchAs(Long.class).one().orElse(1L) == 0);
+    return ids;
+  }
+
+  /** For every node with predecessors: when its dispatch arrived minus when its last predecessor was answered. */
+  private List<Double> taskToTask(String experimentId, String shape) {
+    var latencies = new ArrayList<Double>();
+    var edges = neo4j.query("""
+            MATCH (a:TaskNode {experimentId: $id})-[:NEXT]->(b:TaskNode) RETURN a.id AS a, b.id AS b""")
+        .bind(experimentId).to("id").fetch().all();
+    var lastPredecessor = new java.util.HashMap<String, Long>();
+    for (var edge : edges) {
+      var a = answeredAt.get((String) edge.get("a"));
+      lastPredecessor.merge((String) edge.get("b"), a, Math::max);
+    }
+    lastPredecessor.forEach((node, predecessor) -> latencies.add((answeredAt.get(node) - predecessor) / 1e6));
+    return latencies;
+  }
+
+  private static double percentile(List<Double> sorted, int p) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * p / 100.0) - 1));
+  }
+
+  private static String chain() {
+    var yaml = new StringBuilder("type: bench-chain\ntasks:\n  - {key: t0, taskType: env-setup}\n");
+    for (int i = 1; i < 10; i++) {
+      yaml.append("  - {key: t").append(i).append(", taskType: env-setup, dependsOn: [t").append(i - 1).append("]}\n");
+    }
+    return yaml.toString();
+  }
+
+  private static String diamond() {
+    var yaml = new StringBuilder("type: bench-diamond\ntasks:\n  - {key: top, taskType: env-setup}\n");
+    var middle = new ArrayList<String>();
+    for (int i = 1; i <= 8; i++) {
+      yaml.append("  - {key: m").append(i).append(", taskType: env-setup, dependsOn: [top]}\n");
+      middle.add("m" + i);
+    }
+    yaml.append("  - {key: bottom, taskType: env-setup, dependsOn: [").append(String.join(", ", middle)).append("]}\n");
+    return yaml.toString();
+  }
+
+  private static long peakRssMib() {
+    try {
+      return Files.readAllLines(Paths.get("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
+          .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+}
