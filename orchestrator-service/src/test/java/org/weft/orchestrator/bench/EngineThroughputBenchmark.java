@@ -2,9 +2,6 @@ package org.weft.orchestrator.bench;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,7 +73,7 @@ class EngineThroughputBenchmark {
             .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
       }
     }
-    report.append("peak RSS of the JVM (servers, orchestrator, worker): %,d MiB%n".formatted(peakRssMib()));
+    report.append("peak RSS of the JVM (servers, orchestrator, worker): %,d MiB%n".formatted(Rss.peakMib()));
     report.append("==============================================================\n");
     System.out.println(report);
   }
@@ -131,14 +128,5 @@ class EngineThroughputBenchmark {
     }
     yaml.append("  - {key: bottom, taskType: env-setup, dependsOn: [").append(String.join(", ", middle)).append("]}\n");
     return yaml.toString();
-  }
-
-  private static long peakRssMib() {
-    try {
-      return Files.readAllLines(Paths.get("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
-          .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
-    } catch (IOException e) {
-      return -1;
-    }
   }
 }

@@ -2,9 +2,6 @@ package org.weft.orchestrator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -85,7 +82,7 @@ class LiveDagBenchmark {
         inProcess.median(), inProcess.p90(), overRest.median(), overRest.p90(),
         EXPERIMENTS, createSeconds, EXPERIMENTS / createSeconds, total,
         firstPage.median(), firstPage.p90(), deepPage.median(), deepPage.p90(), filtered.median(), filtered.p90(),
-        peakRssMib());
+        Rss.peakMib());
     System.out.println(report);
   }
 
@@ -115,14 +112,5 @@ class LiveDagBenchmark {
     }
     Collections.sort(millis);
     return new Timing(millis.get(runs / 2), millis.get((int) Math.ceil(runs * 0.9) - 1));
-  }
-
-  private static long peakRssMib() {
-    try {
-      return Files.readAllLines(Paths.get("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
-          .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
-    } catch (IOException e) {
-      return -1;
-    }
   }
 }

@@ -67,7 +67,7 @@ class CancelAndRerunIT {
 
   @Test
   void cancelStopsDispatchingTellsWorkersToStopAndEndsCancelled() {
-    var type = register(CHAIN);
+    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       held.add(dispatch);
@@ -89,7 +89,7 @@ class CancelAndRerunIT {
       // the worker stops the attempt and says so
       worker.send(TestWorker.result(held.get(0), TaskResult.Status.FAILED, Map.of(),
           new TaskResult.Error("cancelled", false), "worker-2"));
-      awaitState(id, "CANCELLED");
+      api.awaitState(id, "CANCELLED", RUN);
       var dag = api.get("/api/v1/experiments/" + id + "/dag");
       assertThat((List<String>) read(dag, "$.nodes[*].state")).containsOnly("CANCELLED");
       assertThat(worker.keys(id)).containsExactly("first");
@@ -99,12 +99,12 @@ class CancelAndRerunIT {
 
   @Test
   void rerunReExecutesTheFailedTaskAndWhatFollowsAndKeepsTheExecutedOnesUpstream() {
-    var type = register(CHAIN);
+    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
     worker.behave(dispatch -> dispatch.taskKey().equals("second")
         ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("bad luck", false), "worker-2")
         : TestWorker.success(dispatch, "worker-2"));
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
-    awaitState(id, "FAILED");
+    api.awaitState(id, "FAILED", RUN);
     var firstOutputs = read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[0].outputs");
     worker.behave(TestWorker.succeedAtOnce("worker-2"));
 
@@ -112,7 +112,7 @@ class CancelAndRerunIT {
 
     assertThat(rerun.statusCode()).isEqualTo(202);
     assertThat((List<String>) read(rerun, "$.reset")).containsExactly("second", "third");
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     assertThat(worker.keys(id)).containsExactly("first", "second", "second", "third");
     var dag = api.get("/api/v1/experiments/" + id + "/dag");
     assertThat((Object) read(dag, "$.nodes[0].outputs")).isEqualTo(firstOutputs);
@@ -121,22 +121,22 @@ class CancelAndRerunIT {
 
   @Test
   void rerunFromATaskOfACompletedExperimentRunsItAndEverythingDownstream() {
-    var type = register(CHAIN);
+    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
 
     assertThat(api.postJson("/api/v1/experiments/" + id + "/rerun", "{}").statusCode())
         .as("a completed experiment has nothing failed to rerun").isEqualTo(409);
     var rerun = api.postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"second\"}");
 
     assertThat(rerun.statusCode()).isEqualTo(202);
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     assertThat(worker.keys(id)).containsExactly("first", "second", "third", "second", "third");
   }
 
   @Test
   void rerunAndCancelRefuseWhatTheyCannotDo() {
-    var type = register(CHAIN);
+    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       held.add(dispatch);
@@ -151,21 +151,10 @@ class CancelAndRerunIT {
 
     worker.send(TestWorker.success(held.get(0), "worker-2"));
     worker.behave(TestWorker.succeedAtOnce("worker-2"));
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     var unknownTask = api.postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"nope\"}");
     assertThat(unknownTask.statusCode()).isEqualTo(422);
     assertThat((List<String>) read(unknownTask, "$.errors[*].field")).containsExactly("fromTask");
     assertThat(api.postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTaks\": \"first\"}").statusCode()).isEqualTo(400);
-  }
-
-  private String register(String tasksYaml) {
-    var type = "rerun-" + Long.toString(System.nanoTime(), 36);
-    masterDags.register("type: " + type + "\n" + tasksYaml, TemplateParser.Format.YAML);
-    return type;
-  }
-
-  private void awaitState(String id, String state) {
-    await(id + " to be " + state).atMost(RUN).pollInterval(Duration.ofMillis(100)).until(() ->
-        state.equals(read(api.get("/api/v1/experiments/" + id), "$.state")));
   }
 }

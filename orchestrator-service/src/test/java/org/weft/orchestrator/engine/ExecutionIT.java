@@ -83,7 +83,7 @@ class ExecutionIT {
         {"experimentType": "map-reduce", "inputs": {"input-file": "file:///data/in.dat"}}""");
 
     for (var id : List.of(single, sweep, mapReduce)) {
-      awaitState(id, "COMPLETED");
+      api.awaitState(id, "COMPLETED", RUN);
       var dag = api.get("/api/v1/experiments/" + id + "/dag");
       List<String> states = read(dag, "$.nodes[*].state");
       assertThat(states).containsOnly("SUCCEEDED");
@@ -120,7 +120,7 @@ class ExecutionIT {
     var id = api.submit("""
         {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///data/in.dat"}}""");
 
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     assertThat(held).extracting(TaskDispatch::taskKey).containsExactlyInAnyOrder("run-1", "run-2", "run-3", "run-4");
     var order = worker.keys(id);
     assertThat(order.indexOf("collect")).isGreaterThan(order.indexOf("monitor-1")).isGreaterThan(order.indexOf("monitor-2"))
@@ -130,7 +130,7 @@ class ExecutionIT {
 
   @Test
   void aRetryableFailureIsRetriedAsANewAttemptThatCanSucceed() {
-    var type = register("""
+    var type = Api.registerTemplate(masterDags, "engine", """
         tasks:
           - {key: flaky, taskType: env-setup, retry: {maxAttempts: 3, backoff: PT0.2S}}
           - {key: after, taskType: env-setup, dependsOn: [flaky]}
@@ -141,7 +141,7 @@ class ExecutionIT {
 
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
 
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     var dag = api.get("/api/v1/experiments/" + id + "/dag");
     assertThat((List<Integer>) read(dag, "$.nodes[?(@.key == 'flaky')].attempt")).containsExactly(2);
     assertThat(worker.keys(id)).containsExactly("flaky", "flaky", "after");
@@ -151,7 +151,7 @@ class ExecutionIT {
 
   @Test
   void aFailureThatExhaustsItsRetriesFailsTheExperimentNamingTheNode() throws Exception {
-    var type = register("""
+    var type = Api.registerTemplate(masterDags, "engine", """
         tasks:
           - {key: doomed, taskType: env-setup, retry: {maxAttempts: 2, backoff: PT0.1S}}
           - {key: never, taskType: env-setup, dependsOn: [doomed]}
@@ -161,7 +161,7 @@ class ExecutionIT {
 
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
 
-    awaitState(id, "FAILED");
+    api.awaitState(id, "FAILED", RUN);
     var experiment = api.get("/api/v1/experiments/" + id);
     assertThat((String) read(experiment, "$.reason")).isEqualTo("task 'doomed' failed after 2 attempts: quota exceeded");
     assertThat(worker.keys(id)).containsExactly("doomed", "doomed");
@@ -173,24 +173,24 @@ class ExecutionIT {
 
   @Test
   void aPermanentFailureFailsAtOnce() {
-    var type = register("tasks: [{key: bad-input, taskType: env-setup, retry: {maxAttempts: 5}}]\n");
+    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: bad-input, taskType: env-setup, retry: {maxAttempts: 5}}]\n");
     worker.behave(dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
         new TaskResult.Error("no such file", false), "worker-1"));
 
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
 
-    awaitState(id, "FAILED");
+    api.awaitState(id, "FAILED", RUN);
     assertThat(worker.keys(id)).containsExactly("bad-input");
   }
 
   @Test
   void aSilentAttemptIsCancelledAndRetriedAfterItsHeartbeatTimeout() {
-    var type = register("tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
+    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     worker.behave(dispatch -> dispatch.attempt() == 1 ? null : TestWorker.success(dispatch, "worker-1"));
     try (var control = Topic.follow(kafka, "weft.task-control")) {
       var id = api.submit("{\"experimentType\": \"" + type + "\"}");
 
-      awaitState(id, "COMPLETED");
+      api.awaitState(id, "COMPLETED", RUN);
       assertThat(worker.received(id)).extracting(TaskDispatch::attempt).containsExactly(1, 2);
       var cancels = new ArrayList<String>();
       await().atMost(RUN).until(() -> {
@@ -202,7 +202,7 @@ class ExecutionIT {
 
   @Test
   void heartbeatsMarkTheNodeRunningAndKeepItAlive() {
-    var type = register("tasks: [{key: long, taskType: env-setup, heartbeatTimeout: PT2S}]\n");
+    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: long, taskType: env-setup, heartbeatTimeout: PT2S}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       dispatched.add(dispatch);
@@ -221,7 +221,7 @@ class ExecutionIT {
     });
     worker.send(TestWorker.success(dispatched.get(0), "worker-1"));
 
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     assertThat(dispatched).hasSize(1);
   }
 
@@ -229,7 +229,7 @@ class ExecutionIT {
   void duplicateStaleAndUnknownResultsChangeNothing() {
     var id = api.submit("""
         {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     var before = api.get("/api/v1/experiments/" + id + "/dag").body();
     var setup = worker.received(id).get(0);
     double duplicates = count("duplicate");
@@ -262,12 +262,12 @@ class ExecutionIT {
     }
     var id = api.submit("""
         {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
   }
 
   @Test
   void aRunningExperimentHasItsMarkerAndThisInstanceAsOwnerUntilItEnds() throws Exception {
-    var type = register("tasks: [{key: hold, taskType: env-setup}]\n");
+    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       held.add(dispatch);
@@ -282,7 +282,7 @@ class ExecutionIT {
     assertThat(zookeeper.getChildren().forPath("/weft/instances")).contains(instance.id());
 
     worker.send(TestWorker.success(held.get(0), "worker-1"));
-    awaitState(id, "COMPLETED");
+    api.awaitState(id, "COMPLETED", RUN);
     await().atMost(RUN).until(() -> !markerExists(id));
   }
 
@@ -291,7 +291,7 @@ class ExecutionIT {
     try (var events = Topic.follow(kafka, "weft.experiment-events")) {
       var id = api.submit("""
           {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
-      awaitState(id, "COMPLETED");
+      api.awaitState(id, "COMPLETED", RUN);
       var mine = new ArrayList<String>();
       await().atMost(RUN).until(() -> {
         events.poll(Duration.ofMillis(200)).forEach(r -> {
@@ -308,16 +308,7 @@ class ExecutionIT {
     }
   }
 
-  private String register(String tasksYaml) {
-    var type = "engine-" + Long.toString(System.nanoTime(), 36);
-    masterDags.register("type: " + type + "\n" + tasksYaml, TemplateParser.Format.YAML);
-    return type;
-  }
 
-  private void awaitState(String id, String state) {
-    await(id + " to be " + state).atMost(RUN).pollInterval(Duration.ofMillis(100)).until(() ->
-        state.equals(read(api.get("/api/v1/experiments/" + id), "$.state")));
-  }
 
   private boolean markerExists(String id) throws Exception {
     return zookeeper.checkExists().forPath("/weft/running-experiments/" + id) != null;

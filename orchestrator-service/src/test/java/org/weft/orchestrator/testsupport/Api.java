@@ -44,6 +44,19 @@ public final class Api {
     return JsonPath.read(response.body(), "$.experimentId");
   }
 
+  /** Waits until the experiment is in {@code state}, as a gateway polling the API would. */
+  public void awaitState(String experimentId, String state, Duration atMost) {
+    org.awaitility.Awaitility.await(experimentId + " to be " + state).atMost(atMost).pollInterval(Duration.ofMillis(100))
+        .until(() -> state.equals(read(get("/api/v1/experiments/" + experimentId), "$.state")));
+  }
+
+  /** Registers a one-off template of the given tasks under a fresh type and returns the type. */
+  public static String registerTemplate(org.weft.orchestrator.dag.MasterDags masterDags, String prefix, String tasksYaml) {
+    var type = prefix + "-" + Long.toString(System.nanoTime(), 36);
+    masterDags.register("type: " + type + "\n" + tasksYaml, org.weft.orchestrator.dag.TemplateParser.Format.YAML);
+    return type;
+  }
+
   public static <T> T read(HttpResponse<String> response, String path) {
     return JsonPath.read(response.body(), path);
   }
