@@ -208,7 +208,8 @@ public class ExperimentEngine implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    // starts after the listener containers and the ZooKeeper registrations, stops before them
+    // before the Kafka listener containers (MAX_VALUE - 100) and the instance registration (MAX_VALUE):
+    // their shutdown comes first, so no result arrives at an engine that is stopping
     return Integer.MAX_VALUE - 1000;
   }
 }
