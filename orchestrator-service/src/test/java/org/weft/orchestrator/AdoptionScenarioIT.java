@@ -30,6 +30,8 @@ import org.weft.task.api.TaskDispatch;
  */
 class AdoptionScenarioIT {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdoptionScenarioIT.class);
+
   private static final Duration STARTUP = Duration.ofMinutes(2);
   private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(4);
 
@@ -91,7 +93,7 @@ class AdoptionScenarioIT {
             .until(() -> zk.checkExists().forPath("/weft/running-experiments/" + id) == null);
       }
       assertThat(worker.runs().values()).containsOnly(1);
-      System.out.printf("Adoption took %d ms after kill -9 (session timeout %s)%n", adoption.toMillis(), SESSION_TIMEOUT);
+      log.info("Adoption took {} ms after kill -9 (session timeout {})", adoption.toMillis(), SESSION_TIMEOUT);
     }
   }
 
