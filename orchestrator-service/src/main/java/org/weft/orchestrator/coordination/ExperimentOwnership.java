@@ -102,24 +102,4 @@ public class ExperimentOwnership {
       log.warn("Cannot remove the running-experiment marker of {}: {}", experimentId, e.toString());
     }
   }
-
-  /** Experiments that have a running marker in ZooKeeper. */
-  public Set<String> markers() throws Exception {
-    if (client.checkExists().forPath(paths.runningExperiments()) == null) {
-      return Set.of();
-    }
-    return Set.copyOf(client.getChildren().forPath(paths.runningExperiments()));
-  }
-
-  /** This instance stops executing the experiment without ending it (its owner node is removed). */
-  public void abandon(String experimentId) {
-    owned.remove(experimentId);
-    try {
-      client.delete().guaranteed().forPath(paths.owner(experimentId));
-    } catch (KeeperException.NoNodeException e) {
-      // already gone
-    } catch (Exception e) {
-      log.warn("Cannot remove the owner node of {}: {}", experimentId, e.toString());
-    }
-  }
 }

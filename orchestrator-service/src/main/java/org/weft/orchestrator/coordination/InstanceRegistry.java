@@ -2,7 +2,6 @@ package org.weft.orchestrator.coordination;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
@@ -29,14 +28,6 @@ public class InstanceRegistry implements SmartLifecycle {
     this.client = client;
     this.paths = new ZooKeeperPaths(properties.root());
     this.identity = identity;
-  }
-
-  /** The ids of the orchestrator instances alive now. */
-  public List<String> liveInstances() throws Exception {
-    if (client.checkExists().forPath(paths.instances()) == null) {
-      return List.of();
-    }
-    return client.getChildren().forPath(paths.instances());
   }
 
   @Override

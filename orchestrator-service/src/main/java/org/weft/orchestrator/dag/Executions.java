@@ -243,7 +243,8 @@ public class Executions {
     for (var successor : successors) {
       dispatch(successor, nowMillis).ifPresent(dispatches::add);
     }
-    var ended = completeIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
+    // a node just dispatched is not executed: only when none was can the experiment be done
+    var ended = dispatches.isEmpty() && completeIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
     return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
   }
 
@@ -384,7 +385,8 @@ public class Executions {
             SET t.state = 'DISPATCHED', t.attempt = t.attempt + 1, t.dispatchId = $dispatchId,
                 t.dispatchedAt = $now, t.heartbeatDeadline = $now + t.heartbeatTimeoutMs,
                 t.timeLimitDeadline = $now + t.timeLimitMs, t.notBefore = null, t.startedAt = $at, t.endedAt = null
-            RETURN t.experimentId AS experimentId, t.key AS key, t.attempt AS attempt""")
+            RETURN t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
+                   t.dispatchId AS dispatchId, t.context AS context, t.timeLimitDeadline AS deadline""")
         .bindAll(Map.of("taskId", taskId, "dispatchId", UUID.randomUUID().toString(), "now", nowMillis, "at", utcNow()))
         .fetch().one();
     if (updated.isEmpty()) {
@@ -393,16 +395,21 @@ public class Executions {
     var row = updated.get();
     liveDags.appendEvent((String) row.get("experimentId"), "task.state", (String) row.get("key"),
         TaskState.DISPATCHED.name(), "attempt " + row.get("attempt"));
-    return Optional.of(dispatchOf(taskId));
+    return Optional.of(dispatchOf(row));
+  }
+
+  /** The dispatch message of an attempt in flight, sent again after a crash with its own dispatch id. */
+  private TaskDispatch dispatchOf(String taskId) {
+    return dispatchOf(neo4j.query("""
+            MATCH (t:TaskNode {id: $taskId})
+            RETURN t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
+                   t.dispatchId AS dispatchId, t.context AS context, t.timeLimitDeadline AS deadline""")
+        .bind(taskId).to("taskId").fetch().one().orElseThrow());
   }
 
   /** The dispatch message of a node's current attempt, its context resolved with upstream outputs. */
-  private TaskDispatch dispatchOf(String taskId) {
-    var row = neo4j.query("""
-            MATCH (t:TaskNode {id: $taskId})
-            RETURN t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
-                   t.dispatchId AS dispatchId, t.context AS context, t.timeLimitDeadline AS deadline""")
-        .bind(taskId).to("taskId").fetch().one().orElseThrow();
+  private TaskDispatch dispatchOf(Map<String, Object> row) {
+    var taskId = (String) row.get("id");
     var experimentId = (String) row.get("experimentId");
     var context = Json.readMap(row.get("context"));
     var referenced = new LinkedHashSet<String>();

@@ -3,11 +3,11 @@ package org.weft.orchestrator.dag;
 import tools.jackson.core.JacksonException;
 
 /** Names the place in a document a Jackson error points at, as {@code tasks[1].retry.backoff}. */
-final class JsonPaths {
+public final class JsonPaths {
 
   private JsonPaths() {}
 
-  static String of(JacksonException e) {
+  public static String of(JacksonException e) {
     var path = new StringBuilder();
     for (var reference : e.getPath()) {
       if (reference.getPropertyName() != null) {

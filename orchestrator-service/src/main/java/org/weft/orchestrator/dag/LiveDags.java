@@ -184,7 +184,7 @@ public class LiveDags {
         }).toList());
   }
 
-  private boolean exists(String id) {
+  public boolean exists(String id) {
     return neo4j.query("MATCH (e:Experiment {id: $id}) RETURN count(e) > 0 AS found")
         .bind(id).to("id").fetchAs(Boolean.class).one().orElse(false);
   }

@@ -77,18 +77,12 @@ public class TemplateParser {
     return document;
   }
 
+  private final JsonMapper canonical = json.rebuild()
+      .enable(tools.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+
   /** The document as canonical JSON: the same content gives the same text, whatever it was written in. */
   public String canonicalJson(MasterDagDocument document) {
-    return json.rebuild().enable(tools.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
-        .writeValueAsString(document);
-  }
-
-  public String toJson(Object value) {
-    return json.writeValueAsString(value);
-  }
-
-  public <T> T fromJson(String text, Class<T> type) {
-    return json.readValue(text, type);
+    return canonical.writeValueAsString(document);
   }
 
   private static TemplateRejectedException invalid(String field, String message) {

@@ -73,7 +73,7 @@ public class ExperimentService {
 
   /** @return false when there is no such experiment */
   public boolean cancel(String id) {
-    if (liveDags.find(id).isEmpty()) {
+    if (!liveDags.exists(id)) {
       return false;
     }
     engine.cancel(id);
@@ -82,7 +82,7 @@ public class ExperimentService {
 
   /** @return the keys of the tasks reset, or empty when there is no such experiment */
   public Optional<List<String>> rerun(String id, String fromTask) {
-    if (liveDags.find(id).isEmpty()) {
+    if (!liveDags.exists(id)) {
       return Optional.empty();
     }
     return Optional.of(engine.rerun(id, fromTask));

@@ -8,6 +8,7 @@ import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
+import org.weft.orchestrator.dag.JsonPaths;
 import org.weft.orchestrator.dag.Violation;
 
 /** Reads request bodies strictly, so a typo in a field name is a 400 naming it, never ignored. */
@@ -35,21 +36,14 @@ class StrictJson {
       var where = e.getLocation() == null ? "" : " at line %d, column %d".formatted(e.getLocation().getLineNr(), e.getLocation().getColumnNr());
       throw new BadRequestException("(body)", "not valid JSON" + where);
     } catch (UnrecognizedPropertyException e) {
-      throw new BadRequestException(List.of(new Violation(path(e), "unknown field")));
+      throw new BadRequestException(List.of(new Violation(fieldOf(e), "unknown field")));
     } catch (JacksonException e) {
-      throw new BadRequestException(List.of(new Violation(path(e), "has the wrong type")));
+      throw new BadRequestException(List.of(new Violation(fieldOf(e), "has the wrong type")));
     }
   }
 
-  private static String path(JacksonException e) {
-    var path = new StringBuilder();
-    for (var reference : e.getPath()) {
-      if (reference.getPropertyName() != null) {
-        path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
-      } else if (reference.getIndex() >= 0) {
-        path.append('[').append(reference.getIndex()).append(']');
-      }
-    }
-    return path.isEmpty() ? "(body)" : path.toString();
+  private static String fieldOf(JacksonException e) {
+    var path = JsonPaths.of(e);
+    return path.equals("(document)") ? "(body)" : path;
   }
 }
