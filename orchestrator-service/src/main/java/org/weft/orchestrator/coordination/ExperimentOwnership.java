@@ -50,9 +50,21 @@ public class ExperimentOwnership {
       return true;
     }
     try {
-      client.create().orSetData().creatingParentsIfNeeded().forPath(paths.runningExperiment(experimentId));
-      client.create().withMode(CreateMode.EPHEMERAL)
-          .forPath(paths.owner(experimentId), identity.id().getBytes(StandardCharsets.UTF_8));
+      var owner = identity.id().getBytes(StandardCharsets.UTF_8);
+      try {
+        createMarkerAndOwner(experimentId, owner);
+      } catch (KeeperException.NoNodeException e) {
+        // the first experiment ever: the persistent parent is not there yet
+        try {
+          client.create().creatingParentsIfNeeded().forPath(paths.runningExperiments());
+        } catch (KeeperException.NodeExistsException raced) {
+          // another instance made it
+        }
+        createMarkerAndOwner(experimentId, owner);
+      } catch (KeeperException.NodeExistsException e) {
+        // the marker is there: an orphan to adopt, or an owner is alive and the next create says so
+        client.create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner);
+      }
       owned.add(experimentId);
       return true;
     } catch (KeeperException.NodeExistsException e) {
@@ -61,6 +73,13 @@ public class ExperimentOwnership {
       log.warn("Cannot claim experiment {}: {}", experimentId, e.toString());
       return false;
     }
+  }
+
+  /** A new experiment: marker and owner in one round trip, both or neither. */
+  private void createMarkerAndOwner(String experimentId, byte[] owner) throws Exception {
+    client.transaction().forOperations(
+        client.transactionOp().create().forPath(paths.runningExperiment(experimentId)),
+        client.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner));
   }
 
   /** True when the owner node exists and belongs to this instance's current session. */
@@ -91,13 +110,20 @@ public class ExperimentOwnership {
     return Set.copyOf(owned);
   }
 
-  /** The experiment ended: its marker and owner node go. */
+  /**
+   * The experiment ended: its marker and owner node go, in the background (the end is recorded in
+   * Neo4j already; Curator retries the delete until it succeeds, also across reconnections).
+   */
   public void release(String experimentId) {
     owned.remove(experimentId);
     try {
-      client.delete().guaranteed().deletingChildrenIfNeeded().forPath(paths.runningExperiment(experimentId));
-    } catch (KeeperException.NoNodeException e) {
-      // already gone
+      client.delete().guaranteed().deletingChildrenIfNeeded().inBackground((c, event) -> {
+        if (event.getResultCode() != KeeperException.Code.OK.intValue()
+            && event.getResultCode() != KeeperException.Code.NONODE.intValue()) {
+          log.warn("Cannot remove the running-experiment marker of {}: {}", experimentId,
+              KeeperException.Code.get(event.getResultCode()));
+        }
+      }).forPath(paths.runningExperiment(experimentId));
     } catch (Exception e) {
       log.warn("Cannot remove the running-experiment marker of {}: {}", experimentId, e.toString());
     }

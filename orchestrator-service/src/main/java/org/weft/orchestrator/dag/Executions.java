@@ -4,14 +4,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
 import org.weft.task.api.TaskControl;
@@ -72,12 +73,15 @@ public class Executions {
     this.liveDags = liveDags;
   }
 
-  /** Experiments that have not ended, oldest first. */
-  public List<String> active() {
-    return List.copyOf(neo4j.query("""
+  /** Experiments that have not ended, oldest first, with their states. */
+  public Map<String, ExperimentState> active() {
+    var active = new LinkedHashMap<String, ExperimentState>();
+    neo4j.query("""
             MATCH (e:Experiment) WHERE e.state IN ['CREATED', 'LAUNCHED', 'EXECUTING', 'CANCELLING']
-            RETURN e.id AS id ORDER BY e.createdAt""")
-        .fetchAs(String.class).all());
+            RETURN e.id AS id, e.state AS state ORDER BY e.createdAt""")
+        .fetch().all()
+        .forEach(row -> active.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
+    return active;
   }
 
   public Optional<ExperimentState> state(String experimentId) {
@@ -110,26 +114,273 @@ public class Executions {
     if (state == ExperimentState.LAUNCHED) {
       moveExperiment(experimentId, state, ExperimentState.EXECUTING, null);
     }
-    var dispatches = new ArrayList<TaskDispatch>();
-    var inFlight = neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['DISPATCHED', 'RUNNING']
-            SET t.heartbeatDeadline = $now + t.heartbeatTimeoutMs
-            RETURN t.id AS id""")
-        .bindAll(Map.of("id", experimentId, "now", nowMillis)).fetchAs(String.class).all();
-    for (var taskId : inFlight) {
-      dispatches.add(dispatchOf(taskId));
-    }
-    var ready = neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id})
-            WHERE (t.state = 'READY' AND coalesce(t.notBefore, 0) <= $now)
-               OR (t.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(t) WHERE p.isExecuted = false })
-            RETURN t.id AS id ORDER BY t.position""")
-        .bindAll(Map.of("id", experimentId, "now", nowMillis)).fetchAs(String.class).all();
-    for (var taskId : ready) {
-      dispatch(taskId, nowMillis).ifPresent(dispatches::add);
-    }
+    // attempts in flight go out again as they were, with their own dispatch id
+    var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query("""
+            MATCH (s:TaskNode {experimentId: $id}) WHERE s.state IN ['DISPATCHED', 'RUNNING']
+            SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs
+            RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
+                   s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
+            ORDER BY s.position""")
+        .bindAll(Map.of("id", experimentId, "now", nowMillis)).fetch().all())));
+    var events = new ArrayList<LiveDags.PendingEvent>();
+    dispatches.addAll(markDispatched(neo4j.query("""
+            MATCH (s:TaskNode {experimentId: $id})
+            WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
+               OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+            """ + MARK_DISPATCHED)
+        .bindAll(Map.of("id", experimentId, "now", nowMillis, "at", utcNow())), events));
+    liveDags.appendEvents(events);
     var ended = completeIfDone(experimentId) ? Set.of(experimentId) : Set.<String>of();
     return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+  }
+
+  /**
+   * Applies a batch of worker results in the caller's transaction, with a handful of statements
+   * whatever the batch size: heartbeats and successes of running experiments take a set-based path;
+   * the rest (failures, experiments cancelling or ended) go one by one, in order, for every result
+   * of their experiment, so the outcome is the one applying the batch in order would give.
+   *
+   * @return the effects, with one outcome per result in {@code outcomes}, in the batch's order
+   */
+  public Batch applyAll(List<TaskResult> results, long nowMillis) {
+    var outcomes = new Outcome[results.size()];
+    var indexed = new ArrayList<Map<String, Object>>(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      indexed.add(Map.of("i", i, "taskId", results.get(i).taskId()));
+    }
+    var nodes = new HashMap<String, NodeView>();
+    neo4j.query("""
+            UNWIND $results AS r
+            MATCH (t:TaskNode {id: r.taskId})
+            MATCH (e:Experiment {id: t.experimentId})
+            RETURN DISTINCT t.id AS id, t.experimentId AS experimentId, t.key AS key, t.state AS state,
+                   t.dispatchId AS dispatchId, t.attempt AS attempt, e.state AS experimentState""")
+        .bind(indexed).to("results").fetch().all()
+        .forEach(row -> nodes.put((String) row.get("id"), new NodeView((String) row.get("experimentId"),
+            (String) row.get("key"), TaskState.valueOf((String) row.get("state")), (String) row.get("dispatchId"),
+            ((Number) row.get("attempt")).intValue(), ExperimentState.valueOf((String) row.get("experimentState")))));
+    // an experiment with anything but heartbeats and successes of a running experiment goes one by one
+    var oneByOne = new HashSet<String>();
+    for (var result : results) {
+      var node = nodes.get(result.taskId());
+      if (node != null && (result.status() == TaskResult.Status.FAILED || node.experimentState() != ExperimentState.EXECUTING)) {
+        oneByOne.add(node.experimentId());
+      }
+    }
+    var events = new ArrayList<LiveDags.PendingEvent>();
+    var heartbeats = new ArrayList<Map<String, Object>>();
+    var successes = new ArrayList<Map<String, Object>>();
+    var slow = new ArrayList<Effects>();
+    for (int i = 0; i < results.size(); i++) {
+      var result = results.get(i);
+      var node = nodes.get(result.taskId());
+      if (node == null || !result.experimentId().equals(node.experimentId())) {
+        outcomes[i] = Outcome.UNKNOWN;
+      } else if (oneByOne.contains(node.experimentId())) {
+        var effects = apply(result, nowMillis);
+        outcomes[i] = effects.outcome();
+        slow.add(effects);
+      } else if (!result.dispatchId().equals(node.dispatchId()) || result.attempt() != node.attempt()) {
+        outcomes[i] = Outcome.STALE;
+      } else if (node.state() != TaskState.DISPATCHED && node.state() != TaskState.RUNNING) {
+        outcomes[i] = Outcome.DUPLICATE;
+      } else {
+        outcomes[i] = Outcome.APPLIED;
+        var detail = "attempt %d on worker %s".formatted(result.attempt(), result.workerId());
+        var row = new HashMap<String, Object>();
+        row.put("taskId", result.taskId());
+        row.put("workerId", nullToEmpty(result.workerId()));
+        if (result.status() == TaskResult.Status.RUNNING) {
+          heartbeats.add(row);
+          if (node.state() == TaskState.DISPATCHED) {
+            nodes.put(result.taskId(), node.in(node.state().moveTo(TaskState.RUNNING)));
+            events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.RUNNING.name(), detail));
+          }
+        } else {
+          row.put("outputs", Json.write(result.outputs()));
+          successes.add(row);
+          nodes.put(result.taskId(), node.in(node.state().moveTo(TaskState.SUCCEEDED)));
+          events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), detail));
+        }
+      }
+    }
+    if (!heartbeats.isEmpty()) {
+      neo4j.query("""
+              UNWIND $rows AS r
+              MATCH (t:TaskNode {id: r.taskId})
+              SET t.state = CASE WHEN t.state = 'DISPATCHED' THEN 'RUNNING' ELSE t.state END, t.workerId = r.workerId,
+                  t.heartbeatDeadline = $now + t.heartbeatTimeoutMs""")
+          .bindAll(Map.of("rows", heartbeats, "now", nowMillis)).run();
+    }
+    var dispatches = new ArrayList<TaskDispatch>();
+    var ended = new LinkedHashSet<String>();
+    if (!successes.isEmpty()) {
+      // one statement: record the successes, then (after all of them, for fan-in) dispatch what they made ready
+      dispatches.addAll(markDispatched(neo4j.query("""
+              UNWIND $rows AS r
+              MATCH (t:TaskNode {id: r.taskId})
+              SET t.state = 'SUCCEEDED', t.isExecuted = true, t.outputs = r.outputs, t.workerId = r.workerId,
+                  t.endedAt = $at, t.error = null
+              WITH collect(t) AS done
+              UNWIND done AS t
+              // no label on s: the planner must expand from t, not seek every waiting node of every experiment
+              MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
+              WITH DISTINCT s
+              WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+              """ + MARK_DISPATCHED)
+          .bindAll(Map.of("rows", successes, "now", nowMillis, "at", utcNow())), events));
+      var succeeded = successes.stream().map(row -> (String) row.get("taskId")).toList();
+      // an experiment that dispatched nothing may be done: only an executed node can end it
+      var candidates = new LinkedHashSet<String>();
+      for (var taskId : succeeded) {
+        candidates.add(nodes.get(taskId).experimentId());
+      }
+      dispatches.forEach(dispatch -> candidates.remove(dispatch.experimentId()));
+      ended.addAll(completeAllDone(candidates, events));
+    }
+    liveDags.appendEvents(events);
+    var effects = new ArrayList<>(slow);
+    effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
+    return new Batch(Arrays.asList(outcomes), Effects.merge(effects));
+  }
+
+  /** What applying a batch did: one outcome per result, and what to send. */
+  public record Batch(List<Outcome> outcomes, Effects effects) {}
+
+  /** What the batch path needs to know of a node, as it stands in the batch so far. */
+  private record NodeView(String experimentId, String key, TaskState state, String dispatchId, int attempt,
+      ExperimentState experimentState) {
+
+    NodeView in(TaskState next) {
+      return new NodeView(experimentId, key, next, dispatchId, attempt, experimentState);
+    }
+  }
+
+  /**
+   * The tail of every statement that dispatches the nodes {@code s} it matched: a new attempt with a
+   * new dispatch id, its deadlines set, returned with what its dispatch message needs.
+   */
+  private static final String MARK_DISPATCHED = """
+      SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
+          s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
+          s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null
+      RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
+             s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
+      ORDER BY s.experimentId, s.position""";
+
+  /** Runs a statement ending in {@link #MARK_DISPATCHED}; records the events and returns the messages. */
+  private List<TaskDispatch> markDispatched(Neo4jClient.RunnableSpec query,
+      List<LiveDags.PendingEvent> events) {
+    var rows = List.copyOf(query.fetch().all());
+    for (var row : rows) {
+      events.add(new LiveDags.PendingEvent((String) row.get("experimentId"), "task.state", (String) row.get("key"),
+          TaskState.DISPATCHED.name(), "attempt " + row.get("attempt")));
+    }
+    return dispatchesOf(rows);
+  }
+
+  /**
+   * Takes many experiments in hand at once, as {@link #recover} does one, with a handful of
+   * statements for all of those that are new, relaunched or executing; others go one by one.
+   *
+   * @return what to send, and the state each experiment is in now
+   */
+  public Recovery recoverAll(List<String> experimentIds, long nowMillis) {
+    var states = new LinkedHashMap<String, ExperimentState>();
+    neo4j.query("UNWIND $ids AS id MATCH (e:Experiment {id: id}) RETURN e.id AS id, e.state AS state")
+        .bind(experimentIds).to("ids").fetch().all()
+        .forEach(row -> states.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
+    var together = new ArrayList<String>();
+    var effects = new ArrayList<Effects>();
+    for (var entry : states.entrySet()) {
+      switch (entry.getValue()) {
+        case CREATED, LAUNCHED, EXECUTING -> together.add(entry.getKey());
+        default -> effects.add(recover(entry.getKey(), nowMillis));
+      }
+    }
+    if (!together.isEmpty()) {
+      var events = new ArrayList<LiveDags.PendingEvent>();
+      var at = utcNow();
+      neo4j.query("""
+              UNWIND $ids AS id
+              MATCH (e:Experiment {id: id}) WHERE e.state IN ['CREATED', 'LAUNCHED']
+              WITH e, e.state AS from
+              SET e.state = 'EXECUTING',
+                  e.reason = CASE WHEN from = 'CREATED' THEN null ELSE e.reason END,
+                  e.startedAt = CASE WHEN from = 'CREATED' THEN $at ELSE e.startedAt END,
+                  e.endedAt = CASE WHEN from = 'CREATED' THEN null ELSE e.endedAt END
+              RETURN e.id AS id, from""")
+          .bindAll(Map.of("ids", together, "at", at)).fetch().all()
+          .forEach(row -> {
+            var id = (String) row.get("id");
+            if (ExperimentState.valueOf((String) row.get("from")) == ExperimentState.CREATED) {
+              ExperimentState.CREATED.moveTo(ExperimentState.LAUNCHED);
+              events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.LAUNCHED.name(), null));
+            }
+            ExperimentState.LAUNCHED.moveTo(ExperimentState.EXECUTING);
+            events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.EXECUTING.name(), null));
+            states.put(id, ExperimentState.EXECUTING);
+          });
+      // attempts in flight go out again as they were, with their own dispatch id
+      var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query("""
+              UNWIND $ids AS id
+              MATCH (s:TaskNode {experimentId: id}) WHERE s.state IN ['DISPATCHED', 'RUNNING']
+              SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs
+              RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
+                     s.attempt AS attempt, s.dispatchId AS dispatchId, s.context AS context,
+                     s.timeLimitDeadline AS deadline
+              ORDER BY s.experimentId, s.position""")
+          .bindAll(Map.of("ids", together, "now", nowMillis)).fetch().all())));
+      dispatches.addAll(markDispatched(neo4j.query("""
+              UNWIND $ids AS id
+              MATCH (s:TaskNode {experimentId: id})
+              WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
+                 OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+              """ + MARK_DISPATCHED)
+          .bindAll(Map.of("ids", together, "now", nowMillis, "at", at)), events));
+      var idle = new LinkedHashSet<>(together);
+      dispatches.forEach(dispatch -> idle.remove(dispatch.experimentId()));
+      var ended = completeAllDone(idle, events);
+      liveDags.appendEvents(events);
+      ended.forEach(id -> states.put(id, ExperimentState.COMPLETED));
+      effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
+    }
+    for (var id : experimentIds) {
+      if (!states.containsKey(id) || !together.contains(id)) {
+        state(id).ifPresent(state -> states.put(id, state));
+      }
+    }
+    return new Recovery(states, Effects.merge(effects));
+  }
+
+  /** What {@link #recoverAll} did: the experiments' states now, and what to send. */
+  public record Recovery(Map<String, ExperimentState> states, Effects effects) {}
+
+  /**
+   * Completes those of the experiments whose every node is executed; writes the pending events
+   * first, so that the completion's event follows them.
+   *
+   * @return the experiments that ended
+   */
+  private Set<String> completeAllDone(Set<String> candidates, List<LiveDags.PendingEvent> events) {
+    var ended = new LinkedHashSet<String>();
+    if (candidates.isEmpty()) {
+      return ended;
+    }
+    var done = neo4j.query("""
+            UNWIND $ids AS id
+            MATCH (e:Experiment {id: id})
+            WHERE NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
+            RETURN e.id AS id""")
+        .bind(List.copyOf(candidates)).to("ids").fetchAs(String.class).all();
+    for (var experimentId : done) {
+      liveDags.appendEvents(events);
+      events.clear();
+      if (completeIfDone(experimentId)) {
+        ended.add(experimentId);
+      }
+    }
+    return ended;
   }
 
   /** Applies one result of a worker, if it belongs to the current attempt of its node. */
@@ -192,15 +443,13 @@ public class Executions {
     if (experimentIds.isEmpty()) {
       return Effects.of(Outcome.APPLIED);
     }
-    var due = neo4j.query("""
-            MATCH (t:TaskNode {state: 'READY'}) WHERE t.experimentId IN $ids AND coalesce(t.notBefore, 0) <= $now
-            MATCH (e:Experiment {id: t.experimentId}) WHERE e.state = 'EXECUTING'
-            RETURN t.id AS id""")
-        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis)).fetchAs(String.class).all();
-    var dispatches = new ArrayList<TaskDispatch>();
-    for (var taskId : due) {
-      dispatch(taskId, nowMillis).ifPresent(dispatches::add);
-    }
+    var events = new ArrayList<LiveDags.PendingEvent>();
+    var dispatches = markDispatched(neo4j.query("""
+            MATCH (s:TaskNode {state: 'READY'}) WHERE s.experimentId IN $ids AND coalesce(s.notBefore, 0) <= $now
+            MATCH (e:Experiment {id: s.experimentId}) WHERE e.state = 'EXECUTING'
+            """ + MARK_DISPATCHED)
+        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "at", utcNow())), events);
+    liveDags.appendEvents(events);
     return new Effects(Outcome.APPLIED, dispatches, List.of(), Set.of());
   }
 
@@ -234,15 +483,13 @@ public class Executions {
     if (experimentState != ExperimentState.EXECUTING) {
       return Effects.of(Outcome.APPLIED);
     }
-    var successors = neo4j.query("""
-            MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s:TaskNode {state: 'WAITING'})
-            WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
-            RETURN s.id AS id ORDER BY s.position""")
-        .bind(result.taskId()).to("taskId").fetchAs(String.class).all();
-    var dispatches = new ArrayList<TaskDispatch>();
-    for (var successor : successors) {
-      dispatch(successor, nowMillis).ifPresent(dispatches::add);
-    }
+    var events = new ArrayList<LiveDags.PendingEvent>();
+    var dispatches = markDispatched(neo4j.query("""
+            MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = 'WAITING'
+            WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+            """ + MARK_DISPATCHED)
+        .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", utcNow())), events);
+    liveDags.appendEvents(events);
     // a node just dispatched is not executed: only when none was can the experiment be done
     var ended = dispatches.isEmpty() && completeIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
     return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
@@ -378,57 +625,46 @@ public class Executions {
     return true;
   }
 
-  /** Marks a ready (or newly ready) node dispatched as a new attempt and returns what to send. */
-  private Optional<TaskDispatch> dispatch(String taskId, long nowMillis) {
-    var updated = neo4j.query("""
-            MATCH (t:TaskNode {id: $taskId}) WHERE t.state IN ['READY', 'WAITING']
-            SET t.state = 'DISPATCHED', t.attempt = t.attempt + 1, t.dispatchId = $dispatchId,
-                t.dispatchedAt = $now, t.heartbeatDeadline = $now + t.heartbeatTimeoutMs,
-                t.timeLimitDeadline = $now + t.timeLimitMs, t.notBefore = null, t.startedAt = $at, t.endedAt = null
-            RETURN t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
-                   t.dispatchId AS dispatchId, t.context AS context, t.timeLimitDeadline AS deadline""")
-        .bindAll(Map.of("taskId", taskId, "dispatchId", UUID.randomUUID().toString(), "now", nowMillis, "at", utcNow()))
-        .fetch().one();
-    if (updated.isEmpty()) {
-      return Optional.empty();
+  /**
+   * The dispatch messages of attempts, their contexts resolved with the outputs of the upstream
+   * nodes they name, which are read in one statement for all of them.
+   */
+  private List<TaskDispatch> dispatchesOf(List<Map<String, Object>> rows) {
+    if (rows.isEmpty()) {
+      return List.of();
     }
-    var row = updated.get();
-    liveDags.appendEvent((String) row.get("experimentId"), "task.state", (String) row.get("key"),
-        TaskState.DISPATCHED.name(), "attempt " + row.get("attempt"));
-    return Optional.of(dispatchOf(row));
-  }
-
-  /** The dispatch message of an attempt in flight, sent again after a crash with its own dispatch id. */
-  private TaskDispatch dispatchOf(String taskId) {
-    return dispatchOf(neo4j.query("""
-            MATCH (t:TaskNode {id: $taskId})
-            RETURN t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
-                   t.dispatchId AS dispatchId, t.context AS context, t.timeLimitDeadline AS deadline""")
-        .bind(taskId).to("taskId").fetch().one().orElseThrow());
-  }
-
-  /** The dispatch message of a node's current attempt, its context resolved with upstream outputs. */
-  private TaskDispatch dispatchOf(Map<String, Object> row) {
-    var taskId = (String) row.get("id");
-    var experimentId = (String) row.get("experimentId");
-    var context = Json.readMap(row.get("context"));
+    var contexts = new ArrayList<Map<String, Object>>(rows.size());
     var referenced = new LinkedHashSet<String>();
-    for (var reference : Placeholders.find(context)) {
-      if (reference instanceof Placeholders.TaskOutputReference out) {
-        referenced.add(LiveDagPlan.taskId(experimentId, out.taskKey()));
+    for (var row : rows) {
+      var context = Json.readMap(row.get("context"));
+      contexts.add(context);
+      for (var reference : Placeholders.find(context)) {
+        if (reference instanceof Placeholders.TaskOutputReference out) {
+          referenced.add(LiveDagPlan.taskId((String) row.get("experimentId"), out.taskKey()));
+        }
       }
     }
-    var outputs = new HashMap<String, Map<String, Object>>();
+    var outputsByExperiment = new HashMap<String, Map<String, Map<String, Object>>>();
     if (!referenced.isEmpty()) {
-      neo4j.query("MATCH (x:TaskNode) WHERE x.id IN $ids AND x.isExecuted RETURN x.key AS key, x.outputs AS outputs")
+      neo4j.query("""
+              MATCH (x:TaskNode) WHERE x.id IN $ids AND x.isExecuted
+              RETURN x.experimentId AS experimentId, x.key AS key, x.outputs AS outputs""")
           .bind(List.copyOf(referenced)).to("ids").fetch().all()
-          .forEach(r -> outputs.put((String) r.get("key"), Json.readMap(r.get("outputs"))));
+          .forEach(r -> outputsByExperiment.computeIfAbsent((String) r.get("experimentId"), id -> new HashMap<>())
+              .put((String) r.get("key"), Json.readMap(r.get("outputs"))));
     }
-    @SuppressWarnings("unchecked")
-    var resolved = (Map<String, Object>) Placeholders.resolveTaskOutputs(context, outputs);
-    return new TaskDispatch((String) row.get("dispatchId"), experimentId, taskId, (String) row.get("key"),
-        (String) row.get("taskType"), ((Number) row.get("attempt")).intValue(), new LinkedHashMap<>(resolved),
-        Instant.ofEpochMilli(((Number) row.get("deadline")).longValue()));
+    var dispatches = new ArrayList<TaskDispatch>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      var row = rows.get(i);
+      var experimentId = (String) row.get("experimentId");
+      var outputs = outputsByExperiment.getOrDefault(experimentId, Map.of());
+      @SuppressWarnings("unchecked")
+      var resolved = (Map<String, Object>) Placeholders.resolveTaskOutputs(contexts.get(i), outputs);
+      dispatches.add(new TaskDispatch((String) row.get("dispatchId"), experimentId, (String) row.get("id"),
+          (String) row.get("key"), (String) row.get("taskType"), ((Number) row.get("attempt")).intValue(),
+          new LinkedHashMap<>(resolved), Instant.ofEpochMilli(((Number) row.get("deadline")).longValue())));
+    }
+    return dispatches;
   }
 
   private boolean completeIfDone(String experimentId) {

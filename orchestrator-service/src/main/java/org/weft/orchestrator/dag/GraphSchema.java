@@ -21,6 +21,7 @@ class GraphSchema {
       "CREATE INDEX experiment_state IF NOT EXISTS FOR (e:Experiment) ON (e.state)",
       "CREATE INDEX experiment_type IF NOT EXISTS FOR (e:Experiment) ON (e.type)",
       "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
+      "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
       "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
       "CREATE INDEX task_node_dispatch IF NOT EXISTS FOR (t:TaskNode) ON (t.dispatchId)",
       "CREATE INDEX task_node_state IF NOT EXISTS FOR (t:TaskNode) ON (t.state)",

@@ -2,8 +2,10 @@ package org.weft.orchestrator.dag;
 
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -106,6 +108,42 @@ public class LiveDags {
             SET v += $event""")
         .bindAll(Map.of("id", experimentId, "event", event))
         .run();
+  }
+
+  /** A state change to record in an audit trail. */
+  public record PendingEvent(String experimentId, String type, String taskKey, String state, String detail) {}
+
+  /**
+   * Records many state changes in one statement, in the caller's transaction; each experiment's
+   * events keep their order and take consecutive sequence numbers.
+   */
+  public void appendEvents(List<PendingEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    var at = ZonedDateTime.now(ZoneOffset.UTC);
+    var byExperiment = new LinkedHashMap<String, List<Map<String, Object>>>();
+    for (var event : events) {
+      var properties = new HashMap<String, Object>();
+      properties.put("type", event.type());
+      properties.put("taskKey", event.taskKey());
+      properties.put("state", event.state());
+      properties.put("detail", event.detail());
+      properties.put("at", at);
+      byExperiment.computeIfAbsent(event.experimentId(), id -> new ArrayList<>()).add(properties);
+    }
+    var groups = byExperiment.entrySet().stream()
+        .map(group -> Map.<String, Object>of("id", group.getKey(), "events", group.getValue())).toList();
+    neo4j.query("""
+            UNWIND $groups AS g
+            MATCH (e:Experiment {id: g.id})
+            WITH e, g, e.eventSeq AS base
+            SET e.eventSeq = base + size(g.events)
+            WITH e, g, base
+            UNWIND range(0, size(g.events) - 1) AS i
+            CREATE (e)-[:HAS_EVENT]->(v:Event {experimentId: e.id, seq: base + i + 1, published: false})
+            SET v += g.events[i]""")
+        .bind(groups).to("groups").run();
   }
 
   public Optional<String> findByIdempotencyKey(String key) {

@@ -1,9 +1,20 @@
 package org.weft.orchestrator.engine;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.coordination.ExperimentOwnership;
@@ -40,7 +52,16 @@ public class ExperimentEngine implements SmartLifecycle {
   private final EngineProperties properties;
   private final MeterRegistry meters;
   private final AtomicInteger ownedGauge;
+  private final Timer launchTimer;
+  private final Timer batchTimer;
+  private final Timer sendTimer;
+  private final DistributionSummary batchSize;
   private volatile ScheduledExecutorService timers;
+  private static final int TRANSIENT_ATTEMPTS = 5;
+
+  private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
+  private final Set<String> launching = ConcurrentHashMap.newKeySet();
+  private volatile Thread launcher;
 
   ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher, EventPublisher events,
       TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
@@ -52,25 +73,92 @@ public class ExperimentEngine implements SmartLifecycle {
     this.properties = properties;
     this.meters = meters;
     this.ownedGauge = meters.gauge("weft.experiments.owned", new AtomicInteger());
+    this.launchTimer = Timer.builder("weft.engine.launch")
+        .description("claiming and launching a batch of new experiments, sends included")
+        .register(meters);
+    this.batchTimer = Timer.builder("weft.engine.results.batch")
+        .description("applying one batch of results in one Neo4j transaction, commit included").register(meters);
+    this.sendTimer = Timer.builder("weft.engine.send")
+        .description("sending the dispatches and commands of one change until Kafka has them").register(meters);
+    this.batchSize = DistributionSummary.builder("weft.engine.results.batch.size")
+        .description("results applied in one transaction").register(meters);
   }
 
-  /** Takes a newly created experiment in hand, unless another instance already did; returns its state. */
+  /**
+   * Takes a newly created (or relaunched) experiment in hand, unless another instance already did,
+   * and returns its state. Launches that arrive together share one transaction (group launch); one
+   * that takes longer than {@code launchWait} is answered with the recorded state and goes on.
+   */
   public ExperimentState launch(String experimentId) {
-    try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
-      if (ownership.claim(experimentId)) {
-        resume(experimentId);
+    var request = new Launch(experimentId, new CompletableFuture<>());
+    if (launcher != null) {
+      launching.add(experimentId);
+      launches.add(request);
+      try {
+        var state = request.state().get(properties.launchWait().toMillis(), TimeUnit.MILLISECONDS);
+        if (state != null) {
+          return state;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        log.info("Launch of experiment {} still under way: {}", experimentId, e.toString());
       }
-    } catch (RuntimeException e) {
-      // the experiment is recorded; the next reconciliation of any instance picks it up
-      log.warn("Launching experiment {} failed, it will be adopted shortly: {}", experimentId, e.toString());
     }
     return executions.state(experimentId).orElse(ExperimentState.CREATED);
+  }
+
+  private record Launch(String experimentId, CompletableFuture<ExperimentState> state) {}
+
+  private void launchLoop() {
+    while (launcher != null) {
+      var batch = new ArrayList<Launch>();
+      try {
+        var first = launches.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        launches.drainTo(batch, properties.launchBatch() - 1);
+        launchAll(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        // the experiments are recorded, and owned: the next reconciliation launches them again
+        log.warn("Launching {} experiments failed, trying again shortly: {}", batch.size(), e.toString());
+      } finally {
+        batch.forEach(launch -> {
+          launching.remove(launch.experimentId());
+          launch.state().complete(null);
+        });
+      }
+    }
+  }
+
+  private void launchAll(List<Launch> batch) {
+    var sample = Timer.start();
+    var claimed = new ArrayList<String>();
+    for (var launch : batch) {
+      try (var ignored = MDC.putCloseable("experimentId", launch.experimentId())) {
+        if (ownership.claim(launch.experimentId())) {
+          claimed.add(launch.experimentId());
+        }
+      }
+    }
+    if (!claimed.isEmpty()) {
+      var recovery = inTransaction(() -> executions.recoverAll(claimed, System.currentTimeMillis()));
+      log.info("{} experiments launched: {} dispatches sent", claimed.size(), recovery.effects().dispatches().size());
+      carryOut(recovery.effects());
+      batch.forEach(launch -> launch.state().complete(recovery.states().get(launch.experimentId())));
+    }
+    sample.stop(launchTimer);
   }
 
   /** Stops an experiment; see {@link Executions#cancel}. */
   public void cancel(String experimentId) {
     try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
-      var effects = transactions.execute(status ->
+      var effects = inTransaction(() ->
           executions.cancel(experimentId, System.currentTimeMillis(), properties.cancelGrace().toMillis()));
       log.info("Experiment {} cancelling", experimentId);
       carryOut(effects);
@@ -80,7 +168,7 @@ public class ExperimentEngine implements SmartLifecycle {
   /** Runs a finished experiment again from its failed tasks or from {@code fromTask}; returns the keys reset. */
   public List<String> rerun(String experimentId, String fromTask) {
     try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
-      var reset = transactions.execute(status -> executions.prepareRerun(experimentId, fromTask));
+      var reset = inTransaction(() -> executions.prepareRerun(experimentId, fromTask));
       log.info("Experiment {} rerun: {} tasks reset", experimentId, reset.size());
       launch(experimentId);
       return reset;
@@ -93,30 +181,49 @@ public class ExperimentEngine implements SmartLifecycle {
       return;
     }
     long now = System.currentTimeMillis();
-    var effects = transactions.execute(status -> {
-      var all = new ArrayList<Executions.Effects>();
-      for (var result : results) {
-        var applied = executions.apply(result, now);
-        meters.counter("weft.task.results", "outcome", applied.outcome().name().toLowerCase(),
-            "status", result.status().name().toLowerCase()).increment();
-        if (applied.outcome() != Executions.Outcome.APPLIED) {
-          log.debug("Result {} of task {} ignored: {}", result.dispatchId(), result.taskId(), applied.outcome());
-        }
-        all.add(applied);
+    var batch = batchTimer.record(() -> inTransaction(() -> executions.applyAll(results, now)));
+    batchSize.record(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      var result = results.get(i);
+      var outcome = batch.outcomes().get(i);
+      meters.counter("weft.task.results", "outcome", outcome.name().toLowerCase(),
+          "status", result.status().name().toLowerCase()).increment();
+      if (outcome != Executions.Outcome.APPLIED) {
+        log.debug("Result {} of task {} ignored: {}", result.dispatchId(), result.taskId(), outcome);
       }
-      return Executions.Effects.merge(all);
-    });
+    }
+    var effects = batch.effects();
     carryOut(effects);
   }
 
+  /**
+   * Runs work in one Neo4j transaction, again when Neo4j reports a transient failure such as a
+   * deadlock between two transactions (it aborts one of them; nothing of it was committed).
+   */
+  private <T> T inTransaction(Supplier<T> work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return transactions.execute(status -> work.get());
+      } catch (TransientDataAccessException e) {
+        if (attempt >= TRANSIENT_ATTEMPTS) {
+          throw e;
+        }
+        log.debug("Transient Neo4j failure, attempt {} of {}: {}", attempt, TRANSIENT_ATTEMPTS, e.toString());
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(5, 50L * attempt)));
+      }
+    }
+  }
+
   private void resume(String experimentId) {
-    var effects = transactions.execute(status -> executions.recover(experimentId, System.currentTimeMillis()));
+    var effects = inTransaction(() -> executions.recover(experimentId, System.currentTimeMillis()));
     log.info("Experiment {} taken in hand: {} dispatches sent", experimentId, effects.dispatches().size());
     carryOut(effects);
   }
 
   private void carryOut(Executions.Effects effects) {
-    dispatcher.send(effects.dispatches(), effects.controls());
+    if (!effects.dispatches().isEmpty() || !effects.controls().isEmpty()) {
+      sendTimer.record(() -> dispatcher.send(effects.dispatches(), effects.controls()));
+    }
     for (var ended : effects.ended()) {
       ownership.release(ended);
       log.info("Experiment {} ended", ended);
@@ -132,12 +239,12 @@ public class ExperimentEngine implements SmartLifecycle {
       return;
     }
     long now = System.currentTimeMillis();
-    var expired = transactions.execute(status -> executions.expired(owned, now));
+    var expired = inTransaction(() -> executions.expired(owned, now));
     if (!expired.isEmpty()) {
       log.info("{} attempts timed out", expired.size());
       onResults(expired);
     }
-    carryOut(transactions.execute(status -> executions.dueRetries(owned, now)));
+    carryOut(inTransaction(() -> executions.dueRetries(owned, now)));
   }
 
   /**
@@ -145,14 +252,20 @@ public class ExperimentEngine implements SmartLifecycle {
    * those of instances that died. Also forgets experiments that ended elsewhere.
    */
   void reconcile() {
-    var active = new HashSet<>(executions.active());
+    var active = executions.active();
     for (var owned : ownership.owned()) {
-      if (!active.contains(owned)) {
+      if (!active.containsKey(owned)) {
         ownership.release(owned);
       }
     }
-    for (var experimentId : active) {
+    for (var entry : active.entrySet()) {
+      var experimentId = entry.getKey();
       if (ownership.owns(experimentId)) {
+        var state = entry.getValue();
+        if ((state == ExperimentState.CREATED || state == ExperimentState.LAUNCHED) && launching.add(experimentId)) {
+          // ours, but its launch failed (the launch in progress holds it in launching)
+          launches.add(new Launch(experimentId, new CompletableFuture<>()));
+        }
         continue;
       }
       try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
@@ -176,6 +289,10 @@ public class ExperimentEngine implements SmartLifecycle {
 
   @Override
   public void start() {
+    var launcherThread = new Thread(this::launchLoop, "weft-launcher");
+    launcherThread.setDaemon(true);
+    launcher = launcherThread;
+    launcherThread.start();
     timers = Executors.newSingleThreadScheduledExecutor(r -> {
       var thread = new Thread(r, "weft-engine");
       thread.setDaemon(true);
@@ -189,6 +306,20 @@ public class ExperimentEngine implements SmartLifecycle {
 
   @Override
   public void stop() {
+    var thread = launcher;
+    launcher = null;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // submissions still waiting are answered with the recorded state; the next owner launches them
+    var waiting = new ArrayList<Launch>();
+    launches.drainTo(waiting);
+    waiting.forEach(launch -> launch.state().complete(null));
     var current = timers;
     timers = null;
     if (current != null) {

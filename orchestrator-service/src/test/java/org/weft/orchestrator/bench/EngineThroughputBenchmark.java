@@ -8,6 +8,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -29,6 +33,7 @@ class EngineThroughputBenchmark {
 
   private static final int BURST = Integer.getInteger("weft.bench.burst", 200);
   private static final int SEQUENTIAL = Integer.getInteger("weft.bench.sequential", 20);
+  private static final int CLIENTS = Integer.getInteger("weft.bench.clients", 8);
 
   @Value("${local.server.port}")
   int port;
@@ -41,6 +46,9 @@ class EngineThroughputBenchmark {
 
   @Autowired
   Neo4jClient neo4j;
+
+  @Autowired
+  MeterRegistry meters;
 
   /** When each task's dispatch reached the worker, which answers it at that moment. */
   private final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
@@ -56,7 +64,8 @@ class EngineThroughputBenchmark {
       answeredAt.put(dispatch.taskId(), System.nanoTime());
       return TestWorker.success(dispatch, "bench-worker");
     })) {
-      runAll(api, "bench-chain", 5); // warm-up
+      runAll(api, "bench-chain", 50); // warm-up: the JIT, Neo4j's query plans, Kafka's partitions
+      runAll(api, "bench-diamond", 50);
       for (var shape : List.of("bench-chain", "bench-diamond")) {
         var latencies = new ArrayList<Double>();
         for (int i = 0; i < SEQUENTIAL; i++) {
@@ -64,8 +73,11 @@ class EngineThroughputBenchmark {
           latencies.addAll(taskToTask(id, shape));
         }
         long start = System.nanoTime();
-        runAll(api, shape, BURST);
+        var submitted = new long[1];
+        runAll(api, shape, BURST, submitted);
         double seconds = (System.nanoTime() - start) / 1e9;
+        report.append("%-14s burst of %d experiments submitted in %.1f s%n".formatted(shape, BURST,
+            (submitted[0] - start) / 1e9));
         Collections.sort(latencies);
         report.append("%-14s burst of %d experiments (%,d tasks): %6.1f s, %7.1f task completions/s%n"
             .formatted(shape, BURST, BURST * 10, seconds, BURST * 10 / seconds));
@@ -73,16 +85,38 @@ class EngineThroughputBenchmark {
             .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
       }
     }
+    for (var name : List.of("weft.engine.launch", "weft.engine.results.batch", "weft.engine.send")) {
+      var timer = meters.get(name).timer();
+      report.append("%-26s %,7d times, mean %6.2f ms, max %7.1f ms%n".formatted(name, timer.count(),
+          timer.mean(TimeUnit.MILLISECONDS), timer.max(TimeUnit.MILLISECONDS)));
+    }
+    var sizes = meters.get("weft.engine.results.batch.size").summary();
+    report.append("results per batch: mean %.1f, max %.0f%n".formatted(sizes.mean(), sizes.max()));
     report.append("peak RSS of the JVM (servers, orchestrator, worker): %,d MiB%n".formatted(Rss.peakMib()));
     report.append("==============================================================\n");
     System.out.println(report);
   }
 
-  private List<String> runAll(Api api, String type, int count) {
-    var ids = new ArrayList<String>();
-    for (int i = 0; i < count; i++) {
-      ids.add(api.submit("{\"experimentType\": \"" + type + "\"}"));
+  private List<String> runAll(Api api, String type, int count) throws Exception {
+    return runAll(api, type, count, new long[1]);
+  }
+
+  /** Submits {@code count} experiments from {@link #CLIENTS} gateway threads at once and waits for them all. */
+  private List<String> runAll(Api api, String type, int count, long[] submittedAt) throws Exception {
+    var ids = Collections.synchronizedList(new ArrayList<String>());
+    var clients = Executors.newFixedThreadPool(Math.min(CLIENTS, count));
+    try {
+      var submissions = new ArrayList<Future<?>>();
+      for (int i = 0; i < count; i++) {
+        submissions.add(clients.submit(() -> ids.add(api.submit("{\"experimentType\": \"" + type + "\"}"))));
+      }
+      for (var submission : submissions) {
+        submission.get();
+      }
+    } finally {
+      clients.shutdownNow();
     }
+    submittedAt[0] = System.nanoTime();
     await().atMost(Duration.ofMinutes(20)).pollInterval(Duration.ofMillis(50)).until(() -> neo4j.query("""
             MATCH (e:Experiment) WHERE e.id IN $ids AND e.state <> 'COMPLETED' RETURN count(e)""")
         .bind(ids).to("ids").fetchAs(Long.class).one().orElse(1L) == 0);
