@@ -102,7 +102,7 @@ class AdoptionScenarioIT {
             "--server.port=" + port, "--weft.instance-id=" + id,
             "--weft.zookeeper.connect-string=" + zookeeper, "--spring.kafka.bootstrap-servers=" + kafka,
             "--spring.neo4j.uri=" + bolt, "--weft.zookeeper.session-timeout=" + SESSION_TIMEOUT.toSeconds() + "s",
-            "--weft.dag.defaults.heartbeat-timeout=PT5M"))
+            "--weft.dag.defaults.heartbeat-timeout=PT5M", "--weft.worker.enabled=false"))
         .awaitOutput("Weft orchestrator is up", STARTUP);
   }
 

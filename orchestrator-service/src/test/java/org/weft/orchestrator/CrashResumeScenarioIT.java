@@ -35,6 +35,7 @@ class CrashResumeScenarioIT {
   @Test
   void experimentsSurviveRepeatedKill9AndNothingRunsTwice() throws Exception {
     var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+    args.add("--weft.worker.enabled=false"); // the test worker answers, and records every run
     var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
     var kafka = "localhost:" + WeftJar.arg(args, "weft.embedded.kafka.port");
     var random = new Random();

@@ -156,7 +156,9 @@ public class LiveDags {
             MATCH (e:Experiment {id: $id})
             OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
             WITH e, t.state AS state, count(t) AS n
-            RETURN e {.*} AS experiment, collect({state: state, count: n}) AS counts""")
+            // grouped by the node, not by its projection: a commit between two rows must not split it
+            WITH e, collect({state: state, count: n}) AS counts
+            RETURN e {.*} AS experiment, counts""")
         .bind(id).to("id")
         .fetch().one()
         .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))));

@@ -1,0 +1,56 @@
+package org.weft.orchestrator.coordination;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.KeeperException;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The live task-microservice instances, as they register under {@code /weft/workers/{taskType}/{workerId}}. */
+@Component
+public class WorkerDirectory {
+
+  /** One registered worker of one task type, with the load it last reported. */
+  public record Worker(String taskType, String workerId, Map<String, Object> registration) {}
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final CuratorFramework client;
+  private final String workers;
+
+  WorkerDirectory(CuratorFramework client, ZooKeeperProperties properties) {
+    this.client = client;
+    this.workers = ZKPaths.makePath(properties.root(), "workers");
+  }
+
+  public List<Worker> list() throws Exception {
+    var found = new ArrayList<Worker>();
+    for (var type : children(workers)) {
+      var typePath = ZKPaths.makePath(workers, type);
+      for (var id : children(typePath)) {
+        try {
+          var data = client.getData().forPath(ZKPaths.makePath(typePath, id));
+          @SuppressWarnings("unchecked")
+          Map<String, Object> registration = data == null || data.length == 0 ? Map.of() : JSON.readValue(data, Map.class);
+          found.add(new Worker(type, id, registration));
+        } catch (KeeperException.NoNodeException e) {
+          // it went while we looked
+        }
+      }
+    }
+    found.sort(Comparator.comparing(Worker::taskType).thenComparing(Worker::workerId));
+    return found;
+  }
+
+  private List<String> children(String path) throws Exception {
+    try {
+      return client.getChildren().forPath(path);
+    } catch (KeeperException.NoNodeException e) {
+      return List.of();
+    }
+  }
+}

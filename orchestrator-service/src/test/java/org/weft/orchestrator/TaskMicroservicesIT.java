@@ -1,0 +1,249 @@
+package org.weft.orchestrator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.weft.orchestrator.testsupport.Api.read;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.Topic;
+import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+import org.weft.task.runtime.files.Checksums;
+
+/**
+ * The shipped templates run end to end through the five real task microservices (in this process,
+ * as {@code ./weft run} has them) on the embedded servers: real directories, staged files, jobs
+ * that are real programs, outputs with checksums. And what each does with bad input.
+ */
+@WeftIntegrationTest
+@TestPropertySource(properties = {
+    "weft.worker.enabled=true",
+    "weft.worker.workspace=target/it-workspace",
+    "weft.worker.heartbeat-interval=1s",
+    "weft.worker.jobs.poll-interval=200ms"})
+class TaskMicroservicesIT {
+
+  private static final Duration RUN = Duration.ofSeconds(90);
+  private static final Path WORKSPACE = Path.of("target/it-workspace").toAbsolutePath();
+  private static final Path PROGRAMS = Path.of("target/it-programs").toAbsolutePath();
+
+  @DynamicPropertySource
+  static void programDirectories(DynamicPropertyRegistry registry) {
+    registry.add("weft.worker.jobs.program-dirs", () -> Path.of("../task-modules/job-submission/programs")
+        .toAbsolutePath().normalize() + "," + PROGRAMS);
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Value("${spring.kafka.bootstrap-servers}")
+  String kafka;
+
+  @Autowired
+  MasterDags masterDags;
+
+  @BeforeAll
+  static void programsAndInputs() throws Exception {
+    Files.createDirectories(WORKSPACE.resolve("sources"));
+    Files.writeString(WORKSPACE.resolve("sources/input.txt"), "1 2 3 4\n5 6 7 8\n");
+    Files.writeString(WORKSPACE.resolve("sources/words.txt"), "the quick brown fox\njumps over the lazy dog\n"
+        + "the end\nof the story\n");
+    Files.createDirectories(PROGRAMS);
+    program("print-args", "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+    program("spawn-and-wait", "#!/bin/sh\nsleep 300 &\necho $! > \"$1\"\nwait\n");
+  }
+
+  private static void program(String name, String text) throws Exception {
+    var path = PROGRAMS.resolve(name);
+    Files.writeString(path, text);
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private Api api() {
+    return new Api(port);
+  }
+
+  private Map<String, Object> node(String experimentId, String key) {
+    var dag = api().get("/api/v1/experiments/" + experimentId + "/dag");
+    List<Map<String, Object>> nodes = read(dag, "$.nodes[?(@.key == '" + key + "')]");
+    if (nodes.isEmpty()) {
+      throw new AssertionError("No node " + key + " in " + dag.body());
+    }
+    return nodes.get(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> outputs(Map<String, Object> node) {
+    return (Map<String, Object>) node.get("outputs");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theSingleApplicationTemplateRunsARealJobAndStagesItsOutputsWithChecksums() throws Exception {
+    var input = "file://" + WORKSPACE.resolve("sources/input.txt");
+    var id = api().submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "%s", "steps": 40}}""".formatted(input));
+    api().awaitState(id, "COMPLETED", RUN);
+
+    var stageIn = outputs(node(id, "stage-in"));
+    var staged = Path.of((String) stageIn.get("path"));
+    assertThat(staged).startsWith(WORKSPACE.resolve("experiments").resolve(id)).hasContent("1 2 3 4\n5 6 7 8");
+    assertThat((Map<String, Object>) stageIn.get("checksums")).containsEntry("input.txt", Checksums.sha256(staged));
+
+    var monitor = outputs(node(id, "monitor"));
+    assertThat(monitor).containsEntry("exitCode", 0);
+    assertThat(Path.of((String) monitor.get("stdout"))).content().contains("step 40 of 40");
+
+    var stageOut = outputs(node(id, "stage-out"));
+    var files = (List<Map<String, Object>>) stageOut.get("files");
+    assertThat(files).extracting(file -> file.get("name")).containsExactlyInAnyOrder("result.out", "trace.csv");
+    for (var file : files) {
+      var path = Path.of((String) file.get("path"));
+      assertThat(path).startsWith(WORKSPACE.resolve("outputs").resolve(id));
+      assertThat(file.get("checksum")).isEqualTo(Checksums.sha256(path));
+      assertThat(((Number) file.get("size")).longValue()).isEqualTo(Files.size(path));
+    }
+    assertThat(Path.of((String) files.stream().filter(f -> f.get("name").equals("result.out")).findFirst()
+        .orElseThrow().get("path"))).content().contains("values 8", "steps 40");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theSweepAndMapReduceTemplatesFanOutAndInThroughRealJobs() {
+    var sweep = api().submit("""
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file://%s", "steps": 10}}"""
+        .formatted(WORKSPACE.resolve("sources/input.txt")));
+    var mapReduce = api().submit("""
+        {"experimentType": "map-reduce", "inputs": {"input-file": "file://%s"}}"""
+        .formatted(WORKSPACE.resolve("sources/words.txt")));
+    api().awaitState(sweep, "COMPLETED", RUN);
+    api().awaitState(mapReduce, "COMPLETED", RUN);
+
+    var swept = (List<Map<String, Object>>) outputs(node(sweep, "collect")).get("files");
+    assertThat(swept).extracting(file -> file.get("name")).contains("alpha-1/result.out", "alpha-4/result.out");
+    var reduced = (List<Map<String, Object>>) outputs(node(mapReduce, "stage-out")).get("files");
+    assertThat(reduced).extracting(file -> file.get("name")).containsExactlyInAnyOrder("part-1", "part-2");
+    var counts = reduced.stream().map(file -> {
+      try {
+        return Files.readString(Path.of((String) file.get("path")));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }).reduce("", String::concat);
+    assertThat(counts).contains("the 4", "fox 1");
+  }
+
+  @Test
+  void anInputOutsideTheAllowedDirectoriesFailsAtOnceWithoutARetry() {
+    var id = api().submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "file:///etc/passwd"}}""");
+    api().awaitState(id, "FAILED", RUN);
+    var stageIn = node(id, "stage-in");
+    assertThat(stageIn.get("attempt")).isEqualTo(1);
+    assertThat(read(api().get("/api/v1/experiments/" + id), "$.reason").toString())
+        .contains("stage-in").contains("/etc/passwd is outside the allowed directories");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void shellMetacharactersInInputsReachTheProgramAsLiteralArguments() throws Exception {
+    var type = Api.registerTemplate(masterDags, "literal-args", """
+        inputs:
+          - {name: text, type: string, required: true}
+        tasks:
+          - key: run
+            taskType: job-submission
+            command:
+              template: [print-args, "${inputs.text}", "--end"]
+          - key: monitor
+            taskType: monitoring
+            dependsOn: [run]
+            params: {jobId: "${tasks.run.outputs.jobId}"}
+        """);
+    var tricky = "a b; touch /tmp/weft-pwned $(id) `id` | cat > x && *";
+    var id = api().submit("""
+        {"experimentType": "%s", "inputs": {"text": "%s"}}""".formatted(type, tricky));
+    api().awaitState(id, "COMPLETED", RUN);
+    var stdout = Path.of((String) outputs(node(id, "monitor")).get("stdout"));
+    assertThat(stdout).hasContent(tricky + "\n--end");
+    assertThat(Path.of("/tmp/weft-pwned")).doesNotExist();
+  }
+
+  @Test
+  void aJobPastItsWallTimeIsKilledWithItsChildrenAndFailsTheExperiment() throws Exception {
+    var childPid = WORKSPACE.resolve("child-" + System.nanoTime() + ".pid");
+    var type = Api.registerTemplate(masterDags, "wall-time", """
+        inputs:
+          - {name: pidfile, type: string, required: true}
+        tasks:
+          - key: run
+            taskType: job-submission
+            command:
+              template: [spawn-and-wait, "${inputs.pidfile}"]
+            resources: {wallTime: PT2S}
+          - key: monitor
+            taskType: monitoring
+            dependsOn: [run]
+            params: {jobId: "${tasks.run.outputs.jobId}"}
+        """);
+    var id = api().submit("""
+        {"experimentType": "%s", "inputs": {"pidfile": "%s"}}""".formatted(type, childPid));
+    api().awaitState(id, "FAILED", RUN);
+    assertThat(read(api().get("/api/v1/experiments/" + id), "$.reason").toString())
+        .contains("monitor").contains("timed out after PT2S");
+    var child = Long.parseLong(Files.readString(childPid).trim());
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  @Test
+  void everyTaskTypeIsListedAsALiveWorkerWithItsLoad() {
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      List<String> types = read(api().get("/api/v1/workers"), "$.items[*].taskType");
+      assertThat(types).contains("env-setup", "input-staging", "job-submission", "monitoring", "output-staging");
+    });
+    List<Object> capacity = read(api().get("/api/v1/workers"), "$.items[*].registration.capacity");
+    assertThat(capacity).allMatch(value -> ((Number) value).intValue() == 4);
+  }
+
+  @Test
+  void anUnreadableDispatchIsParkedAndTheServiceGoesOn() {
+    try (var dlt = Topic.follow(kafka, "weft.tasks.env-setup.dlt");
+        var producer = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+      producer.send(new ProducerRecord<>("weft.tasks.env-setup", "x", "{not json")).get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        for (var record : dlt.poll(Duration.ofMillis(200))) {
+          if ("{not json".equals(record.value())) {
+            return true;
+          }
+        }
+        return false;
+      });
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    var id = api().submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "file://%s", "steps": 5}}"""
+        .formatted(WORKSPACE.resolve("sources/input.txt")));
+    api().awaitState(id, "COMPLETED", RUN);
+  }
+}

@@ -1,0 +1,109 @@
+package org.weft.task.jobsubmission;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.unit.DataSize;
+import org.weft.task.runtime.TaskContext;
+import org.weft.task.runtime.TaskFailure;
+import org.weft.task.runtime.TaskHandler;
+import org.weft.task.runtime.WorkerProperties;
+import org.weft.task.runtime.files.SafePaths;
+import org.weft.task.runtime.jobs.CommandTemplate;
+import org.weft.task.runtime.jobs.JobExecutor;
+import org.weft.task.runtime.jobs.JobSpec;
+
+/**
+ * Renders the node's command template into an argument list, with the program from the allowed
+ * program directories, and submits it to the job executor with the node's environment and
+ * resources. The job runs in {@code params.workdir} (default: the experiment's working directory),
+ * its stdout and stderr going to {@code logs/} there. Outputs {@code jobId}, {@code workdir},
+ * {@code stdout} and {@code stderr}.
+ */
+public class JobSubmissionHandler implements TaskHandler {
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+  private final WorkerProperties properties;
+  private final ObjectProvider<JobExecutor> executor;
+
+  JobSubmissionHandler(WorkerProperties properties, ObjectProvider<JobExecutor> executor) {
+    this.properties = properties;
+    this.executor = executor;
+  }
+
+  @Override
+  public String taskType() {
+    return "job-submission";
+  }
+
+  @Override
+  public Map<String, Object> run(TaskContext context) throws Exception {
+    var command = context.section("command");
+    var argv = new ArrayList<>(CommandTemplate.render(command.get("template")));
+    argv.set(0, CommandTemplate.program(argv.get(0), properties.jobs().programDirectories()).toString());
+    var workspace = properties.workspaceDir();
+    var workdirParam = context.params().get("workdir");
+    var workdir = workdirParam == null
+        ? workspace.toAbsolutePath().normalize().resolve("experiments").resolve(context.experimentId())
+        : SafePaths.under(List.of(workspace), String.valueOf(workdirParam), "params.workdir");
+    var logs = Files.createDirectories(workdir.resolve("logs"));
+    var base = "%s.attempt-%d".formatted(context.taskKey(), context.attempt());
+    var stdout = logs.resolve(base + ".stdout");
+    var stderr = logs.resolve(base + ".stderr");
+    var environment = new LinkedHashMap<String, String>();
+    if (command.get("env") instanceof Map<?, ?> env) {
+      for (var entry : env.entrySet()) {
+        var name = String.valueOf(entry.getKey());
+        if (!ENV_NAME.matcher(name).matches()) {
+          throw TaskFailure.permanent("command.env has an invalid variable name '" + name + "'");
+        }
+        environment.put(name, String.valueOf(entry.getValue()));
+      }
+    }
+    environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
+    environment.put("WEFT_TASK_KEY", context.taskKey());
+    environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
+    environment.put("WEFT_WORKDIR", workdir.toString());
+    var resources = context.section("resources");
+    var spec = new JobSpec(argv, environment, workdir, stdout, stderr, wallTime(resources, context),
+        memory(resources.get("memory")));
+    var jobId = executor.getObject().submit(spec);
+    var outputs = new LinkedHashMap<String, Object>();
+    outputs.put("jobId", jobId);
+    outputs.put("workdir", workdir.toString());
+    outputs.put("stdout", stdout.toString());
+    outputs.put("stderr", stderr.toString());
+    return outputs;
+  }
+
+  private static Duration wallTime(Map<String, Object> resources, TaskContext context) {
+    var text = resources.get("wallTime");
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Duration.parse(String.valueOf(text));
+    } catch (DateTimeParseException e) {
+      throw TaskFailure.permanent("resources.wallTime '" + text + "' is not an ISO-8601 duration");
+    }
+  }
+
+  static Long memory(Object value) {
+    if (value == null) {
+      return null;
+    }
+    var text = String.valueOf(value).trim().replace("iB", "B");
+    try {
+      return DataSize.parse(text).toBytes();
+    } catch (IllegalArgumentException e) {
+      throw TaskFailure.permanent("resources.memory '" + value + "' is not a size such as 512MiB");
+    }
+  }
+}

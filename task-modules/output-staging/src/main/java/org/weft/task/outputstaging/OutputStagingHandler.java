@@ -1,0 +1,104 @@
+package org.weft.task.outputstaging;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.PatternSyntaxException;
+import java.util.stream.Stream;
+import org.springframework.beans.factory.ObjectProvider;
+import org.weft.task.runtime.TaskContext;
+import org.weft.task.runtime.TaskFailure;
+import org.weft.task.runtime.TaskHandler;
+import org.weft.task.runtime.WorkerProperties;
+import org.weft.task.runtime.files.Checksums;
+import org.weft.task.runtime.files.SafePaths;
+import org.weft.task.runtime.jobs.JobExecutor;
+
+/**
+ * Collects the files under {@code params.from} (in the workspace) that match one of the glob
+ * {@code params.patterns} (matched against the path relative to {@code from}, and the file name)
+ * into the experiment's output location, {@code {outputs}/{experimentId}}, keeping their relative
+ * paths. Symbolic links are not followed. Outputs {@code location} and {@code files}: each with its
+ * {@code name}, {@code path}, {@code size} and {@code checksum}.
+ */
+public class OutputStagingHandler implements TaskHandler {
+
+  private final WorkerProperties properties;
+
+  OutputStagingHandler(WorkerProperties properties, ObjectProvider<JobExecutor> unused) {
+    this.properties = properties;
+  }
+
+  @Override
+  public String taskType() {
+    return "output-staging";
+  }
+
+  @Override
+  public Map<String, Object> run(TaskContext context) throws Exception {
+    var params = context.params();
+    var from = SafePaths.under(List.of(properties.workspaceDir()), params.get("from") instanceof String s ? s : null,
+        "params.from");
+    if (!Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+      throw TaskFailure.permanent("params.from " + from + " is not a directory");
+    }
+    var matchers = matchers(params.get("patterns"));
+    var location = properties.outputs().toAbsolutePath().normalize().resolve(context.experimentId());
+    Files.createDirectories(location);
+    var files = new ArrayList<Map<String, Object>>();
+    List<Path> found;
+    try (Stream<Path> walk = Files.walk(from)) {
+      found = walk.filter(path -> Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS))
+          .filter(path -> {
+            var relative = from.relativize(path);
+            return matchers.stream().anyMatch(m -> m.matches(relative) || m.matches(relative.getFileName()));
+          })
+          .sorted()
+          .toList();
+    }
+    for (var file : found) {
+      context.checkCancelled();
+      var relative = from.relativize(file);
+      var target = location.resolve(relative.toString());
+      Files.createDirectories(target.getParent());
+      Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+      var entry = new LinkedHashMap<String, Object>();
+      entry.put("name", relative.toString());
+      entry.put("path", target.toString());
+      entry.put("size", Files.size(target));
+      entry.put("checksum", Checksums.sha256(target));
+      files.add(entry);
+    }
+    var outputs = new LinkedHashMap<String, Object>();
+    outputs.put("location", location.toString());
+    outputs.put("files", files);
+    return outputs;
+  }
+
+  private static List<PathMatcher> matchers(Object patterns) throws IOException {
+    if (!(patterns instanceof List<?> list) || list.isEmpty() || !list.stream().allMatch(p -> p instanceof String)) {
+      throw TaskFailure.permanent("params.patterns must be a non-empty list of glob patterns");
+    }
+    var matchers = new ArrayList<PathMatcher>();
+    for (var pattern : list) {
+      var text = (String) pattern;
+      if (text.startsWith("/") || text.contains("..")) {
+        throw TaskFailure.permanent("pattern '" + text + "' must be relative and stay inside params.from");
+      }
+      try {
+        matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + text));
+      } catch (PatternSyntaxException e) {
+        throw TaskFailure.permanent("pattern '" + text + "' is not a glob: " + e.getDescription());
+      }
+    }
+    return matchers;
+  }
+}

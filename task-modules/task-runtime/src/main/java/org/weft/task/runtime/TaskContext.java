@@ -1,0 +1,89 @@
+package org.weft.task.runtime;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.weft.task.api.TaskDispatch;
+
+/** What a handler sees of the attempt it runs: its dispatch, and the means to report and be stopped. */
+public final class TaskContext {
+
+  private final TaskDispatch dispatch;
+  private final String workerId;
+  private final AtomicReference<Map<String, Object>> progress = new AtomicReference<>(Map.of());
+  private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
+  private volatile boolean cancelled;
+
+  TaskContext(TaskDispatch dispatch, String workerId) {
+    this.dispatch = dispatch;
+    this.workerId = workerId;
+  }
+
+  public TaskDispatch dispatch() {
+    return dispatch;
+  }
+
+  public String experimentId() {
+    return dispatch.experimentId();
+  }
+
+  public String taskKey() {
+    return dispatch.taskKey();
+  }
+
+  public int attempt() {
+    return dispatch.attempt();
+  }
+
+  public String workerId() {
+    return workerId;
+  }
+
+  /** The template's {@code params} of this node, resolved. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> params() {
+    var params = dispatch.context().get("params");
+    return params instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+  }
+
+  /** A part of the context ({@code command}, {@code resources}, {@code inputs}, ...), or an empty map. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> section(String name) {
+    var section = dispatch.context().get(name);
+    return section instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+  }
+
+  /** Sent with the next heartbeats as the attempt's progress. */
+  public void progress(Map<String, Object> progress) {
+    this.progress.set(Map.copyOf(progress));
+  }
+
+  Map<String, Object> progress() {
+    return progress.get();
+  }
+
+  public boolean isCancelled() {
+    return cancelled;
+  }
+
+  /** Runs when the attempt is cancelled (by the orchestrator or at shutdown), e.g. to kill a process. */
+  public void onCancel(Runnable action) {
+    onCancel.add(action);
+    if (cancelled) {
+      action.run();
+    }
+  }
+
+  /** @throws TaskFailure when the attempt has been cancelled */
+  public void checkCancelled() {
+    if (cancelled) {
+      throw TaskFailure.permanent("cancelled");
+    }
+  }
+
+  void cancel() {
+    cancelled = true;
+    onCancel.forEach(Runnable::run);
+  }
+}

@@ -1,0 +1,22 @@
+package org.weft.task.runtime;
+
+import java.util.Map;
+
+/**
+ * The work of one task type. A task microservice is one implementation of this, registered as a
+ * bean; the runtime does the rest (consuming dispatches, heartbeats, repeats, cancellation, results).
+ */
+public interface TaskHandler {
+
+  /** The task type this handler runs; names the topic {@code weft.tasks.{taskType}}. */
+  String taskType();
+
+  /**
+   * Runs one attempt.
+   *
+   * @return the task's outputs, as the template's downstream tasks reference them
+   * @throws TaskFailure for a failure the handler understands, saying whether a retry can help;
+   *                     any other exception fails the attempt too (I/O errors as retryable)
+   */
+  Map<String, Object> run(TaskContext context) throws Exception;
+}

@@ -1,0 +1,64 @@
+package org.weft.task.runtime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.weft.task.api.Topics;
+import org.weft.task.runtime.jobs.JobExecutor;
+import org.weft.task.runtime.jobs.LocalProcessExecutor;
+
+/**
+ * The task runtime in any Spring Boot application that has {@link TaskHandler} beans: a task
+ * microservice of its own, or the orchestrator running every task type in one process.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
+@EnableConfigurationProperties(WorkerProperties.class)
+@ConditionalOnProperty(name = "weft.worker.enabled", havingValue = "true", matchIfMissing = true)
+public class WorkerAutoConfiguration {
+
+  /** A ZooKeeper client of the worker's own, unless the application has one (the orchestrator does). */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean(CuratorFramework.class)
+  CuratorFramework workerCuratorFramework(
+      @Value("${weft.zookeeper.connect-string:localhost:2181}") String connectString,
+      @Value("${weft.zookeeper.session-timeout:10s}") java.time.Duration sessionTimeout) {
+    var client = CuratorFrameworkFactory.builder()
+        .connectString(connectString)
+        .sessionTimeoutMs(Math.toIntExact(sessionTimeout.toMillis()))
+        .connectionTimeoutMs(5_000)
+        .retryPolicy(new ExponentialBackoffRetry(100, 29, 5_000))
+        .build();
+    client.start();
+    return client;
+  }
+
+  @Bean
+  @ConditionalOnMissingBean(JobExecutor.class)
+  LocalProcessExecutor localProcessExecutor(WorkerProperties properties) {
+    return new LocalProcessExecutor(properties.workspaceDir().resolve("jobs"));
+  }
+
+  @Bean
+  WorkerRuntime workerRuntime(List<TaskHandler> handlers, ConsumerFactory<String, String> consumers,
+      KafkaTemplate<String, String> kafka, CuratorFramework zookeeper,
+      @Value("${weft.zookeeper.root:/weft}") String zookeeperRoot,
+      @Value("${weft.messaging.topic-prefix:weft.}") String topicPrefix,
+      WorkerProperties properties, ObjectProvider<MeterRegistry> meters) {
+    return new WorkerRuntime(handlers, consumers, kafka, new Topics(topicPrefix), zookeeper, zookeeperRoot,
+        properties, meters.getIfAvailable(SimpleMeterRegistry::new));
+  }
+}

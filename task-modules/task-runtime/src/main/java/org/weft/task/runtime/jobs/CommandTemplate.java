@@ -1,0 +1,77 @@
+package org.weft.task.runtime.jobs;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.weft.task.runtime.TaskFailure;
+
+/**
+ * Turns a node's {@code command.template} (already resolved by the orchestrator) into an argument
+ * list. Each element is one argument exactly, whatever characters it holds; nothing goes through a
+ * shell. A placeholder left unresolved means the template named a variable that does not exist.
+ */
+public final class CommandTemplate {
+
+  private static final Pattern UNRESOLVED = Pattern.compile("(?<!\\$)\\$\\{([^}]*)}");
+  private static final Pattern PROGRAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
+
+  private CommandTemplate() {}
+
+  /** @throws TaskFailure (not retryable) for a missing, malformed or unresolved template */
+  public static List<String> render(Object template) {
+    if (!(template instanceof List<?> elements) || elements.isEmpty()) {
+      throw TaskFailure.permanent("the node has no command template (command.template must be a non-empty list)");
+    }
+    var argv = new ArrayList<String>(elements.size());
+    for (int i = 0; i < elements.size(); i++) {
+      var element = elements.get(i);
+      if (element instanceof Map<?, ?> || element instanceof List<?> || element == null) {
+        throw TaskFailure.permanent("command.template[%d] must be a string or a number".formatted(i));
+      }
+      var text = element.toString();
+      var unresolved = UNRESOLVED.matcher(text);
+      if (unresolved.find()) {
+        throw TaskFailure.permanent("command.template[%d] references an unknown variable ${%s}".formatted(i,
+            unresolved.group(1)));
+      }
+      if (text.indexOf('\0') >= 0) {
+        throw TaskFailure.permanent("command.template[%d] contains a NUL character".formatted(i));
+      }
+      argv.add(text.replace("$${", "${"));
+    }
+    return argv;
+  }
+
+  /**
+   * The program of argv[0], looked up in the allowed program directories only: a bare name, or an
+   * absolute path inside one of them.
+   *
+   * @throws TaskFailure (not retryable) when it is not there or not executable
+   */
+  public static Path program(String name, List<Path> programDirs) {
+    if (name.startsWith("/")) {
+      var path = Path.of(name).normalize();
+      for (var dir : programDirs) {
+        var root = dir.toAbsolutePath().normalize();
+        if (path.startsWith(root) && Files.isRegularFile(path) && Files.isExecutable(path)) {
+          return path;
+        }
+      }
+      throw TaskFailure.permanent("program " + name + " is not an executable inside the allowed program directories");
+    }
+    if (!PROGRAM_NAME.matcher(name).matches()) {
+      throw TaskFailure.permanent("program name '" + name + "' is not a plain file name");
+    }
+    for (var dir : programDirs) {
+      var candidate = dir.toAbsolutePath().normalize().resolve(name);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    throw TaskFailure.permanent("program '" + name + "' is not in the program directories " + programDirs.stream()
+        .map(dir -> dir.toAbsolutePath().normalize().toString()).toList());
+  }
+}

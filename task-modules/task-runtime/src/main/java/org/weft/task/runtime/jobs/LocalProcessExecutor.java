@@ -1,0 +1,189 @@
+package org.weft.task.runtime.jobs;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs jobs as processes of this machine. Each job gets its own session and process group (through
+ * {@code setsid}), so that cancelling or timing it out kills everything it started; an address-space
+ * limit (through {@code prlimit}) where the job asks for memory and the tool exists; only the
+ * environment its task context gives (plus {@code PATH}, {@code HOME} and {@code LANG}); stdin from
+ * {@code /dev/null}; stdout and stderr to the files the spec names. What happened to it is recorded
+ * under {@code jobsDir/{jobId}}, so monitoring in another process of the same machine follows it.
+ */
+public final class LocalProcessExecutor implements JobExecutor {
+
+  private static final Logger log = LoggerFactory.getLogger(LocalProcessExecutor.class);
+  private static final Pattern JOB_ID = Pattern.compile("local-[0-9a-f]{16}");
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+  private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
+  private static final Path KILL = Path.of("/bin/kill");
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final Path jobsDir;
+
+  public LocalProcessExecutor(Path jobsDir) {
+    this.jobsDir = jobsDir.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public String submit(JobSpec spec) throws IOException {
+    var jobId = "local-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    var dir = Files.createDirectories(jobsDir.resolve(jobId));
+    Files.createDirectories(spec.workdir());
+    Files.createDirectories(spec.stdout().toAbsolutePath().getParent());
+    Files.createDirectories(spec.stderr().toAbsolutePath().getParent());
+    var command = new ArrayList<String>();
+    if (Files.isExecutable(SETSID)) {
+      command.add(SETSID.toString());
+    }
+    if (spec.memoryBytes() != null && Files.isExecutable(PRLIMIT)) {
+      command.add(PRLIMIT.toString());
+      command.add("--as=" + spec.memoryBytes());
+      command.add("--");
+    }
+    command.addAll(spec.argv());
+    var builder = new ProcessBuilder(command)
+        .directory(spec.workdir().toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectOutput(spec.stdout().toFile())
+        .redirectError(spec.stderr().toFile());
+    var environment = builder.environment();
+    var inherited = Map.copyOf(environment);
+    environment.clear();
+    for (var name : new String[] {"PATH", "HOME", "LANG"}) {
+      if (inherited.containsKey(name)) {
+        environment.put(name, inherited.get(name));
+      }
+    }
+    environment.putAll(spec.environment());
+    var record = new LinkedHashMap<String, Object>();
+    record.put("argv", spec.argv());
+    record.put("workdir", spec.workdir().toString());
+    record.put("stdout", spec.stdout().toString());
+    record.put("stderr", spec.stderr().toString());
+    record.put("wallTime", spec.wallTime() == null ? null : spec.wallTime().toString());
+    var process = builder.start();
+    record.put("pid", process.pid());
+    record.put("startedAt", Instant.now().toString());
+    Files.writeString(dir.resolve("job.json"), JSON.writeValueAsString(record));
+    var watcher = new Thread(() -> watch(jobId, process, spec), "weft-job-" + jobId);
+    watcher.setDaemon(true);
+    watcher.start();
+    log.info("Job {} started as process {}: {}", jobId, process.pid(), spec.argv());
+    return jobId;
+  }
+
+  /** Waits for the job; kills it at its wall time; records how it ended. */
+  private void watch(String jobId, Process process, JobSpec spec) {
+    String reason = null;
+    try {
+      if (spec.wallTime() == null) {
+        process.waitFor();
+      } else if (!process.waitFor(spec.wallTime().toMillis(), TimeUnit.MILLISECONDS)) {
+        reason = "timed out after " + spec.wallTime();
+        killGroup(process.pid());
+        process.waitFor();
+      }
+      if (Files.exists(jobsDir.resolve(jobId).resolve("cancelled"))) {
+        reason = "cancelled";
+      }
+      var end = new LinkedHashMap<String, Object>();
+      end.put("exitCode", process.exitValue());
+      end.put("endedAt", Instant.now().toString());
+      end.put("reason", reason);
+      Files.writeString(jobsDir.resolve(jobId).resolve("exit.json"), JSON.writeValueAsString(end));
+      log.info("Job {} ended with exit code {}{}", jobId, process.exitValue(), reason == null ? "" : " (" + reason + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      log.error("Cannot record the end of job {}: {}", jobId, e.toString());
+    }
+  }
+
+  @Override
+  public JobStatus status(String jobId) {
+    var dir = jobDir(jobId);
+    var jobFile = dir.resolve("job.json");
+    if (!Files.isRegularFile(jobFile)) {
+      throw new UnknownJobException(jobId);
+    }
+    try {
+      var job = JSON.readTree(Files.readString(jobFile));
+      var startedAt = Instant.parse(job.get("startedAt").asString());
+      var stdout = job.get("stdout").asString();
+      var stderr = job.get("stderr").asString();
+      var exitFile = dir.resolve("exit.json");
+      if (Files.isRegularFile(exitFile)) {
+        var end = JSON.readTree(Files.readString(exitFile));
+        var reason = end.get("reason");
+        return new JobStatus(jobId, JobStatus.State.ENDED, end.get("exitCode").asInt(), startedAt,
+            Instant.parse(end.get("endedAt").asString()), stdout, stderr,
+            reason == null || reason.isNull() ? null : reason.asString());
+      }
+      long pid = job.get("pid").asLong();
+      var alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+      if (alive) {
+        return new JobStatus(jobId, JobStatus.State.RUNNING, null, startedAt, null, stdout, stderr, null);
+      }
+      return new JobStatus(jobId, JobStatus.State.LOST, null, startedAt, null, stdout, stderr,
+          "the process ended without its end being recorded (its executor stopped)");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void cancel(String jobId) {
+    var dir = jobDir(jobId);
+    try {
+      if (!Files.isRegularFile(dir.resolve("job.json")) || Files.exists(dir.resolve("exit.json"))) {
+        return;
+      }
+      Files.writeString(dir.resolve("cancelled"), Instant.now().toString());
+      var pid = JSON.readTree(Files.readString(dir.resolve("job.json"))).get("pid").asLong();
+      killGroup(pid);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private Path jobDir(String jobId) {
+    if (jobId == null || !JOB_ID.matcher(jobId).matches()) {
+      throw new UnknownJobException(String.valueOf(jobId));
+    }
+    return jobsDir.resolve(jobId);
+  }
+
+  /** Kills the job's process group (it is its session's leader), and its descendants in any case. */
+  private static void killGroup(long pid) {
+    ProcessHandle.of(pid).ifPresent(process -> {
+      // descendants first seen now: a group kill does not reach one that left the group
+      var descendants = process.descendants().toList();
+      if (Files.isExecutable(KILL) && Files.isExecutable(SETSID)) {
+        try {
+          new ProcessBuilder(KILL.toString(), "-KILL", "--", "-" + pid).redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+          log.debug("kill of process group {} failed: {}", pid, e.toString());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      descendants.forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    });
+  }
+}

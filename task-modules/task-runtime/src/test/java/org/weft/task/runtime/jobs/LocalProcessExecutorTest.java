@@ -1,0 +1,88 @@
+package org.weft.task.runtime.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalProcessExecutorTest {
+
+  @TempDir
+  Path dir;
+
+  private JobSpec spec(List<String> argv, Map<String, String> env, Duration wallTime) {
+    return new JobSpec(argv, env, dir.resolve("work"), dir.resolve("work/logs/out"), dir.resolve("work/logs/err"),
+        wallTime, null);
+  }
+
+  private JobStatus awaitEnd(LocalProcessExecutor executor, String jobId) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> executor.status(jobId).state() == JobStatus.State.ENDED);
+    return executor.status(jobId);
+  }
+
+  @Test
+  void argumentsWithShellMetacharactersReachTheProgramLiterally() throws Exception {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    var tricky = "a b; echo pwned > /tmp/weft-pwned $(id) `id` | cat && *";
+    var jobId = executor.submit(spec(List.of("/usr/bin/printf", "%s\\n", tricky), Map.of(), null));
+    var status = awaitEnd(executor, jobId);
+    assertThat(status.exitCode()).isZero();
+    assertThat(Files.readString(Path.of(status.stdout()))).isEqualTo(tricky + "\n");
+  }
+
+  @Test
+  void theJobSeesOnlyTheEnvironmentItWasGiven() throws Exception {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    var jobId = executor.submit(spec(List.of("/usr/bin/env"), Map.of("OMP_NUM_THREADS", "1"), null));
+    var stdout = Files.readString(Path.of(awaitEnd(executor, jobId).stdout()));
+    assertThat(stdout).contains("OMP_NUM_THREADS=1").doesNotContain("MAVEN").doesNotContain("JAVA_HOME");
+  }
+
+  @Test
+  void aJobPastItsWallTimeIsKilledWithEverythingItStarted() throws Exception {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    var script = dir.resolve("spawn.sh");
+    Files.writeString(script, "#!/bin/sh\nsleep 300 &\necho $! > \"$1\"\nwait\n");
+    script.toFile().setExecutable(true);
+    var childPid = dir.resolve("child.pid");
+    var jobId = executor.submit(spec(List.of(script.toString(), childPid.toString()), Map.of(), Duration.ofSeconds(1)));
+    var status = awaitEnd(executor, jobId);
+    assertThat(status.reason()).isEqualTo("timed out after PT1S");
+    assertThat(status.exitCode()).isNotZero();
+    var child = Long.parseLong(Files.readString(childPid).trim());
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE);
+  }
+
+  @Test
+  void aCancelledJobEndsAsCancelled() throws Exception {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    var jobId = executor.submit(spec(List.of("/bin/sleep", "300"), Map.of(), null));
+    assertThat(executor.status(jobId).state()).isEqualTo(JobStatus.State.RUNNING);
+    executor.cancel(jobId);
+    assertThat(awaitEnd(executor, jobId).reason()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void aNonZeroExitIsRecordedWithItsStderr() throws Exception {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    var jobId = executor.submit(spec(List.of("/bin/ls", "/no/such/path"), Map.of(), null));
+    var status = awaitEnd(executor, jobId);
+    assertThat(status.exitCode()).isNotZero();
+    assertThat(Files.readString(Path.of(status.stderr()))).contains("/no/such/path");
+  }
+
+  @Test
+  void unknownAndMalformedJobIdsAreRefused() {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    assertThatThrownBy(() -> executor.status("local-0000000000000000")).isInstanceOf(JobExecutor.UnknownJobException.class);
+    assertThatThrownBy(() -> executor.status("../../etc")).isInstanceOf(JobExecutor.UnknownJobException.class);
+  }
+}
