@@ -15,7 +15,8 @@ public final class TaskContext {
   private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
   private volatile boolean cancelled;
 
-  TaskContext(TaskDispatch dispatch, String workerId) {
+  /** The runtime makes these; a handler's own tests may too. */
+  public TaskContext(TaskDispatch dispatch, String workerId) {
     this.dispatch = dispatch;
     this.workerId = workerId;
   }
