@@ -33,6 +33,8 @@ public final class LocalProcessExecutor implements JobExecutor {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final Path jobsDir;
+  /** Jobs whose end this executor is recording: a dead process of one of them is not lost, only not yet recorded. */
+  private final java.util.Set<String> watching = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public LocalProcessExecutor(Path jobsDir) {
     this.jobsDir = jobsDir.toAbsolutePath().normalize();
@@ -79,7 +81,14 @@ public final class LocalProcessExecutor implements JobExecutor {
     record.put("pid", process.pid());
     record.put("startedAt", Instant.now().toString());
     Files.writeString(dir.resolve("job.json"), JSON.writeValueAsString(record));
-    var watcher = new Thread(() -> watch(jobId, process, spec), "weft-job-" + jobId);
+    watching.add(jobId);
+    var watcher = new Thread(() -> {
+      try {
+        watch(jobId, process, spec);
+      } finally {
+        watching.remove(jobId);
+      }
+    }, "weft-job-" + jobId);
     watcher.setDaemon(true);
     watcher.start();
     log.info("Job {} started as process {}: {}", jobId, process.pid(), spec.argv());
@@ -135,7 +144,8 @@ public final class LocalProcessExecutor implements JobExecutor {
       }
       long pid = job.get("pid").asLong();
       var alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-      if (alive) {
+      if (alive || watching.contains(jobId) || Files.isRegularFile(exitFile)) {
+        // running, or ended a moment ago and its end is being written: the next look sees it
         return new JobStatus(jobId, JobStatus.State.RUNNING, null, startedAt, null, stdout, stderr, null);
       }
       return new JobStatus(jobId, JobStatus.State.LOST, null, startedAt, null, stdout, stderr,
