@@ -31,6 +31,8 @@ import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 @WeftIntegrationTest
 class EngineThroughputBenchmark {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineThroughputBenchmark.class);
+
   private static final int BURST = Integer.getInteger("weft.bench.burst", 200);
   private static final int SEQUENTIAL = Integer.getInteger("weft.bench.sequential", 20);
   private static final int CLIENTS = Integer.getInteger("weft.bench.clients", 8);
@@ -94,7 +96,7 @@ class EngineThroughputBenchmark {
     report.append("results per batch: mean %.1f, max %.0f%n".formatted(sizes.mean(), sizes.max()));
     report.append("peak RSS of the JVM (servers, orchestrator, worker): %,d MiB%n".formatted(Rss.peakMib()));
     report.append("==============================================================\n");
-    System.out.println(report);
+    log.info("{}", report);
   }
 
   private List<String> runAll(Api api, String type, int count) throws Exception {

@@ -25,6 +25,8 @@ import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 @WeftIntegrationTest
 class LiveDagBenchmark {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LiveDagBenchmark.class);
+
   private static final int LAYERS = 10;
   private static final int WIDTH = 100;
   private static final int EXPERIMENTS = 10_000;
@@ -83,7 +85,7 @@ class LiveDagBenchmark {
         EXPERIMENTS, createSeconds, EXPERIMENTS / createSeconds, total,
         firstPage.median(), firstPage.p90(), deepPage.median(), deepPage.p90(), filtered.median(), filtered.p90(),
         Rss.peakMib());
-    System.out.println(report);
+    log.info("{}", report);
   }
 
   private static String thousandTaskTemplate() {

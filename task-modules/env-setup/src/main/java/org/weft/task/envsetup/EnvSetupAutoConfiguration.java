@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class EnvSetupAutoConfiguration {
 
   @Bean
-  EnvSetupHandler envsetupHandler(WorkerProperties properties, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
-    return new EnvSetupHandler(properties, executor);
+  EnvSetupHandler envsetupHandler(WorkerProperties properties) {
+    return new EnvSetupHandler(properties);
   }
 }

@@ -5,12 +5,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.springframework.beans.factory.ObjectProvider;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
-import org.weft.task.runtime.jobs.JobExecutor;
 
 /**
  * Creates the experiment's working directory, {@code {workspace}/experiments/{experimentId}}, with
@@ -23,7 +21,7 @@ public class EnvSetupHandler implements TaskHandler {
 
   private final Path workspace;
 
-  EnvSetupHandler(WorkerProperties properties, ObjectProvider<JobExecutor> unused) {
+  EnvSetupHandler(WorkerProperties properties) {
     this.workspace = properties.workspaceDir().toAbsolutePath().normalize();
   }
 

@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class InputStagingAutoConfiguration {
 
   @Bean
-  InputStagingHandler inputstagingHandler(WorkerProperties properties, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
-    return new InputStagingHandler(properties, executor);
+  InputStagingHandler inputstagingHandler(WorkerProperties properties) {
+    return new InputStagingHandler(properties);
   }
 }

@@ -17,14 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.springframework.beans.factory.ObjectProvider;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
 import org.weft.task.runtime.files.Checksums;
 import org.weft.task.runtime.files.SafePaths;
-import org.weft.task.runtime.jobs.JobExecutor;
 
 /**
  * Brings the experiment's inputs ({@code params.source}: one URI or a list) into
@@ -40,7 +38,7 @@ public class InputStagingHandler implements TaskHandler {
   private final WorkerProperties properties;
   private final HttpClient http;
 
-  InputStagingHandler(WorkerProperties properties, ObjectProvider<JobExecutor> unused) {
+  InputStagingHandler(WorkerProperties properties) {
     this.properties = properties;
     this.http = HttpClient.newBuilder()
         .connectTimeout(properties.staging().connectTimeout())

@@ -55,8 +55,9 @@ public class MonitoringHandler implements TaskHandler {
         case RUNNING -> {
           context.progress(Map.of("jobId", id, "state", "RUNNING",
               "runTime", Duration.between(status.startedAt(), Instant.now()).withNanos(0).toString()));
-          context.checkCancelled();
-          Thread.sleep(properties.jobs().pollInterval().toMillis());
+          if (context.awaitCancellation(properties.jobs().pollInterval())) {
+            context.checkCancelled();
+          }
         }
         case LOST -> throw TaskFailure.permanent("job " + id + " is lost: " + status.reason());
         case ENDED -> {

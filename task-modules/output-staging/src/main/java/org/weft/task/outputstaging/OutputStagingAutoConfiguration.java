@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class OutputStagingAutoConfiguration {
 
   @Bean
-  OutputStagingHandler outputstagingHandler(WorkerProperties properties, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
-    return new OutputStagingHandler(properties, executor);
+  OutputStagingHandler outputstagingHandler(WorkerProperties properties) {
+    return new OutputStagingHandler(properties);
   }
 }

@@ -13,14 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
-import org.springframework.beans.factory.ObjectProvider;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
 import org.weft.task.runtime.files.Checksums;
 import org.weft.task.runtime.files.SafePaths;
-import org.weft.task.runtime.jobs.JobExecutor;
 
 /**
  * Collects the files under {@code params.from} (in the workspace) that match one of the glob
@@ -33,7 +31,7 @@ public class OutputStagingHandler implements TaskHandler {
 
   private final WorkerProperties properties;
 
-  OutputStagingHandler(WorkerProperties properties, ObjectProvider<JobExecutor> unused) {
+  OutputStagingHandler(WorkerProperties properties) {
     this.properties = properties;
   }
 

@@ -13,7 +13,7 @@ public final class TaskContext {
   private final String workerId;
   private final AtomicReference<Map<String, Object>> progress = new AtomicReference<>(Map.of());
   private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
-  private volatile boolean cancelled;
+  private final java.util.concurrent.CountDownLatch cancellation = new java.util.concurrent.CountDownLatch(1);
 
   /** The runtime makes these; a handler's own tests may too. */
   public TaskContext(TaskDispatch dispatch, String workerId) {
@@ -65,26 +65,36 @@ public final class TaskContext {
   }
 
   public boolean isCancelled() {
-    return cancelled;
+    return cancellation.getCount() == 0;
+  }
+
+  /**
+   * Waits up to {@code timeout}, returning at once when the attempt is cancelled: a handler that
+   * polls waits with this, so a cancel is not held up by its poll interval.
+   *
+   * @return true when the attempt has been cancelled
+   */
+  public boolean awaitCancellation(java.time.Duration timeout) throws InterruptedException {
+    return cancellation.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** Runs when the attempt is cancelled (by the orchestrator or at shutdown), e.g. to kill a process. */
   public void onCancel(Runnable action) {
     onCancel.add(action);
-    if (cancelled) {
+    if (isCancelled()) {
       action.run();
     }
   }
 
   /** @throws TaskFailure when the attempt has been cancelled */
   public void checkCancelled() {
-    if (cancelled) {
+    if (isCancelled()) {
       throw TaskFailure.permanent("cancelled");
     }
   }
 
   void cancel() {
-    cancelled = true;
+    cancellation.countDown();
     onCancel.forEach(Runnable::run);
   }
 }

@@ -244,7 +244,10 @@ public final class WorkerRuntime implements SmartLifecycle {
       journal.finish(dispatch.dispatchId(), result);
     }
     send(result);
-    running.remove(dispatch.dispatchId());
+    synchronized (running) {
+      running.remove(dispatch.dispatchId());
+      running.notifyAll();
+    }
     slots.get(type).release();
     MDC.remove("experimentId");
     MDC.remove("taskId");
@@ -466,17 +469,11 @@ public final class WorkerRuntime implements SmartLifecycle {
       }
     }
     // running attempts may finish within the grace; the rest go back to the orchestrator
-    long graceEnd = System.nanoTime() + properties.shutdownGrace().toNanos();
-    while (!running.isEmpty() && System.nanoTime() < graceEnd) {
-      waitBriefly();
-    }
+    awaitIdle(properties.shutdownGrace());
     if (!running.isEmpty()) {
       log.info("Handing back {} unfinished attempts", running.size());
       running.values().forEach(RunningTask::handBack);
-      long handBackEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!running.isEmpty() && System.nanoTime() < handBackEnd) {
-        waitBriefly();
-      }
+      awaitIdle(Duration.ofSeconds(10));
     }
     var current = heartbeats;
     if (current != null) {
@@ -493,11 +490,19 @@ public final class WorkerRuntime implements SmartLifecycle {
     log.info("Worker {} stopped", workerId);
   }
 
-  private static void waitBriefly() {
-    try {
-      Thread.sleep(50);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Waits until no attempt runs here, or {@code timeout} has passed; each attempt's end wakes it. */
+  private void awaitIdle(Duration timeout) {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (running) {
+      long left;
+      while (!running.isEmpty() && (left = end - System.nanoTime()) > 0) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(running, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
