@@ -500,7 +500,7 @@ public class Executions {
     var error = result.error() == null ? new TaskResult.Error("failed without a reason", false) : result.error();
     var errorJson = Json.write(Map.of("message", error.message(), "retryable", error.retryable(), "attempt", attempt));
     var controls = "orchestrator".equals(result.workerId())
-        ? List.of(new TaskControl(result.experimentId(), result.taskId(), TaskControl.Command.CANCEL))
+        ? List.of(TaskControl.cancelExpiredAttempt(result.experimentId(), result.taskId(), result.dispatchId()))
         : List.<TaskControl>of();
     if (error.retryable() && attempt < maxAttempts && experimentState == ExperimentState.EXECUTING) {
       state.moveTo(TaskState.READY);
@@ -533,7 +533,7 @@ public class Executions {
     moveExperiment(result.experimentId(), experimentState, ExperimentState.FAILED, reason);
     // the experiment has failed: attempts still running elsewhere in it are of no use any more
     var stop = new ArrayList<>(controls);
-    stop.add(new TaskControl(result.experimentId(), null, TaskControl.Command.CANCEL));
+    stop.add(TaskControl.cancelExperiment(result.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
     return new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
   }
 
@@ -562,7 +562,7 @@ public class Executions {
         .bindAll(Map.of("id", experimentId, "deadline", nowMillis + graceMillis)).run();
     var ended = finishCancelIfDone(experimentId) ? Set.of(experimentId) : Set.<String>of();
     return new Effects(Outcome.APPLIED, List.of(),
-        List.of(new TaskControl(experimentId, null, TaskControl.Command.CANCEL)), ended);
+        List.of(TaskControl.cancelExperiment(experimentId, TaskControl.Reason.EXPERIMENT_CANCELLED)), ended);
   }
 
   /**

@@ -47,10 +47,20 @@ class MessageJsonTest {
 
   @Test
   void aControlForAWholeExperimentHasNoTask() {
-    var text = json.write(new TaskControl("e-1", null, TaskControl.Command.CANCEL));
+    var text = json.write(TaskControl.cancelExperiment("e-1", TaskControl.Reason.EXPERIMENT_FAILED));
 
     assertThat((String) JsonPath.read(text, "$.command")).isEqualTo("CANCEL");
+    assertThat((String) JsonPath.read(text, "$.reason")).isEqualTo("EXPERIMENT_FAILED");
     assertThat((Object) JsonPath.read(text, "$.taskId")).isNull();
+    assertThat((Object) JsonPath.read(text, "$.dispatchId")).isNull();
+  }
+
+  @Test
+  void aControlFromAnOlderSenderWithoutReasonOrAttemptCancelsTheExperimentsWork() {
+    var control = json.read("{\"experimentId\": \"e-1\", \"taskId\": \"t-1\", \"command\": \"CANCEL\"}", TaskControl.class);
+
+    assertThat(control.reason()).isEqualTo(TaskControl.Reason.EXPERIMENT_CANCELLED);
+    assertThat(control.concerns("e-1", "t-1", "any-attempt")).isTrue();
   }
 
   @Test

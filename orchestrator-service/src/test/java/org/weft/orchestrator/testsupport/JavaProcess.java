@@ -118,6 +118,15 @@ public final class JavaProcess implements AutoCloseable {
     waitForExit(Duration.ofSeconds(30));
   }
 
+  /**
+   * SIGKILL to this process alone, as the kernel's OOM killer or a crash would: the processes it
+   * started live on (a job-submission service's jobs must survive it).
+   */
+  public void killAlone() {
+    process.destroyForcibly();
+    waitForExit(Duration.ofSeconds(30));
+  }
+
   @Override
   public void close() {
     if (process.isAlive()) {

@@ -7,16 +7,58 @@ import java.util.Objects;
  *
  * @param experimentId the experiment concerned
  * @param taskId       one node, or {@code null} for every node of the experiment
+ * @param dispatchId   one attempt of that node, or {@code null} for whichever attempt runs: a retry
+ *                     already running elsewhere must not be stopped by the cancel of the attempt it
+ *                     replaces
  * @param command      what to do
+ * @param reason       why; {@code null} (from older senders) counts as {@link Reason#EXPERIMENT_CANCELLED}
  */
-public record TaskControl(String experimentId, String taskId, Command command) {
+public record TaskControl(String experimentId, String taskId, String dispatchId, Command command, Reason reason) {
 
   public enum Command {
     CANCEL
   }
 
+  public enum Reason {
+    /** the experiment was cancelled: its work is abandoned */
+    EXPERIMENT_CANCELLED,
+    /** the experiment failed elsewhere: its work is of no use any more */
+    EXPERIMENT_FAILED,
+    /**
+     * the orchestrator gave up on this attempt (silent, or past its time limit) and a new attempt
+     * takes over: stop the attempt, but leave what it started (a job, say) for its successor
+     */
+    ATTEMPT_EXPIRED;
+
+    /** Whether the work the attempt started is to be undone as well. */
+    public boolean abandonsWork() {
+      return this != ATTEMPT_EXPIRED;
+    }
+  }
+
   public TaskControl {
     Objects.requireNonNull(experimentId, "experimentId");
     Objects.requireNonNull(command, "command");
+    if (reason == null) {
+      reason = Reason.EXPERIMENT_CANCELLED;
+    }
+  }
+
+  /** Stop every attempt of the experiment and abandon their work. */
+  public static TaskControl cancelExperiment(String experimentId, Reason reason) {
+    return new TaskControl(experimentId, null, null, Command.CANCEL, reason);
+  }
+
+  /** Stop one attempt that the orchestrator has given up on. */
+  public static TaskControl cancelExpiredAttempt(String experimentId, String taskId, String dispatchId) {
+    return new TaskControl(experimentId, Objects.requireNonNull(taskId, "taskId"),
+        Objects.requireNonNull(dispatchId, "dispatchId"), Command.CANCEL, Reason.ATTEMPT_EXPIRED);
+  }
+
+  /** Whether this command is about the given attempt. */
+  public boolean concerns(String experimentId, String taskId, String dispatchId) {
+    return this.experimentId.equals(experimentId)
+        && (this.taskId == null || this.taskId.equals(taskId))
+        && (this.dispatchId == null || this.dispatchId.equals(dispatchId));
   }
 }

@@ -18,8 +18,8 @@ final class RunningTask {
     runner = thread;
   }
 
-  void cancel() {
-    context.cancel();
+  void stop(TaskContext.StopReason reason) {
+    context.stop(reason);
     var thread = runner;
     if (thread != null) {
       thread.interrupt();
@@ -29,7 +29,7 @@ final class RunningTask {
   /** Stopped because this worker is shutting down: the attempt goes back as a retryable failure. */
   void handBack() {
     handedBack = true;
-    cancel();
+    stop(TaskContext.StopReason.WORKER_STOPPING);
   }
 
   boolean handedBack() {

@@ -9,11 +9,22 @@ import org.weft.task.api.TaskDispatch;
 /** What a handler sees of the attempt it runs: its dispatch, and the means to report and be stopped. */
 public final class TaskContext {
 
+  /** Why an attempt is being stopped. */
+  public enum StopReason {
+    /** the experiment was cancelled or failed: undo what the attempt started */
+    WORK_ABANDONED,
+    /** the orchestrator gave up on this attempt and retries it: what it started belongs to the retry */
+    ATTEMPT_EXPIRED,
+    /** this worker is shutting down and hands the attempt back: what it started belongs to the retry */
+    WORKER_STOPPING
+  }
+
   private final TaskDispatch dispatch;
   private final String workerId;
   private final AtomicReference<Map<String, Object>> progress = new AtomicReference<>(Map.of());
   private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.CountDownLatch cancellation = new java.util.concurrent.CountDownLatch(1);
+  private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
 
   /** The runtime makes these; a handler's own tests may too. */
   public TaskContext(TaskDispatch dispatch, String workerId) {
@@ -78,10 +89,20 @@ public final class TaskContext {
     return cancellation.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  /** Runs when the attempt is cancelled (by the orchestrator or at shutdown), e.g. to kill a process. */
+  /** Why the attempt is being stopped, or null while it is not. */
+  public StopReason stopReason() {
+    return stopReason.get();
+  }
+
+  /**
+   * Runs when the attempt's work is abandoned (its experiment was cancelled or failed), e.g. to kill
+   * the job it follows. It does not run when only the attempt stops, at this worker's shutdown or
+   * because the orchestrator retries it: a graceful restart of a monitoring service must not kill
+   * the simulations it was following, which the retry picks up.
+   */
   public void onCancel(Runnable action) {
     onCancel.add(action);
-    if (isCancelled()) {
+    if (stopReason() == StopReason.WORK_ABANDONED) {
       action.run();
     }
   }
@@ -93,8 +114,14 @@ public final class TaskContext {
     }
   }
 
-  void cancel() {
+  /** Stops the attempt; the first reason given is the one that counts. */
+  void stop(StopReason reason) {
+    if (!stopReason.compareAndSet(null, reason)) {
+      return;
+    }
     cancellation.countDown();
-    onCancel.forEach(Runnable::run);
+    if (reason == StopReason.WORK_ABANDONED) {
+      onCancel.forEach(Runnable::run);
+    }
   }
 }

@@ -39,7 +39,7 @@ public class WorkerAutoConfiguration {
     var client = CuratorFrameworkFactory.builder()
         .connectString(connectString)
         .sessionTimeoutMs(Math.toIntExact(sessionTimeout.toMillis()))
-        .connectionTimeoutMs(5_000)
+        .connectionTimeoutMs(Math.toIntExact(Math.min(5_000, sessionTimeout.toMillis())))
         .retryPolicy(new ExponentialBackoffRetry(100, 29, 5_000))
         .build();
     client.start();

@@ -371,12 +371,14 @@ public final class WorkerRuntime implements SmartLifecycle {
     if (command == null || command.command() != TaskControl.Command.CANCEL) {
       return;
     }
+    var reason = command.reason().abandonsWork() ? TaskContext.StopReason.WORK_ABANDONED
+        : TaskContext.StopReason.ATTEMPT_EXPIRED;
     for (var task : running.values()) {
       var dispatch = task.context.dispatch();
-      if (dispatch.experimentId().equals(command.experimentId())
-          && (command.taskId() == null || command.taskId().equals(dispatch.taskId()))) {
-        log.info("Cancelling {} of experiment {} on request", dispatch.taskKey(), dispatch.experimentId());
-        task.cancel();
+      if (command.concerns(dispatch.experimentId(), dispatch.taskId(), dispatch.dispatchId())) {
+        log.info("Stopping {} attempt {} of experiment {} on request ({})", dispatch.taskKey(), dispatch.attempt(),
+            dispatch.experimentId(), command.reason());
+        task.stop(reason);
       }
     }
   }
@@ -439,11 +441,11 @@ public final class WorkerRuntime implements SmartLifecycle {
           ZKPaths.makePath(zookeeperRoot, "workers", type, workerId), registration(type));
       node.start();
       registrations.put(type, node);
-      var loop = named("weft-worker-" + type).newThread(() -> consume(handler));
+      var loop = loop("weft-worker-" + type, () -> consume(handler));
       loops.add(loop);
       loop.start();
     }
-    var controlLoop = named("weft-worker-control").newThread(this::control);
+    var controlLoop = loop("weft-worker-control", this::control);
     loops.add(controlLoop);
     controlLoop.start();
     heartbeats = Executors.newSingleThreadScheduledExecutor(named("weft-worker-heartbeats"));
@@ -523,6 +525,16 @@ public final class WorkerRuntime implements SmartLifecycle {
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  /**
+   * The consumer loops are what a task microservice on its own lives for: with no web server, the
+   * JVM would exit as soon as {@code main} returns if they were daemons. {@link #stop()} ends them.
+   */
+  private static Thread loop(String name, Runnable body) {
+    var thread = new Thread(body, name);
+    thread.setDaemon(false);
+    return thread;
   }
 
   private static String hostName() {

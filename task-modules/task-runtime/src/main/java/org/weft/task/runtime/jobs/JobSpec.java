@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * A job as a batch scheduler takes it.
  *
- * @param argv        the program and its arguments, each passed as is (never through a shell)
+ * @param argv        the program and its arguments, each passed as is (never parsed by a shell)
  * @param environment the job's whole environment
  * @param workdir     where it runs
  * @param stdout      where its standard output goes

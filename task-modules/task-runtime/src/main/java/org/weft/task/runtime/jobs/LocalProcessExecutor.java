@@ -4,9 +4,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +24,11 @@ import tools.jackson.databind.json.JsonMapper;
  * environment its task context gives (plus {@code PATH}, {@code HOME} and {@code LANG}); stdin from
  * {@code /dev/null}; stdout and stderr to the files the spec names. What happened to it is recorded
  * under {@code jobsDir/{jobId}}, so monitoring in another process of the same machine follows it.
+ *
+ * <p>A job outlives the executor that started it: a small fixed {@code sh} wrapper (the job's
+ * arguments reach it as {@code "$@"}, never as text of the script) records the exit code itself, and
+ * whoever looks at a job past its wall time kills it. So a job-submission service that is restarted,
+ * or killed, does not take the simulations it started with it.
  */
 public final class LocalProcessExecutor implements JobExecutor {
 
@@ -30,6 +37,16 @@ public final class LocalProcessExecutor implements JobExecutor {
   private static final Path SETSID = Path.of("/usr/bin/setsid");
   private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
   private static final Path KILL = Path.of("/bin/kill");
+  private static final Path SH = Path.of("/bin/sh");
+  /** Runs the job, then records its exit code atomically; {@code $1} is the job's directory. */
+  private static final String WRAPPER = """
+      dir=$1; shift
+      "$@"
+      code=$?
+      printf '%s' "$code" > "$dir/exit-code.tmp" && mv -f "$dir/exit-code.tmp" "$dir/exit-code"
+      exit "$code"
+      """;
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final Path jobsDir;
@@ -51,6 +68,7 @@ public final class LocalProcessExecutor implements JobExecutor {
     if (Files.isExecutable(SETSID)) {
       command.add(SETSID.toString());
     }
+    command.addAll(List.of(SH.toString(), "-c", WRAPPER, "weft-job", dir.toString()));
     if (spec.memoryBytes() != null && Files.isExecutable(PRLIMIT)) {
       command.add(PRLIMIT.toString());
       command.add("--as=" + spec.memoryBytes());
@@ -79,6 +97,8 @@ public final class LocalProcessExecutor implements JobExecutor {
     record.put("wallTime", spec.wallTime() == null ? null : spec.wallTime().toString());
     var process = builder.start();
     record.put("pid", process.pid());
+    // with the pid, tells this process from a later one that reuses its pid
+    record.put("processStart", process.info().startInstant().map(Instant::toString).orElse(null));
     record.put("startedAt", Instant.now().toString());
     Files.writeString(dir.resolve("job.json"), JSON.writeValueAsString(record));
     watching.add(jobId);
@@ -102,13 +122,11 @@ public final class LocalProcessExecutor implements JobExecutor {
       if (spec.wallTime() == null) {
         process.waitFor();
       } else if (!process.waitFor(spec.wallTime().toMillis(), TimeUnit.MILLISECONDS)) {
-        reason = "timed out after " + spec.wallTime();
+        mark(jobsDir.resolve(jobId), "timed-out", "timed out after " + spec.wallTime());
         killGroup(process.pid());
         process.waitFor();
       }
-      if (Files.exists(jobsDir.resolve(jobId).resolve("cancelled"))) {
-        reason = "cancelled";
-      }
+      reason = stopReason(jobsDir.resolve(jobId));
       var end = new LinkedHashMap<String, Object>();
       end.put("exitCode", process.exitValue());
       end.put("endedAt", Instant.now().toString());
@@ -142,29 +160,67 @@ public final class LocalProcessExecutor implements JobExecutor {
             Instant.parse(end.get("endedAt").asString()), stdout, stderr,
             reason == null || reason.isNull() ? null : reason.asString());
       }
-      long pid = job.get("pid").asLong();
-      var alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-      if (alive || watching.contains(jobId) || Files.isRegularFile(exitFile)) {
+      var codeFile = dir.resolve("exit-code");
+      if (Files.isRegularFile(codeFile)) {
+        // recorded by the job's wrapper: its executor is gone, or has not written its record yet
+        return new JobStatus(jobId, JobStatus.State.ENDED, Integer.parseInt(Files.readString(codeFile).trim()),
+            startedAt, Files.getLastModifiedTime(codeFile).toInstant(), stdout, stderr, stopReason(dir));
+      }
+      var process = process(job);
+      if (process.isPresent() || watching.contains(jobId)) {
+        var wallTime = job.get("wallTime");
+        if (process.isPresent() && !watching.contains(jobId) && wallTime != null && !wallTime.isNull()
+            && Instant.now().isAfter(startedAt.plus(Duration.parse(wallTime.asString())))) {
+          // its executor, which would have killed it, is gone: whoever looks enforces the limit
+          mark(dir, "timed-out", "timed out after " + wallTime.asString());
+          killGroup(process.get().pid());
+        }
         // running, or ended a moment ago and its end is being written: the next look sees it
         return new JobStatus(jobId, JobStatus.State.RUNNING, null, startedAt, null, stdout, stderr, null);
       }
+      var reason = stopReason(dir);
+      if (reason != null) {
+        // killed on purpose, wrapper and all, with no executor left to record it
+        return new JobStatus(jobId, JobStatus.State.ENDED, 137, startedAt, Instant.now(), stdout, stderr, reason);
+      }
       return new JobStatus(jobId, JobStatus.State.LOST, null, startedAt, null, stdout, stderr,
-          "the process ended without its end being recorded (its executor stopped)");
+          "the process ended without its end being recorded");
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** The job's process, if it still runs (and is not a later process that reuses its pid). */
+  private static java.util.Optional<ProcessHandle> process(tools.jackson.databind.JsonNode job) {
+    var started = job.get("processStart");
+    return ProcessHandle.of(job.get("pid").asLong()).filter(ProcessHandle::isAlive)
+        .filter(handle -> started == null || started.isNull()
+            || handle.info().startInstant().map(Instant::toString).map(started.asString()::equals).orElse(true));
+  }
+
+  /** Why the job was killed, from the marker its killer left: {@code cancelled} or a time-out. */
+  private static String stopReason(Path dir) throws IOException {
+    if (Files.exists(dir.resolve("cancelled"))) {
+      return "cancelled";
+    }
+    var timedOut = dir.resolve("timed-out");
+    return Files.isRegularFile(timedOut) ? Files.readString(timedOut) : null;
+  }
+
+  private static void mark(Path dir, String marker, String text) throws IOException {
+    Files.writeString(dir.resolve(marker), text);
   }
 
   @Override
   public void cancel(String jobId) {
     var dir = jobDir(jobId);
     try {
-      if (!Files.isRegularFile(dir.resolve("job.json")) || Files.exists(dir.resolve("exit.json"))) {
+      if (!Files.isRegularFile(dir.resolve("job.json")) || Files.exists(dir.resolve("exit.json"))
+          || Files.exists(dir.resolve("exit-code"))) {
         return;
       }
-      Files.writeString(dir.resolve("cancelled"), Instant.now().toString());
-      var pid = JSON.readTree(Files.readString(dir.resolve("job.json"))).get("pid").asLong();
-      killGroup(pid);
+      mark(dir, "cancelled", Instant.now().toString());
+      process(JSON.readTree(Files.readString(dir.resolve("job.json")))).ifPresent(process -> killGroup(process.pid()));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -185,7 +241,7 @@ public final class LocalProcessExecutor implements JobExecutor {
       if (Files.isExecutable(KILL) && Files.isExecutable(SETSID)) {
         try {
           new ProcessBuilder(KILL.toString(), "-KILL", "--", "-" + pid).redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (IOException e) {
           log.debug("kill of process group {} failed: {}", pid, e.toString());
         } catch (InterruptedException e) {

@@ -85,4 +85,59 @@ class LocalProcessExecutorTest {
     assertThatThrownBy(() -> executor.status("local-0000000000000000")).isInstanceOf(JobExecutor.UnknownJobException.class);
     assertThatThrownBy(() -> executor.status("../../etc")).isInstanceOf(JobExecutor.UnknownJobException.class);
   }
+
+  /** Submits through {@link SubmitAndDie} in a JVM of its own, which is gone by the time this returns. */
+  private String submitFromADeadExecutor(Duration wallTime, String... argv) throws Exception {
+    var workdir = Files.createDirectories(dir.resolve("detached"));
+    var command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), SubmitAndDie.class.getName(), dir.resolve("jobs").toString(),
+        workdir.toString(), wallTime == null ? "-" : wallTime.toString()));
+    command.addAll(List.of(argv));
+    var submitter = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("submitter.log").toFile()).start();
+    assertThat(submitter.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(submitter.exitValue()).as(Files.readString(dir.resolve("submitter.log"))).isZero();
+    return Files.readString(workdir.resolve("job-id"));
+  }
+
+  @Test
+  void aJobOutlivesTheExecutorThatStartedItAndItsExitCodeIsStillKnown() throws Exception {
+    var jobId = submitFromADeadExecutor(null, "/bin/sh", "-c", "sleep 1; echo finished; exit 3");
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+
+    assertThat(executor.status(jobId).state()).isEqualTo(JobStatus.State.RUNNING);
+    var status = awaitEnd(executor, jobId);
+
+    assertThat(status.exitCode()).isEqualTo(3);
+    assertThat(status.reason()).isNull();
+    assertThat(Path.of(status.stdout())).content().isEqualTo("finished\n");
+  }
+
+  @Test
+  void whoeverLooksAtAJobPastItsWallTimeKillsItWhenItsExecutorIsGone() throws Exception {
+    var childPid = dir.resolve("child.pid");
+    var script = dir.resolve("spawn.sh");
+    Files.writeString(script, "#!/bin/sh\nsleep 300 &\necho $! > \"$1\"\nwait\n");
+    script.toFile().setExecutable(true);
+    var jobId = submitFromADeadExecutor(Duration.ofSeconds(1), script.toString(), childPid.toString());
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+
+    var status = awaitEnd(executor, jobId);
+
+    assertThat(status.reason()).isEqualTo("timed out after PT1S");
+    assertThat(status.exitCode()).isNotZero();
+    var child = Long.parseLong(Files.readString(childPid).trim());
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE);
+  }
+
+  @Test
+  void aJobWhoseExecutorIsGoneCanStillBeCancelled() throws Exception {
+    var jobId = submitFromADeadExecutor(null, "/bin/sleep", "300");
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+
+    executor.cancel(jobId);
+
+    assertThat(awaitEnd(executor, jobId).reason()).isEqualTo("cancelled");
+  }
 }
