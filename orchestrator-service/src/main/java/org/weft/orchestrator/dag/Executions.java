@@ -362,24 +362,41 @@ public class Executions {
    *
    * @return the experiments that ended
    */
+  /**
+   * Completes, with two statements for all of them, the executing experiments among
+   * {@code candidates} that have no node left to execute; their outputs are those of their sinks.
+   */
   private Set<String> completeAllDone(Set<String> candidates, List<LiveDags.PendingEvent> events) {
     var ended = new LinkedHashSet<String>();
     if (candidates.isEmpty()) {
       return ended;
     }
-    var done = neo4j.query("""
+    var outputs = new LinkedHashMap<String, Map<String, Object>>();
+    neo4j.query("""
             UNWIND $ids AS id
-            MATCH (e:Experiment {id: id})
-            WHERE NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
-            RETURN e.id AS id""")
-        .bind(List.copyOf(candidates)).to("ids").fetchAs(String.class).all();
-    for (var experimentId : done) {
-      liveDags.appendEvents(events);
-      events.clear();
-      if (completeIfDone(experimentId)) {
-        ended.add(experimentId);
-      }
+            MATCH (e:Experiment {id: id}) WHERE e.state = 'EXECUTING'
+              AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
+            MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->()
+            RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""")
+        .bind(List.copyOf(candidates)).to("ids").fetch().all()
+        .forEach(row -> outputs.computeIfAbsent((String) row.get("id"), id -> new LinkedHashMap<>())
+            .put((String) row.get("key"), Json.readMap(row.get("outputs"))));
+    if (outputs.isEmpty()) {
+      return ended;
     }
+    var rows = outputs.entrySet().stream()
+        .map(entry -> Map.<String, Object>of("id", entry.getKey(), "outputs", Json.write(entry.getValue()))).toList();
+    neo4j.query("""
+            UNWIND $rows AS r
+            MATCH (e:Experiment {id: r.id}) WHERE e.state = 'EXECUTING'
+            SET e.state = 'COMPLETED', e.outputs = r.outputs, e.endedAt = $at
+            RETURN e.id AS id""")
+        .bindAll(Map.of("rows", rows, "at", utcNow())).fetchAs(String.class).all()
+        .forEach(id -> {
+          ExperimentState.EXECUTING.moveTo(ExperimentState.COMPLETED);
+          events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.COMPLETED.name(), null));
+          ended.add(id);
+        });
     return ended;
   }
 

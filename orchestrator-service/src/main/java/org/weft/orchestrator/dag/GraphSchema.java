@@ -23,10 +23,17 @@ class GraphSchema {
       "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
       "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
       "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
-      "CREATE INDEX task_node_dispatch IF NOT EXISTS FOR (t:TaskNode) ON (t.dispatchId)",
-      "CREATE INDEX task_node_state IF NOT EXISTS FOR (t:TaskNode) ON (t.state)",
       "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)",
       "CREATE INDEX event_published IF NOT EXISTS FOR (v:Event) ON (v.published)");
+
+  /**
+   * Indexes of earlier versions that no query uses any more. Every index costs each write of its
+   * property; a global one on {@code TaskNode.state} also tempted the planner into seeking every
+   * waiting node of every experiment.
+   */
+  static final List<String> RETIRED = List.of(
+      "DROP INDEX task_node_dispatch IF EXISTS",
+      "DROP INDEX task_node_state IF EXISTS");
 
   private final Neo4jClient neo4j;
 
@@ -37,6 +44,7 @@ class GraphSchema {
   void apply() {
     // schema statements cannot share a transaction with writes: each runs in its own
     STATEMENTS.forEach(statement -> neo4j.query(statement).run());
+    RETIRED.forEach(statement -> neo4j.query(statement).run());
     neo4j.query("CALL db.awaitIndexes(60)").run();
     log.info("Graph schema in place ({} constraints and indexes)", STATEMENTS.size());
   }

@@ -35,6 +35,16 @@ class GraphSchemaIT {
   }
 
   @Test
+  void indexesNoQueryUsesAreDroppedFromAnOlderDatabase() {
+    neo4j.query("CREATE INDEX task_node_state IF NOT EXISTS FOR (t:TaskNode) ON (t.state)").run();
+
+    schema.apply();
+
+    assertThat(neo4j.query("SHOW INDEXES YIELD name RETURN name").fetchAs(String.class).all())
+        .doesNotContain("task_node_state", "task_node_dispatch").contains("task_node_experiment_state");
+  }
+
+  @Test
   void aSecondMasterDagWithTheSameTypeAndVersionIsRefusedByTheDatabase() {
     neo4j.query("CREATE (:MasterDag {type: 'schema-probe', version: 1})").run();
     try {
