@@ -123,12 +123,8 @@ public class Executions {
             ORDER BY s.position""")
         .bindAll(Map.of("id", experimentId, "now", nowMillis)).fetch().all())));
     var events = new ArrayList<LiveDags.PendingEvent>();
-    dispatches.addAll(markDispatched(neo4j.query("""
-            MATCH (s:TaskNode {experimentId: $id})
-            WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
-               OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
-            """ + MARK_DISPATCHED)
-        .bindAll(Map.of("id", experimentId, "now", nowMillis, "at", utcNow())), events));
+    dispatches.addAll(markDispatched(neo4j.query(LAUNCH_READY + MARK_DISPATCHED)
+        .bindAll(Map.of("ids", List.of(experimentId), "now", nowMillis, "at", utcNow())), events));
     liveDags.appendEvents(events);
     var ended = completeIfDone(experimentId) ? Set.of(experimentId) : Set.<String>of();
     return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
@@ -149,12 +145,7 @@ public class Executions {
       indexed.add(Map.of("i", i, "taskId", results.get(i).taskId()));
     }
     var nodes = new HashMap<String, NodeView>();
-    neo4j.query("""
-            UNWIND $results AS r
-            MATCH (t:TaskNode {id: r.taskId})
-            MATCH (e:Experiment {id: t.experimentId})
-            RETURN DISTINCT t.id AS id, t.experimentId AS experimentId, t.key AS key, t.state AS state,
-                   t.dispatchId AS dispatchId, t.attempt AS attempt, e.state AS experimentState""")
+    neo4j.query(BATCH_NODES)
         .bind(indexed).to("results").fetch().all()
         .forEach(row -> nodes.put((String) row.get("id"), new NodeView((String) row.get("experimentId"),
             (String) row.get("key"), TaskState.valueOf((String) row.get("state")), (String) row.get("dispatchId"),
@@ -216,18 +207,7 @@ public class Executions {
     var ended = new LinkedHashSet<String>();
     if (!successes.isEmpty()) {
       // one statement: record the successes, then (after all of them, for fan-in) dispatch what they made ready
-      dispatches.addAll(markDispatched(neo4j.query("""
-              UNWIND $rows AS r
-              MATCH (t:TaskNode {id: r.taskId})
-              SET t.state = 'SUCCEEDED', t.isExecuted = true, t.outputs = r.outputs, t.workerId = r.workerId,
-                  t.endedAt = $at, t.error = null
-              WITH collect(t) AS done
-              UNWIND done AS t
-              // no label on s: the planner must expand from t, not seek every waiting node of every experiment
-              MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
-              WITH DISTINCT s
-              WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
-              """ + MARK_DISPATCHED)
+      dispatches.addAll(markDispatched(neo4j.query(RECORD_SUCCESSES + MARK_DISPATCHED)
           .bindAll(Map.of("rows", successes, "now", nowMillis, "at", utcNow())), events));
       var succeeded = successes.stream().map(row -> (String) row.get("taskId")).toList();
       // an experiment that dispatched nothing may be done: only an executed node can end it
@@ -260,13 +240,76 @@ public class Executions {
    * The tail of every statement that dispatches the nodes {@code s} it matched: a new attempt with a
    * new dispatch id, its deadlines set, returned with what its dispatch message needs.
    */
-  private static final String MARK_DISPATCHED = """
+  static final String MARK_DISPATCHED = """
       SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
           s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
           s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
              s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
       ORDER BY s.experimentId, s.position""";
+
+  /** The nodes that a batch of results {@code $results} is about, with their experiments' states. */
+  static final String BATCH_NODES = """
+      UNWIND $results AS r
+      MATCH (t:TaskNode {id: r.taskId})
+      MATCH (e:Experiment {id: t.experimentId})
+      RETURN DISTINCT t.id AS id, t.experimentId AS experimentId, t.key AS key, t.state AS state,
+             t.dispatchId AS dispatchId, t.attempt AS attempt, e.state AS experimentState""";
+
+  /**
+   * Records the successes {@code $rows}, then (after all of them, for fan-in within the batch) finds
+   * the successors they made ready; ends in {@link #MARK_DISPATCHED}.
+   */
+  static final String RECORD_SUCCESSES = """
+      UNWIND $rows AS r
+      MATCH (t:TaskNode {id: r.taskId})
+      SET t.state = 'SUCCEEDED', t.isExecuted = true, t.outputs = r.outputs, t.workerId = r.workerId,
+          t.endedAt = $at, t.error = null
+      WITH collect(t) AS done
+      UNWIND done AS t
+      // no label on s: the planner must expand from t, not seek every waiting node of every experiment
+      MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
+      WITH DISTINCT s
+      WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+      """;
+
+  /** Attempts of experiments {@code $ids} past their heartbeat timeout or time limit. */
+  static final String EXPIRED = """
+      MATCH (t:TaskNode) WHERE t.state IN ['DISPATCHED', 'RUNNING'] AND t.experimentId IN $ids
+        AND (t.heartbeatDeadline < $now OR t.timeLimitDeadline < $now)
+      RETURN t.id AS id, t.experimentId AS experimentId, t.dispatchId AS dispatchId, t.attempt AS attempt,
+             t.timeLimitDeadline < $now AS overTime, t.timeLimitMs AS timeLimitMs,
+             t.heartbeatTimeoutMs AS heartbeatTimeoutMs""";
+
+  /** Retries of executing experiments {@code $ids} whose backoff has passed; ends in {@link #MARK_DISPATCHED}. */
+  static final String DUE_RETRIES = """
+      UNWIND $ids AS id
+      MATCH (e:Experiment {id: id}) WHERE e.state = 'EXECUTING'
+      MATCH (e)-[:HAS_TASK]->(s:TaskNode) WHERE s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now
+      """;
+
+  /**
+   * The nodes of experiments {@code $ids} that can be dispatched now: retries whose backoff has
+   * passed, and waiting nodes whose predecessors are all executed. The hint keeps the planner from
+   * answering the {@code OR} with a scan of every task node's index entry, per experiment.
+   */
+  static final String LAUNCH_READY = """
+      UNWIND $ids AS id
+      MATCH (s:TaskNode {experimentId: id}) USING INDEX s:TaskNode(experimentId)
+      WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
+         OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+      """;
+
+  /**
+   * The sinks, with their outputs, of those executing experiments {@code $ids} that have no node
+   * left to execute. The hint keeps the planner from scanning every experiment per id.
+   */
+  static final String DONE_SINKS = """
+      UNWIND $ids AS id
+      MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+      WHERE e.state = 'EXECUTING' AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
+      MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->()
+      RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""";
 
   /** Runs a statement ending in {@link #MARK_DISPATCHED}; records the events and returns the messages. */
   private List<TaskDispatch> markDispatched(Neo4jClient.RunnableSpec query,
@@ -331,12 +374,7 @@ public class Executions {
                      s.timeLimitDeadline AS deadline
               ORDER BY s.experimentId, s.position""")
           .bindAll(Map.of("ids", together, "now", nowMillis)).fetch().all())));
-      dispatches.addAll(markDispatched(neo4j.query("""
-              UNWIND $ids AS id
-              MATCH (s:TaskNode {experimentId: id})
-              WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
-                 OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
-              """ + MARK_DISPATCHED)
+      dispatches.addAll(markDispatched(neo4j.query(LAUNCH_READY + MARK_DISPATCHED)
           .bindAll(Map.of("ids", together, "now", nowMillis, "at", at)), events));
       var idle = new LinkedHashSet<>(together);
       dispatches.forEach(dispatch -> idle.remove(dispatch.experimentId()));
@@ -372,12 +410,7 @@ public class Executions {
       return ended;
     }
     var outputs = new LinkedHashMap<String, Map<String, Object>>();
-    neo4j.query("""
-            UNWIND $ids AS id
-            MATCH (e:Experiment {id: id}) WHERE e.state = 'EXECUTING'
-              AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
-            MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->()
-            RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""")
+    neo4j.query(DONE_SINKS)
         .bind(List.copyOf(candidates)).to("ids").fetch().all()
         .forEach(row -> outputs.computeIfAbsent((String) row.get("id"), id -> new LinkedHashMap<>())
             .put((String) row.get("key"), Json.readMap(row.get("outputs"))));
@@ -438,12 +471,7 @@ public class Executions {
     if (experimentIds.isEmpty()) {
       return List.of();
     }
-    return neo4j.query("""
-            MATCH (t:TaskNode) WHERE t.state IN ['DISPATCHED', 'RUNNING'] AND t.experimentId IN $ids
-              AND (t.heartbeatDeadline < $now OR t.timeLimitDeadline < $now)
-            RETURN t.id AS id, t.experimentId AS experimentId, t.dispatchId AS dispatchId, t.attempt AS attempt,
-                   t.timeLimitDeadline < $now AS overTime, t.timeLimitMs AS timeLimitMs,
-                   t.heartbeatTimeoutMs AS heartbeatTimeoutMs""")
+    return neo4j.query(EXPIRED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis))
         .fetch().all().stream().map(row -> {
           var message = Boolean.TRUE.equals(row.get("overTime"))
@@ -461,10 +489,7 @@ public class Executions {
       return Effects.of(Outcome.APPLIED);
     }
     var events = new ArrayList<LiveDags.PendingEvent>();
-    var dispatches = markDispatched(neo4j.query("""
-            MATCH (s:TaskNode {state: 'READY'}) WHERE s.experimentId IN $ids AND coalesce(s.notBefore, 0) <= $now
-            MATCH (e:Experiment {id: s.experimentId}) WHERE e.state = 'EXECUTING'
-            """ + MARK_DISPATCHED)
+    var dispatches = markDispatched(neo4j.query(DUE_RETRIES + MARK_DISPATCHED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "at", utcNow())), events);
     liveDags.appendEvents(events);
     return new Effects(Outcome.APPLIED, dispatches, List.of(), Set.of());

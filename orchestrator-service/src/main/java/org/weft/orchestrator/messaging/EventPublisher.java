@@ -31,6 +31,21 @@ public class EventPublisher implements SmartLifecycle {
   private static final long SWEEP_MILLIS = 1_000;
   private static final long FLUSH_DELAY_MILLIS = 50;
 
+  /** The oldest unpublished events, through the index on {@code published}. */
+  static final String UNPUBLISHED = """
+      MATCH (v:Event {published: false})
+      WITH v ORDER BY v.experimentId, v.seq LIMIT $batch
+      RETURN v {.*} AS event""";
+
+  /**
+   * Marks events published by their key, through the index on {@code (experimentId, seq)}: a
+   * match on {@code elementId(v) IN $list} was planned as a scan of every event ever written.
+   */
+  static final String MARK_PUBLISHED = """
+      UNWIND $keys AS k
+      MATCH (v:Event {experimentId: k.experimentId, seq: k.seq})
+      SET v.published = true""";
+
   private final Neo4jClient neo4j;
   private final KafkaTemplate<String, String> kafka;
   private final Topics topics;
@@ -61,26 +76,21 @@ public class EventPublisher implements SmartLifecycle {
     requested.set(false);
     int total = 0;
     while (true) {
-      var rows = neo4j.query("""
-              MATCH (v:Event {published: false})
-              WITH v ORDER BY v.experimentId, v.seq LIMIT $batch
-              RETURN elementId(v) AS element, v {.*} AS event""")
-          .bind(BATCH).to("batch").fetch().all();
+      var rows = neo4j.query(UNPUBLISHED).bind(BATCH).to("batch").fetch().all();
       if (rows.isEmpty()) {
         return total;
       }
       var sent = new ArrayList<CompletableFuture<?>>();
-      var elements = new ArrayList<String>();
+      var keys = new ArrayList<Map<String, Object>>();
       for (var row : rows) {
         @SuppressWarnings("unchecked")
         var event = (Map<String, Object>) row.get("event");
         var experimentId = (String) event.get("experimentId");
         sent.add(kafka.send(topics.experimentEvents(), experimentId, json.write(cloudEvent(event))));
-        elements.add((String) row.get("element"));
+        keys.add(Map.of("experimentId", experimentId, "seq", event.get("seq")));
       }
       CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
-      neo4j.query("MATCH (v:Event) WHERE elementId(v) IN $elements SET v.published = true")
-          .bind(elements).to("elements").run();
+      neo4j.query(MARK_PUBLISHED).bind(keys).to("keys").run();
       total += rows.size();
     }
   }

@@ -1,0 +1,41 @@
+package org.weft.orchestrator.testsupport;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.summary.Plan;
+
+/**
+ * What Neo4j's planner makes of a statement, from {@code EXPLAIN} (nothing runs). The engine's hot
+ * statements must seek through indexes: a scan costs in proportion to every experiment ever run,
+ * which a test on a small graph cannot see in its timings.
+ */
+public final class QueryPlans {
+
+  private static final List<String> SCANS = List.of(
+      "AllNodesScan", "NodeByLabelScan", "NodeIndexScan", "NodeIndexContainsScan", "NodeIndexEndsWithScan",
+      "UnionNodeByLabelsScan", "IntersectionNodeByLabelsScan", "DirectedRelationshipTypeScan",
+      "UndirectedRelationshipTypeScan", "DirectedAllRelationshipsScan", "UndirectedAllRelationshipsScan",
+      "CartesianProduct");
+
+  private QueryPlans() {}
+
+  /** The operators of the statement's plan that read more than they must, as {@code operator details}. */
+  public static List<String> scans(Driver driver, String statement, Map<String, Object> parameters) {
+    try (var session = driver.session()) {
+      var plan = session.run("EXPLAIN " + statement, parameters).consume().plan();
+      var found = new ArrayList<String>();
+      collect(plan, found);
+      return found;
+    }
+  }
+
+  private static void collect(Plan plan, List<String> found) {
+    var operator = plan.operatorType().replaceAll("@.*", "");
+    if (SCANS.contains(operator)) {
+      found.add(operator + " " + plan.arguments().getOrDefault("Details", null));
+    }
+    plan.children().forEach(child -> collect(child, found));
+  }
+}
