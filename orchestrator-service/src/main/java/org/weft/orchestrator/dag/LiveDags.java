@@ -25,9 +25,15 @@ import org.weft.orchestrator.dag.LiveDagViews.TaskNode;
 @Service
 public class LiveDags {
 
+  /** Most experiments written in one transaction; a 1,000-node live DAG alone is one transaction. */
+  private static final int CREATE_BATCH = 64;
+
   private final Neo4jClient neo4j;
   private final TransactionTemplate transactions;
   private final DagProperties properties;
+
+  /** Concurrent submissions share a transaction: a burst commits per batch, not per experiment. */
+  private final GroupCommit<NewLiveDag> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
 
   LiveDags(Neo4jClient neo4j, TransactionTemplate transactions, DagProperties properties) {
     this.neo4j = neo4j;
@@ -66,31 +72,47 @@ public class LiveDags {
         Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
         Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()))).toList();
     var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
+    creates.submit(new NewLiveDag(experiment, tasks, edges, new PendingEvent(id, "experiment.state", null,
+        ExperimentState.CREATED.name(),
+        "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size()))));
+    return id;
+  }
+
+  /** An experiment and its live DAG, ready to be written. */
+  private record NewLiveDag(Map<String, Object> experiment, List<Map<String, Object>> tasks,
+      List<Map<String, Object>> edges, PendingEvent created) {}
+
+  /** Writes many new experiments in one transaction, with three statements whatever their number. */
+  private void createAll(List<NewLiveDag> dags) {
+    var experiments = dags.stream()
+        .map(dag -> Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks())).toList();
+    var edges = dags.stream().flatMap(dag -> dag.edges().stream()).toList();
     transactions.executeWithoutResult(status -> {
       neo4j.query("""
-              MATCH (m:MasterDag {type: $experiment.type, version: $experiment.templateVersion})
+              UNWIND $experiments AS x
+              MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
               CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
-              SET e = $experiment, e.eventSeq = 0
-              WITH e
-              UNWIND $tasks AS task
+              SET e = x.experiment, e.eventSeq = 0
+              WITH e, x
+              UNWIND x.tasks AS task
               CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
                   taskType: task.taskType,
                   state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
                   backoffMs: task.backoffMs, timeLimitMs: task.timeLimitMs, heartbeatTimeoutMs: task.heartbeatTimeoutMs,
                   createdAt: e.createdAt})""")
-          .bindAll(Map.of("experiment", experiment, "tasks", tasks))
+          .bind(experiments).to("experiments")
           .run();
-      neo4j.query("""
-              UNWIND $edges AS edge
-              MATCH (a:TaskNode {id: edge.from})
-              MATCH (b:TaskNode {id: edge.to})
-              CREATE (a)-[:NEXT]->(b)""")
-          .bindAll(Map.of("edges", edges))
-          .run();
-      appendEvent(id, "experiment.state", null, ExperimentState.CREATED.name(),
-          "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size()));
+      if (!edges.isEmpty()) {
+        neo4j.query("""
+                UNWIND $edges AS edge
+                MATCH (a:TaskNode {id: edge.from})
+                MATCH (b:TaskNode {id: edge.to})
+                CREATE (a)-[:NEXT]->(b)""")
+            .bind(edges).to("edges")
+            .run();
+      }
+      appendEvents(dags.stream().map(NewLiveDag::created).toList());
     });
-    return id;
   }
 
   /** Records one state change in the experiment's audit trail, in the caller's transaction. */
