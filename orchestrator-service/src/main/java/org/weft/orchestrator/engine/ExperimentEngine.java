@@ -61,6 +61,7 @@ public class ExperimentEngine implements SmartLifecycle {
 
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
   private final Set<String> launching = ConcurrentHashMap.newKeySet();
+  private final Unsent unsent = new Unsent();
   private volatile Thread launcher;
 
   ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher, EventPublisher events,
@@ -73,6 +74,7 @@ public class ExperimentEngine implements SmartLifecycle {
     this.properties = properties;
     this.meters = meters;
     this.ownedGauge = meters.gauge("weft.experiments.owned", new AtomicInteger());
+    meters.gauge("weft.engine.unsent", unsent, Unsent::size);
     this.launchTimer = Timer.builder("weft.engine.launch")
         .description("claiming and launching a batch of new experiments, sends included")
         .register(meters);
@@ -222,7 +224,14 @@ public class ExperimentEngine implements SmartLifecycle {
 
   private void carryOut(Executions.Effects effects) {
     if (!effects.dispatches().isEmpty() || !effects.controls().isEmpty()) {
-      sendTimer.record(() -> dispatcher.send(effects.dispatches(), effects.controls()));
+      try {
+        sendTimer.record(() -> dispatcher.send(effects.dispatches(), effects.controls()));
+      } catch (RuntimeException e) {
+        // committed already: applying the change again would find nothing to do, so keep what it must send
+        unsent.add(effects.dispatches(), effects.controls());
+        log.warn("Kafka did not take {} dispatches and {} commands; sending them again shortly: {}",
+            effects.dispatches().size(), effects.controls().size(), e.toString());
+      }
     }
     for (var ended : effects.ended()) {
       ownership.release(ended);
@@ -233,6 +242,13 @@ public class ExperimentEngine implements SmartLifecycle {
 
   /** Timed-out attempts and due retries of the experiments this instance owns. */
   void tick() {
+    if (unsent.size() > 0) {
+      try {
+        log.info("Sent {} changes that Kafka had not taken", unsent.resend(dispatcher::send, ownership::owns));
+      } catch (RuntimeException e) {
+        log.warn("Kafka still does not take {} waiting changes: {}", unsent.size(), e.toString());
+      }
+    }
     var owned = ownership.owned();
     ownedGauge.set(owned.size());
     if (owned.isEmpty()) {
