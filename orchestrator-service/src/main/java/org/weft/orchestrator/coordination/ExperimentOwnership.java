@@ -75,6 +75,33 @@ public class ExperimentOwnership {
     }
   }
 
+  /**
+   * Takes an experiment that looked ownerless. Unlike {@link #claim}, answers false when this
+   * instance turns out to own it already (its launch claimed it meanwhile): it needs no adopting.
+   *
+   * @return true when this call made this instance the owner
+   */
+  public boolean adopt(String experimentId) {
+    if (owned.contains(experimentId)) {
+      return false;
+    }
+    try {
+      var owner = identity.id().getBytes(StandardCharsets.UTF_8);
+      try {
+        createMarkerAndOwner(experimentId, owner);
+      } catch (KeeperException.NodeExistsException e) {
+        client.create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner);
+      }
+      return owned.add(experimentId);
+    } catch (KeeperException.NodeExistsException e) {
+      // an owner is alive: another instance, or this one's launch, which has recorded it itself
+      return false;
+    } catch (Exception e) {
+      log.warn("Cannot adopt experiment {}: {}", experimentId, e.toString());
+      return false;
+    }
+  }
+
   /** A new experiment: marker and owner in one round trip, both or neither. */
   private void createMarkerAndOwner(String experimentId, byte[] owner) throws Exception {
     client.transaction().forOperations(
@@ -100,6 +127,37 @@ public class ExperimentOwnership {
   /** Whether an instance (any) holds the experiment's owner node now. */
   public boolean hasOwner(String experimentId) throws Exception {
     return client.checkExists().forPath(paths.owner(experimentId)) != null;
+  }
+
+  /**
+   * Those of {@code experimentIds} that have no owner node now. The checks go out together, in the
+   * background, and are answered in one pass over the connection: reconciling thousands of running
+   * experiments costs one wait, not one round trip each.
+   *
+   * @throws Exception when ZooKeeper does not answer them all within {@code timeout}
+   */
+  public Set<String> ownerless(java.util.Collection<String> experimentIds, java.time.Duration timeout) throws Exception {
+    var ownerless = ConcurrentHashMap.<String>newKeySet();
+    var failures = new java.util.concurrent.atomic.AtomicInteger();
+    var answered = new java.util.concurrent.CountDownLatch(experimentIds.size());
+    for (var experimentId : experimentIds) {
+      client.checkExists().inBackground((c, event) -> {
+        if (event.getResultCode() == KeeperException.Code.NONODE.intValue()) {
+          ownerless.add(experimentId);
+        } else if (event.getResultCode() != KeeperException.Code.OK.intValue()) {
+          failures.incrementAndGet();
+        }
+        answered.countDown();
+      }).forPath(paths.owner(experimentId));
+    }
+    if (!answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      throw new java.util.concurrent.TimeoutException("ZooKeeper answered %d of %d owner checks within %s"
+          .formatted(experimentIds.size() - answered.getCount(), experimentIds.size(), timeout));
+    }
+    if (failures.get() > 0) {
+      throw new IllegalStateException(failures.get() + " owner checks failed");
+    }
+    return ownerless;
   }
 
   public boolean owns(String experimentId) {

@@ -3,22 +3,23 @@ package org.weft.orchestrator.engine;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -62,6 +63,7 @@ public class ExperimentEngine implements SmartLifecycle {
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
   private final Set<String> launching = ConcurrentHashMap.newKeySet();
   private final Unsent unsent = new Unsent();
+  private static final Duration OWNER_CHECKS_TIMEOUT = Duration.ofSeconds(30);
   private volatile Thread launcher;
 
   ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher, EventPublisher events,
@@ -274,6 +276,7 @@ public class ExperimentEngine implements SmartLifecycle {
         ownership.release(owned);
       }
     }
+    var others = new ArrayList<String>();
     for (var entry : active.entrySet()) {
       var experimentId = entry.getKey();
       if (ownership.owns(experimentId)) {
@@ -282,10 +285,24 @@ public class ExperimentEngine implements SmartLifecycle {
           // ours, but its launch failed (the launch in progress holds it in launching)
           launches.add(new Launch(experimentId, new CompletableFuture<>()));
         }
+      } else {
+        others.add(experimentId);
+      }
+    }
+    Set<String> ownerless;
+    try {
+      ownerless = others.isEmpty() ? Set.of() : ownership.ownerless(others, OWNER_CHECKS_TIMEOUT);
+    } catch (Exception e) {
+      log.warn("Cannot check the owners of {} running experiments now: {}", others.size(), e.toString());
+      return;
+    }
+    for (var experimentId : others) {
+      // what looked ownerless may have been launched here since: a launch holds it in launching
+      if (!ownerless.contains(experimentId) || launching.contains(experimentId) || ownership.owns(experimentId)) {
         continue;
       }
       try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
-        if (!ownership.hasOwner(experimentId) && ownership.claim(experimentId)) {
+        if (ownership.adopt(experimentId)) {
           log.info("Adopting experiment {}, which had no live owner", experimentId);
           resume(experimentId);
         }

@@ -1,0 +1,60 @@
+package org.weft.orchestrator.coordination;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+
+@WeftIntegrationTest
+class ExperimentOwnershipIT {
+
+  @Autowired
+  ExperimentOwnership ownership;
+
+  @Autowired
+  CuratorFramework zookeeper;
+
+  @Value("${weft.zookeeper.connect-string}")
+  String connectString;
+
+  @Test
+  void onlyExperimentsWhoseOwnerNodeIsGoneAreOwnerless() throws Exception {
+    var ownedElsewhere = UUID.randomUUID().toString();
+    var orphan = UUID.randomUUID().toString();
+    var noMarker = UUID.randomUUID().toString();
+    try (var otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100))) {
+      otherInstance.start();
+      assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + ownedElsewhere);
+      otherInstance.create().withMode(CreateMode.EPHEMERAL)
+          .forPath("/weft/running-experiments/" + ownedElsewhere + "/owner", "other".getBytes(StandardCharsets.UTF_8));
+      zookeeper.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + orphan);
+
+      assertThat(ownership.ownerless(java.util.List.of(ownedElsewhere, orphan, noMarker), Duration.ofSeconds(10)))
+          .containsExactlyInAnyOrder(orphan, noMarker);
+    }
+    // the other instance's session is closed: its experiment is an orphan now
+    assertThat(ownership.ownerless(java.util.List.of(ownedElsewhere), Duration.ofSeconds(10))).containsExactly(ownedElsewhere);
+  }
+
+  @Test
+  void thousandsOfOwnerChecksAreAnsweredTogether() throws Exception {
+    var ids = new ArrayList<String>();
+    for (int i = 0; i < 5_000; i++) {
+      ids.add(UUID.randomUUID().toString());
+    }
+
+    assertThat(ownership.ownerless(ids, Duration.ofSeconds(30))).hasSize(5_000);
+  }
+}
