@@ -15,7 +15,6 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.weft.orchestrator.embedded.InfrastructureMain;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.FreePorts;
 import org.weft.orchestrator.testsupport.JavaProcess;
@@ -47,12 +46,7 @@ class AdoptionScenarioIT {
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     var ids = new ArrayList<String>();
 
-    try (var infrastructure = WeftJar.launchInfrastructure("infrastructure", workDir, List.of(
-            "--weft.embedded.data-dir=" + workDir.resolve("data"),
-            "--weft.embedded.zookeeper.port=" + ports[0], "--weft.embedded.kafka.port=" + ports[1],
-            "--weft.embedded.kafka.controller-port=" + ports[2], "--weft.embedded.neo4j.bolt-port=" + ports[3],
-            "--weft.embedded.neo4j.http-port=" + ports[4], "--weft.embedded.neo4j.page-cache=64MB"))
-        .awaitOutput(InfrastructureMain.READY_LINE, STARTUP);
+    try (var infrastructure = WeftJar.launchInfrastructureOn(ports, workDir, STARTUP);
          var a = instance("a", ports[5], zookeeper, kafka, bolt);
          var b = instance("b", ports[6], zookeeper, kafka, bolt);
          var worker = new TestWorker(kafka, "worker-1", dispatch -> {

@@ -81,17 +81,11 @@ class TaskMicroservicesIT {
   }
 
   private Map<String, Object> node(String experimentId, String key) {
-    var dag = api().get("/api/v1/experiments/" + experimentId + "/dag");
-    List<Map<String, Object>> nodes = read(dag, "$.nodes[?(@.key == '" + key + "')]");
-    if (nodes.isEmpty()) {
-      throw new AssertionError("No node " + key + " in " + dag.body());
-    }
-    return nodes.get(0);
+    return api().node(experimentId, key);
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> outputs(Map<String, Object> node) {
-    return (Map<String, Object>) node.get("outputs");
+    return Api.outputs(node);
   }
 
   @Test

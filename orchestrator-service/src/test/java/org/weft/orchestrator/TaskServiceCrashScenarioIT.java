@@ -2,7 +2,6 @@ package org.weft.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.weft.orchestrator.testsupport.Api.read;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.weft.orchestrator.embedded.InfrastructureMain;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.FreePorts;
 import org.weft.orchestrator.testsupport.JavaProcess;
@@ -69,12 +67,7 @@ class TaskServiceCrashScenarioIT {
         """);
     var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
 
-    try (var infrastructure = WeftJar.launchInfrastructure("infrastructure", workDir, List.of(
-            "--weft.embedded.data-dir=" + workDir.resolve("data"),
-            "--weft.embedded.zookeeper.port=" + ports[0], "--weft.embedded.kafka.port=" + ports[1],
-            "--weft.embedded.kafka.controller-port=" + ports[2], "--weft.embedded.neo4j.bolt-port=" + ports[3],
-            "--weft.embedded.neo4j.http-port=" + ports[4], "--weft.embedded.neo4j.page-cache=64MB"))
-        .awaitOutput(InfrastructureMain.READY_LINE, STARTUP);
+    try (var infrastructure = WeftJar.launchInfrastructureOn(ports, workDir, STARTUP);
          var orchestrator = WeftJar.launch("orchestrator", workDir, List.of(
                  "--server.port=" + ports[5], "--weft.instance-id=o-1",
                  "--weft.zookeeper.connect-string=" + zookeeper, "--spring.kafka.bootstrap-servers=" + kafka,
@@ -105,8 +98,8 @@ class TaskServiceCrashScenarioIT {
               .formatted(input, JOB_SECONDS)));
         }
         await("every job to be followed").atMost(STARTUP).pollInterval(Duration.ofMillis(200)).until(() ->
-            ids.stream().allMatch(id -> "RUNNING".equals(node(api, id, "monitor").get("state"))));
-        var followedBy = ids.stream().collect(Collectors.toMap(id -> id, id -> (String) node(api, id, "monitor").get("workerId")));
+            ids.stream().allMatch(id -> "RUNNING".equals(api.node(id, "monitor").get("state"))));
+        var followedBy = ids.stream().collect(Collectors.toMap(id -> id, id -> (String) api.node(id, "monitor").get("workerId")));
         var victim = followedBy.values().stream().collect(Collectors.groupingBy(w -> w, Collectors.counting()))
             .entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
         var survivor = victim.equals("m-1") ? "m-2" : "m-1";
@@ -119,15 +112,15 @@ class TaskServiceCrashScenarioIT {
           api.awaitState(id, "COMPLETED", Duration.ofMinutes(2));
         }
         for (var id : ids) {
-          var run = node(api, id, "run");
+          var run = api.node(id, "run");
           assertThat(run.get("attempt")).as("the job of %s was submitted once", id).isEqualTo(1);
-          var monitor = node(api, id, "monitor");
+          var monitor = api.node(id, "monitor");
           if (followedBy.get(id).equals(victim)) {
             assertThat(monitor.get("attempt")).as("%s's monitor was retried", id).isEqualTo(2);
           }
           assertThat(monitor.get("workerId")).isEqualTo(followedBy.get(id).equals(victim) ? survivor : followedBy.get(id));
-          assertThat(outputs(monitor)).containsEntry("exitCode", 0);
-          var outputDir = Path.of((String) outputs(node(api, id, "setup")).get("outputDir"));
+          assertThat(Api.outputs(monitor)).containsEntry("exitCode", 0);
+          var outputDir = Path.of((String) Api.outputs(api.node(id, "setup")).get("outputDir"));
           assertThat(Files.readAllLines(outputDir.resolve("runs"))).as("%s's job ran once", id).hasSize(1);
           assertThat(outputDir.resolve("result.out")).hasContent("1 2 3");
         }
@@ -163,19 +156,5 @@ class TaskServiceCrashScenarioIT {
   private static List<String> workers(CuratorFramework zk, String type) throws Exception {
     var path = "/weft/workers/" + type;
     return zk.checkExists().forPath(path) == null ? List.of() : zk.getChildren().forPath(path);
-  }
-
-  private static Map<String, Object> node(Api api, String experimentId, String key) {
-    var dag = api.get("/api/v1/experiments/" + experimentId + "/dag");
-    List<Map<String, Object>> nodes = read(dag, "$.nodes[?(@.key == '" + key + "')]");
-    if (nodes.isEmpty()) {
-      throw new AssertionError("No node " + key + " in " + dag.body());
-    }
-    return nodes.get(0);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> outputs(Map<String, Object> node) {
-    return (Map<String, Object>) node.get("outputs");
   }
 }

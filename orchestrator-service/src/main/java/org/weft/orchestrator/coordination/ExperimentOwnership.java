@@ -50,21 +50,7 @@ public class ExperimentOwnership {
       return true;
     }
     try {
-      var owner = identity.id().getBytes(StandardCharsets.UTF_8);
-      try {
-        createMarkerAndOwner(experimentId, owner);
-      } catch (KeeperException.NoNodeException e) {
-        // the first experiment ever: the persistent parent is not there yet
-        try {
-          client.create().creatingParentsIfNeeded().forPath(paths.runningExperiments());
-        } catch (KeeperException.NodeExistsException raced) {
-          // another instance made it
-        }
-        createMarkerAndOwner(experimentId, owner);
-      } catch (KeeperException.NodeExistsException e) {
-        // the marker is there: an orphan to adopt, or an owner is alive and the next create says so
-        client.create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner);
-      }
+      createOwnerNode(experimentId);
       owned.add(experimentId);
       return true;
     } catch (KeeperException.NodeExistsException e) {
@@ -72,6 +58,29 @@ public class ExperimentOwnership {
     } catch (Exception e) {
       log.warn("Cannot claim experiment {}: {}", experimentId, e.toString());
       return false;
+    }
+  }
+
+  /**
+   * Creates the owner node, and the marker with it when there is none yet.
+   *
+   * @throws KeeperException.NodeExistsException when an owner node exists already
+   */
+  private void createOwnerNode(String experimentId) throws Exception {
+    var owner = identity.id().getBytes(StandardCharsets.UTF_8);
+    try {
+      createMarkerAndOwner(experimentId, owner);
+    } catch (KeeperException.NoNodeException e) {
+      // the first experiment ever: the persistent parent is not there yet
+      try {
+        client.create().creatingParentsIfNeeded().forPath(paths.runningExperiments());
+      } catch (KeeperException.NodeExistsException raced) {
+        // another instance made it
+      }
+      createMarkerAndOwner(experimentId, owner);
+    } catch (KeeperException.NodeExistsException e) {
+      // the marker is there: an orphan to adopt, or an owner is alive and the next create says so
+      client.create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner);
     }
   }
 
@@ -86,12 +95,7 @@ public class ExperimentOwnership {
       return false;
     }
     try {
-      var owner = identity.id().getBytes(StandardCharsets.UTF_8);
-      try {
-        createMarkerAndOwner(experimentId, owner);
-      } catch (KeeperException.NodeExistsException e) {
-        client.create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner);
-      }
+      createOwnerNode(experimentId);
       return owned.add(experimentId);
     } catch (KeeperException.NodeExistsException e) {
       // an owner is alive: another instance, or this one's launch, which has recorded it itself

@@ -57,6 +57,22 @@ public final class Api {
     return type;
   }
 
+  /** One node of the experiment's live DAG, by task key. */
+  public Map<String, Object> node(String experimentId, String key) {
+    var dag = get("/api/v1/experiments/" + experimentId + "/dag");
+    java.util.List<Map<String, Object>> nodes = read(dag, "$.nodes[?(@.key == '" + key + "')]");
+    if (nodes.isEmpty()) {
+      throw new AssertionError("No node " + key + " in " + dag.body());
+    }
+    return nodes.get(0);
+  }
+
+  /** A node's outputs. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> outputs(Map<String, Object> node) {
+    return (Map<String, Object>) node.get("outputs");
+  }
+
   public static <T> T read(HttpResponse<String> response, String path) {
     return JsonPath.read(response.body(), path);
   }

@@ -29,6 +29,19 @@ public final class WeftJar {
     return launch("infrastructure", name, workDir, args);
   }
 
+  /**
+   * {@code ./weft infrastructure} with ZooKeeper, Kafka (and its controller), Bolt and Neo4j's HTTP
+   * on {@code ports[0..4]} and data under {@code workDir/data}, once it is ready.
+   */
+  public static JavaProcess launchInfrastructureOn(int[] ports, Path workDir, java.time.Duration startup) {
+    return launchInfrastructure("infrastructure", workDir, List.of(
+            "--weft.embedded.data-dir=" + workDir.resolve("data"),
+            "--weft.embedded.zookeeper.port=" + ports[0], "--weft.embedded.kafka.port=" + ports[1],
+            "--weft.embedded.kafka.controller-port=" + ports[2], "--weft.embedded.neo4j.bolt-port=" + ports[3],
+            "--weft.embedded.neo4j.http-port=" + ports[4], "--weft.embedded.neo4j.page-cache=64MB"))
+        .awaitOutput(org.weft.orchestrator.embedded.InfrastructureMain.READY_LINE, startup);
+  }
+
   private static JavaProcess launch(String what, String name, Path workDir, List<String> args) {
     var launcher = Paths.get(System.getProperty("weft.launcher", "../weft")).toAbsolutePath();
     var command = new ArrayList<String>(List.of("bash", launcher.toString(), what));

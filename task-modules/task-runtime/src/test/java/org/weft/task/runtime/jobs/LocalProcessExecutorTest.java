@@ -48,12 +48,21 @@ class LocalProcessExecutorTest {
   @Test
   void aJobPastItsWallTimeIsKilledWithEverythingItStarted() throws Exception {
     var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    var childPid = dir.resolve("child.pid");
+    var jobId = executor.submit(spec(List.of(spawnScript().toString(), childPid.toString()), Map.of(),
+        Duration.ofSeconds(1)));
+    assertKilledAtWallTimeWithItsChild(awaitEnd(executor, jobId), childPid);
+  }
+
+  /** A program that starts a child, writes the child's pid to {@code $1}, and waits. */
+  private Path spawnScript() throws Exception {
     var script = dir.resolve("spawn.sh");
     Files.writeString(script, "#!/bin/sh\nsleep 300 &\necho $! > \"$1\"\nwait\n");
     script.toFile().setExecutable(true);
-    var childPid = dir.resolve("child.pid");
-    var jobId = executor.submit(spec(List.of(script.toString(), childPid.toString()), Map.of(), Duration.ofSeconds(1)));
-    var status = awaitEnd(executor, jobId);
+    return script;
+  }
+
+  private static void assertKilledAtWallTimeWithItsChild(JobStatus status, Path childPid) throws Exception {
     assertThat(status.reason()).isEqualTo("timed out after PT1S");
     assertThat(status.exitCode()).isNotZero();
     var child = Long.parseLong(Files.readString(childPid).trim());
@@ -116,19 +125,10 @@ class LocalProcessExecutorTest {
   @Test
   void whoeverLooksAtAJobPastItsWallTimeKillsItWhenItsExecutorIsGone() throws Exception {
     var childPid = dir.resolve("child.pid");
-    var script = dir.resolve("spawn.sh");
-    Files.writeString(script, "#!/bin/sh\nsleep 300 &\necho $! > \"$1\"\nwait\n");
-    script.toFile().setExecutable(true);
-    var jobId = submitFromADeadExecutor(Duration.ofSeconds(1), script.toString(), childPid.toString());
+    var jobId = submitFromADeadExecutor(Duration.ofSeconds(1), spawnScript().toString(), childPid.toString());
     var executor = new LocalProcessExecutor(dir.resolve("jobs"));
 
-    var status = awaitEnd(executor, jobId);
-
-    assertThat(status.reason()).isEqualTo("timed out after PT1S");
-    assertThat(status.exitCode()).isNotZero();
-    var child = Long.parseLong(Files.readString(childPid).trim());
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE);
+    assertKilledAtWallTimeWithItsChild(awaitEnd(executor, jobId), childPid);
   }
 
   @Test
