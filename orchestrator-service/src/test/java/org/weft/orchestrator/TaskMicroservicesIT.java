@@ -208,6 +208,37 @@ class TaskMicroservicesIT {
   }
 
   @Test
+  void cancellingAnExperimentMidJobKillsTheJobWithItsChildrenAndEndsCancelled() throws Exception {
+    var childPid = WORKSPACE.resolve("child-" + System.nanoTime() + ".pid");
+    var type = Api.registerTemplate(masterDags, "cancel-mid-job", """
+        inputs:
+          - {name: pidfile, type: string, required: true}
+        tasks:
+          - key: run
+            taskType: job-submission
+            command:
+              template: [spawn-and-wait, "${inputs.pidfile}"]
+          - key: monitor
+            taskType: monitoring
+            dependsOn: [run]
+            params: {jobId: "${tasks.run.outputs.jobId}"}
+        """);
+    var id = api().submit("""
+        {"experimentType": "%s", "inputs": {"pidfile": "%s"}}""".formatted(type, childPid));
+    await().atMost(RUN).until(() -> "RUNNING".equals(node(id, "monitor").get("state")) && Files.exists(childPid));
+    var child = Long.parseLong(Files.readString(childPid).trim());
+    assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true);
+
+    assertThat(api().postJson("/api/v1/experiments/" + id + "/cancel", "{}").statusCode()).isEqualTo(202);
+
+    api().awaitState(id, "CANCELLED", RUN);
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+    var jobId = (String) outputs(node(id, "run")).get("jobId");
+    assertThat(WORKSPACE.resolve("jobs").resolve(jobId).resolve("cancelled")).exists();
+  }
+
+  @Test
   void everyTaskTypeIsListedAsALiveWorkerWithItsLoad() {
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
       List<String> types = read(api().get("/api/v1/workers"), "$.items[*].taskType");
