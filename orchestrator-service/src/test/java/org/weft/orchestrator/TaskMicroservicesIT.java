@@ -183,48 +183,18 @@ class TaskMicroservicesIT {
   @Test
   void aJobPastItsWallTimeIsKilledWithItsChildrenAndFailsTheExperiment() throws Exception {
     var childPid = WORKSPACE.resolve("child-" + System.nanoTime() + ".pid");
-    var type = Api.registerTemplate(masterDags, "wall-time", """
-        inputs:
-          - {name: pidfile, type: string, required: true}
-        tasks:
-          - key: run
-            taskType: job-submission
-            command:
-              template: [spawn-and-wait, "${inputs.pidfile}"]
-            resources: {wallTime: PT2S}
-          - key: monitor
-            taskType: monitoring
-            dependsOn: [run]
-            params: {jobId: "${tasks.run.outputs.jobId}"}
-        """);
-    var id = api().submit("""
-        {"experimentType": "%s", "inputs": {"pidfile": "%s"}}""".formatted(type, childPid));
+    var id = submitSpawningJob("wall-time", "resources: {wallTime: PT2S}", childPid);
     api().awaitState(id, "FAILED", RUN);
     assertThat(read(api().get("/api/v1/experiments/" + id), "$.reason").toString())
         .contains("monitor").contains("timed out after PT2S");
     var child = Long.parseLong(Files.readString(childPid).trim());
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+    awaitDead(child);
   }
 
   @Test
   void cancellingAnExperimentMidJobKillsTheJobWithItsChildrenAndEndsCancelled() throws Exception {
     var childPid = WORKSPACE.resolve("child-" + System.nanoTime() + ".pid");
-    var type = Api.registerTemplate(masterDags, "cancel-mid-job", """
-        inputs:
-          - {name: pidfile, type: string, required: true}
-        tasks:
-          - key: run
-            taskType: job-submission
-            command:
-              template: [spawn-and-wait, "${inputs.pidfile}"]
-          - key: monitor
-            taskType: monitoring
-            dependsOn: [run]
-            params: {jobId: "${tasks.run.outputs.jobId}"}
-        """);
-    var id = api().submit("""
-        {"experimentType": "%s", "inputs": {"pidfile": "%s"}}""".formatted(type, childPid));
+    var id = submitSpawningJob("cancel-mid-job", "", childPid);
     await().atMost(RUN).until(() -> "RUNNING".equals(node(id, "monitor").get("state")) && Files.exists(childPid));
     var child = Long.parseLong(Files.readString(childPid).trim());
     assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true);
@@ -232,10 +202,37 @@ class TaskMicroservicesIT {
     assertThat(api().postJson("/api/v1/experiments/" + id + "/cancel", "{}").statusCode()).isEqualTo(202);
 
     api().awaitState(id, "CANCELLED", RUN);
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+    awaitDead(child);
     var jobId = (String) outputs(node(id, "run")).get("jobId");
     assertThat(WORKSPACE.resolve("jobs").resolve(jobId).resolve("cancelled")).exists();
+  }
+
+  /**
+   * Submits a job of {@code spawn-and-wait} (it starts a child, writes the child's pid to
+   * {@code pidfile}, and waits) followed by its monitoring, the job's node taking {@code runExtra}.
+   */
+  private String submitSpawningJob(String prefix, String runExtra, Path pidfile) {
+    var type = Api.registerTemplate(masterDags, prefix, """
+        inputs:
+          - {name: pidfile, type: string, required: true}
+        tasks:
+          - key: run
+            taskType: job-submission
+            command:
+              template: [spawn-and-wait, "${inputs.pidfile}"]
+            %s
+          - key: monitor
+            taskType: monitoring
+            dependsOn: [run]
+            params: {jobId: "${tasks.run.outputs.jobId}"}
+        """.formatted(runExtra));
+    return api().submit("""
+        {"experimentType": "%s", "inputs": {"pidfile": "%s"}}""".formatted(type, pidfile));
+  }
+
+  private static void awaitDead(long pid) {
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
   }
 
   @Test

@@ -1,8 +1,14 @@
 package org.weft.orchestrator.coordination;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.CreateMode;
@@ -140,10 +146,10 @@ public class ExperimentOwnership {
    *
    * @throws Exception when ZooKeeper does not answer them all within {@code timeout}
    */
-  public Set<String> ownerless(java.util.Collection<String> experimentIds, java.time.Duration timeout) throws Exception {
+  public Set<String> ownerless(Collection<String> experimentIds, Duration timeout) throws Exception {
     var ownerless = ConcurrentHashMap.<String>newKeySet();
-    var failures = new java.util.concurrent.atomic.AtomicInteger();
-    var answered = new java.util.concurrent.CountDownLatch(experimentIds.size());
+    var failures = new AtomicInteger();
+    var answered = new CountDownLatch(experimentIds.size());
     for (var experimentId : experimentIds) {
       client.checkExists().inBackground((c, event) -> {
         if (event.getResultCode() == KeeperException.Code.NONODE.intValue()) {
@@ -154,8 +160,8 @@ public class ExperimentOwnership {
         answered.countDown();
       }).forPath(paths.owner(experimentId));
     }
-    if (!answered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      throw new java.util.concurrent.TimeoutException("ZooKeeper answered %d of %d owner checks within %s"
+    if (!answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new TimeoutException("ZooKeeper answered %d of %d owner checks within %s"
           .formatted(experimentIds.size() - answered.getCount(), experimentIds.size(), timeout));
     }
     if (failures.get() > 0) {

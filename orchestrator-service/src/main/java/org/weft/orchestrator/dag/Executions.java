@@ -107,27 +107,7 @@ public class Executions {
       return finishCancelIfDone(experimentId)
           ? new Effects(Outcome.APPLIED, List.of(), List.of(), Set.of(experimentId)) : Effects.of(Outcome.APPLIED);
     }
-    if (state == ExperimentState.CREATED) {
-      moveExperiment(experimentId, state, ExperimentState.LAUNCHED, null);
-      state = ExperimentState.LAUNCHED;
-    }
-    if (state == ExperimentState.LAUNCHED) {
-      moveExperiment(experimentId, state, ExperimentState.EXECUTING, null);
-    }
-    // attempts in flight go out again as they were, with their own dispatch id
-    var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query("""
-            MATCH (s:TaskNode {experimentId: $id}) WHERE s.state IN ['DISPATCHED', 'RUNNING']
-            SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs
-            RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
-                   s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
-            ORDER BY s.position""")
-        .bindAll(Map.of("id", experimentId, "now", nowMillis)).fetch().all())));
-    var events = new ArrayList<LiveDags.PendingEvent>();
-    dispatches.addAll(markDispatched(neo4j.query(LAUNCH_READY + MARK_DISPATCHED)
-        .bindAll(Map.of("ids", List.of(experimentId), "now", nowMillis, "at", utcNow())), events));
-    liveDags.appendEvents(events);
-    var ended = completeIfDone(experimentId) ? Set.of(experimentId) : Set.<String>of();
-    return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+    return recoverAll(List.of(experimentId), nowMillis).effects();
   }
 
   /**
@@ -531,9 +511,9 @@ public class Executions {
             WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
             """ + MARK_DISPATCHED)
         .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", utcNow())), events);
-    liveDags.appendEvents(events);
     // a node just dispatched is not executed: only when none was can the experiment be done
-    var ended = dispatches.isEmpty() && completeIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
+    var ended = dispatches.isEmpty() ? completeAllDone(Set.of(result.experimentId()), events) : Set.<String>of();
+    liveDags.appendEvents(events);
     return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
   }
 
@@ -707,30 +687,6 @@ public class Executions {
           new LinkedHashMap<>(resolved), Instant.ofEpochMilli(((Number) row.get("deadline")).longValue())));
     }
     return dispatches;
-  }
-
-  private boolean completeIfDone(String experimentId) {
-    var remaining = neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id}) WHERE t.isExecuted = false RETURN count(t) AS n""")
-        .bind(experimentId).to("id").fetchAs(Long.class).one().orElse(0L);
-    if (remaining > 0) {
-      return false;
-    }
-    var outputs = new LinkedHashMap<String, Object>();
-    neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id}) WHERE NOT (t)-[:NEXT]->()
-            RETURN t.key AS key, t.outputs AS outputs ORDER BY t.position""")
-        .bind(experimentId).to("id").fetch().all()
-        .forEach(r -> outputs.put((String) r.get("key"), Json.readMap(r.get("outputs"))));
-    var state = state(experimentId).orElseThrow();
-    if (state.isTerminal()) {
-      return true;
-    }
-    state.moveTo(ExperimentState.COMPLETED);
-    neo4j.query("MATCH (e:Experiment {id: $id}) SET e.outputs = $outputs")
-        .bindAll(Map.of("id", experimentId, "outputs", Json.write(outputs))).run();
-    moveExperiment(experimentId, state, ExperimentState.COMPLETED, null);
-    return true;
   }
 
   private void moveExperiment(String experimentId, ExperimentState from, ExperimentState to, String reason) {

@@ -59,11 +59,11 @@ public class ExperimentEngine implements SmartLifecycle {
   private final DistributionSummary batchSize;
   private volatile ScheduledExecutorService timers;
   private static final int TRANSIENT_ATTEMPTS = 5;
+  private static final Duration OWNER_CHECKS_TIMEOUT = Duration.ofSeconds(30);
 
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
   private final Set<String> launching = ConcurrentHashMap.newKeySet();
   private final Unsent unsent = new Unsent();
-  private static final Duration OWNER_CHECKS_TIMEOUT = Duration.ofSeconds(30);
   private volatile Thread launcher;
 
   ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher, EventPublisher events,
@@ -244,7 +244,7 @@ public class ExperimentEngine implements SmartLifecycle {
 
   /** Timed-out attempts and due retries of the experiments this instance owns. */
   void tick() {
-    if (unsent.size() > 0) {
+    if (!unsent.isEmpty()) {
       try {
         log.info("Sent {} changes that Kafka had not taken", unsent.resend(dispatcher::send, ownership::owns));
       } catch (RuntimeException e) {

@@ -32,6 +32,10 @@ final class Unsent {
     return queue.size();
   }
 
+  boolean isEmpty() {
+    return queue.isEmpty();
+  }
+
   /**
    * Sends what is waiting, oldest first, stopping at the first failure (Kafka is still away); drops
    * what concerns experiments no longer {@code owned}.
