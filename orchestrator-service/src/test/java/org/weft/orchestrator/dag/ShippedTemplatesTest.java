@@ -81,7 +81,10 @@ class ShippedTemplatesTest {
     var reduces = mapReduce.tasks().stream().filter(t -> t.key().startsWith("reduce-")).toList();
     assertThat(mapReduce.tasks().stream().filter(t -> t.key().startsWith("map-"))).hasSize(4);
     assertThat(reduces).hasSize(2).allSatisfy(reduce -> assertThat(reduce.dependsOn())
-        .containsExactly("map-1", "map-2", "map-3", "map-4"));
+        .containsExactly("watch-map-1", "watch-map-2", "watch-map-3", "watch-map-4"));
+    // a job's output is read only once its monitoring node has seen the job end
+    assertThat(mapReduce.tasks().stream().filter(t -> t.key().equals("stage-out")).findFirst().orElseThrow().dependsOn())
+        .containsExactly("watch-reduce-1", "watch-reduce-2");
   }
 
   private static JsonSchema schema() throws IOException {
