@@ -226,14 +226,17 @@ public class ExperimentEngine implements SmartLifecycle {
 
   private void carryOut(Executions.Effects effects) {
     if (!effects.dispatches().isEmpty() || !effects.controls().isEmpty()) {
-      try {
-        sendTimer.record(() -> dispatcher.send(effects.dispatches(), effects.controls()));
-      } catch (RuntimeException e) {
-        // committed already: applying the change again would find nothing to do, so keep what it must send
-        unsent.add(effects.dispatches(), effects.controls());
-        log.warn("Kafka did not take {} dispatches and {} commands; sending them again shortly: {}",
-            effects.dispatches().size(), effects.controls().size(), e.toString());
-      }
+      // not waited for: the caller goes on to its next batch while the broker acknowledges this one
+      var sample = Timer.start();
+      dispatcher.sendAsync(effects.dispatches(), effects.controls()).whenComplete((ignored, failure) -> {
+        sample.stop(sendTimer);
+        if (failure != null) {
+          // committed already: applying the change again would find nothing to do, so keep what it must send
+          unsent.add(effects.dispatches(), effects.controls());
+          log.warn("Kafka did not take {} dispatches and {} commands; sending them again shortly: {}",
+              effects.dispatches().size(), effects.controls().size(), failure.toString());
+        }
+      });
     }
     for (var ended : effects.ended()) {
       ownership.release(ended);

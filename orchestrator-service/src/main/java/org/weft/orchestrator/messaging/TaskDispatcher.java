@@ -16,7 +16,8 @@ import org.weft.task.api.Topics;
 
 /**
  * Sends dispatches to {@code weft.tasks.{taskType}} and commands to {@code weft.task-control},
- * keyed by experiment, and waits until the broker has them all: the caller learns of a failed send.
+ * keyed by experiment: {@link #send} waits until the broker has them all, {@link #sendAsync} lets the
+ * caller go on and learn of a failure from the future.
  */
 @Component
 public class TaskDispatcher {
@@ -36,24 +37,38 @@ public class TaskDispatcher {
   }
 
   public void send(List<TaskDispatch> dispatches, List<TaskControl> controls) {
-    if (dispatches.isEmpty() && controls.isEmpty()) {
-      return;
-    }
-    var sent = new ArrayList<CompletableFuture<?>>();
-    for (var dispatch : dispatches) {
-      sent.add(kafka.send(topics.tasks(dispatch.taskType()), dispatch.experimentId(), json.write(dispatch)));
-      meters.counter("weft.task.dispatches", "task.type", dispatch.taskType()).increment();
-    }
-    for (var control : controls) {
-      sent.add(kafka.send(topics.taskControl(), control.experimentId(), json.write(control)));
-    }
     try {
-      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      sendAsync(dispatches, controls).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while sending dispatches", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("Kafka did not take the dispatches within " + SEND_TIMEOUT, e);
     }
+  }
+
+  /**
+   * Hands the messages to the producer and returns at once. The future completes when the broker
+   * has them all, or fails (within the producer's delivery timeout) when it did not take one; the
+   * producer keeps the order of the messages of each experiment.
+   */
+  public CompletableFuture<Void> sendAsync(List<TaskDispatch> dispatches, List<TaskControl> controls) {
+    if (dispatches.isEmpty() && controls.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    var sent = new ArrayList<CompletableFuture<?>>(dispatches.size() + controls.size());
+    try {
+      for (var dispatch : dispatches) {
+        sent.add(kafka.send(topics.tasks(dispatch.taskType()), dispatch.experimentId(), json.write(dispatch)));
+        meters.counter("weft.task.dispatches", "task.type", dispatch.taskType()).increment();
+      }
+      for (var control : controls) {
+        sent.add(kafka.send(topics.taskControl(), control.experimentId(), json.write(control)));
+      }
+    } catch (RuntimeException e) {
+      // the producer refused at once (closed, or its buffer full past max.block.ms)
+      sent.add(CompletableFuture.failedFuture(e));
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 }
