@@ -261,11 +261,17 @@ public class Executions {
              t.timeLimitDeadline < $now AS overTime, t.timeLimitMs AS timeLimitMs,
              t.heartbeatTimeoutMs AS heartbeatTimeoutMs""";
 
-  /** Retries of executing experiments {@code $ids} whose backoff has passed; ends in {@link #MARK_DISPATCHED}. */
+  /**
+   * Retries of executing experiments {@code $ids} whose backoff has passed; ends in
+   * {@link #MARK_DISPATCHED}. It runs every tick for every owned experiment, so it seeks the
+   * {@code READY} nodes of each rather than reading all its nodes.
+   */
   static final String DUE_RETRIES = """
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) WHERE e.state = 'EXECUTING'
-      MATCH (e)-[:HAS_TASK]->(s:TaskNode) WHERE s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now
+      WITH e
+      MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX s:TaskNode(experimentId, state)
+      WHERE coalesce(s.notBefore, 0) <= $now
       """;
 
   /**
