@@ -23,8 +23,25 @@ class GraphSchema {
       "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
       "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
       "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
-      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)",
-      "CREATE INDEX event_published IF NOT EXISTS FOR (v:Event) ON (v.published)");
+      "CREATE INDEX experiment_events_pending IF NOT EXISTS FOR (e:Experiment) ON (e.eventsPending)",
+      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)");
+
+  /**
+   * Databases written before events were published from memory marked each event published; now
+   * each experiment records how far its events are published. Run once, while the old index on
+   * {@code Event.published} still exists: an experiment with unpublished events is marked so that
+   * the publisher's sweep sends them, the others as fully published.
+   */
+  static final String EVENTS_PUBLISHED_UPGRADE = """
+      MATCH (e:Experiment) WHERE e.publishedSeq IS NULL
+      CALL {
+        WITH e
+        OPTIONAL MATCH (v:Event {experimentId: e.id}) WHERE v.published = false
+        WITH e, min(v.seq) AS firstUnpublished
+        SET e.publishedSeq = coalesce(firstUnpublished - 1, e.eventSeq),
+            e.eventsPending = CASE WHEN firstUnpublished IS NULL THEN null ELSE true END,
+            e.lastEventAt = 0
+      } IN TRANSACTIONS OF 1000 ROWS""";
 
   /**
    * Indexes of earlier versions that no query uses any more. Every index costs each write of its
@@ -32,6 +49,7 @@ class GraphSchema {
    * waiting node of every experiment.
    */
   static final List<String> RETIRED = List.of(
+      "DROP INDEX event_published IF EXISTS",
       "DROP INDEX task_node_dispatch IF EXISTS",
       "DROP INDEX task_node_state IF EXISTS");
 
@@ -44,6 +62,12 @@ class GraphSchema {
   void apply() {
     // schema statements cannot share a transaction with writes: each runs in its own
     STATEMENTS.forEach(statement -> neo4j.query(statement).run());
+    var legacyEvents = neo4j.query("SHOW INDEXES YIELD name WHERE name = 'event_published' RETURN count(*) > 0")
+        .fetchAs(Boolean.class).one().orElse(false);
+    if (legacyEvents) {
+      neo4j.query(EVENTS_PUBLISHED_UPGRADE).run();
+      log.info("Upgraded the experiments' event publication marks");
+    }
     RETIRED.forEach(statement -> neo4j.query(statement).run());
     neo4j.query("CALL db.awaitIndexes(60)").run();
     log.info("Graph schema in place ({} constraints and indexes)", STATEMENTS.size());

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
@@ -31,14 +32,16 @@ public class LiveDags {
   private final Neo4jClient neo4j;
   private final TransactionTemplate transactions;
   private final DagProperties properties;
+  private final EventOutbox outbox;
 
   /** Concurrent submissions share a transaction: a burst commits per batch, not per experiment. */
   private final GroupCommit<NewLiveDag> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
 
-  LiveDags(Neo4jClient neo4j, TransactionTemplate transactions, DagProperties properties) {
+  LiveDags(Neo4jClient neo4j, TransactionTemplate transactions, DagProperties properties, EventOutbox outbox) {
     this.neo4j = neo4j;
     this.transactions = transactions;
     this.properties = properties;
+    this.outbox = outbox;
   }
 
   /**
@@ -92,7 +95,7 @@ public class LiveDags {
               UNWIND $experiments AS x
               MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
               CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
-              SET e = x.experiment, e.eventSeq = 0
+              SET e = x.experiment, e.eventSeq = 0, e.publishedSeq = 0
               WITH e, x
               UNWIND x.tasks AS task
               CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
@@ -117,55 +120,71 @@ public class LiveDags {
 
   /** Records one state change in the experiment's audit trail, in the caller's transaction. */
   public void appendEvent(String experimentId, String type, String taskKey, String state, String detail) {
-    var event = new HashMap<String, Object>();
-    event.put("type", type);
-    event.put("taskKey", taskKey);
-    event.put("state", state);
-    event.put("detail", detail);
-    event.put("at", ZonedDateTime.now(ZoneOffset.UTC));
-    neo4j.query("""
-            MATCH (e:Experiment {id: $id})
-            SET e.eventSeq = e.eventSeq + 1
-            CREATE (e)-[:HAS_EVENT]->(v:Event {experimentId: e.id, seq: e.eventSeq, published: false})
-            SET v += $event""")
-        .bindAll(Map.of("id", experimentId, "event", event))
-        .run();
+    appendEvents(List.of(new PendingEvent(experimentId, type, taskKey, state, detail)));
   }
 
   /** A state change to record in an audit trail. */
   public record PendingEvent(String experimentId, String type, String taskKey, String state, String detail) {}
 
   /**
+   * Appends to the audit trail. The counter is raised in the {@code SET} itself, which makes Neo4j
+   * take the experiment's write lock before reading it (read into a variable first, two concurrent
+   * appends could both read the same value and write the same numbers). The experiment is flagged
+   * as having events to publish; the publisher clears the flag once they are all out.
+   */
+  static final String APPEND_EVENTS = """
+      UNWIND $groups AS g
+      MATCH (e:Experiment {id: g.id})
+      SET e.eventSeq = e.eventSeq + size(g.events), e.eventsPending = true, e.lastEventAt = $now
+      WITH e, g, e.eventSeq - size(g.events) AS base
+      CALL {
+        WITH e, g, base
+        UNWIND range(0, size(g.events) - 1) AS i
+        CREATE (v:Event {experimentId: e.id, seq: base + i + 1})
+        SET v += g.events[i]
+      }
+      RETURN e.id AS id, base""";
+
+  /**
    * Records many state changes in one statement, in the caller's transaction; each experiment's
-   * events keep their order and take consecutive sequence numbers.
+   * events keep their order and take consecutive sequence numbers. They go to the {@link EventOutbox}
+   * to be published once the transaction commits.
    */
   public void appendEvents(List<PendingEvent> events) {
     if (events.isEmpty()) {
       return;
     }
     var at = ZonedDateTime.now(ZoneOffset.UTC);
-    var byExperiment = new LinkedHashMap<String, List<Map<String, Object>>>();
+    // in id order, so that transactions appending to the same experiments lock them in the same order
+    var byExperiment = new TreeMap<String, List<PendingEvent>>();
     for (var event : events) {
-      var properties = new HashMap<String, Object>();
-      properties.put("type", event.type());
-      properties.put("taskKey", event.taskKey());
-      properties.put("state", event.state());
-      properties.put("detail", event.detail());
-      properties.put("at", at);
-      byExperiment.computeIfAbsent(event.experimentId(), id -> new ArrayList<>()).add(properties);
+      byExperiment.computeIfAbsent(event.experimentId(), id -> new ArrayList<>()).add(event);
     }
-    var groups = byExperiment.entrySet().stream()
-        .map(group -> Map.<String, Object>of("id", group.getKey(), "events", group.getValue())).toList();
-    neo4j.query("""
-            UNWIND $groups AS g
-            MATCH (e:Experiment {id: g.id})
-            WITH e, g, e.eventSeq AS base
-            SET e.eventSeq = base + size(g.events)
-            WITH e, g, base
-            UNWIND range(0, size(g.events) - 1) AS i
-            CREATE (e)-[:HAS_EVENT]->(v:Event {experimentId: e.id, seq: base + i + 1, published: false})
-            SET v += g.events[i]""")
-        .bind(groups).to("groups").run();
+    var groups = byExperiment.entrySet().stream().map(group -> Map.<String, Object>of("id", group.getKey(),
+        "events", group.getValue().stream().map(event -> {
+          var properties = new HashMap<String, Object>();
+          properties.put("type", event.type());
+          properties.put("taskKey", event.taskKey());
+          properties.put("state", event.state());
+          properties.put("detail", event.detail());
+          properties.put("at", at);
+          return properties;
+        }).toList())).toList();
+    neo4j.query(APPEND_EVENTS)
+        .bindAll(Map.of("groups", groups, "now", at.toInstant().toEpochMilli()))
+        .fetch().all()
+        .forEach(row -> {
+          var experimentId = (String) row.get("id");
+          long base = ((Number) row.get("base")).longValue();
+          var pending = byExperiment.get(experimentId);
+          var stored = new ArrayList<EventOutbox.StoredEvent>(pending.size());
+          for (int i = 0; i < pending.size(); i++) {
+            var event = pending.get(i);
+            stored.add(new EventOutbox.StoredEvent(experimentId, base + i + 1, at, event.type(), event.taskKey(),
+                event.state(), event.detail()));
+          }
+          outbox.reserve(experimentId, stored);
+        });
   }
 
   public Optional<String> findByIdempotencyKey(String key) {

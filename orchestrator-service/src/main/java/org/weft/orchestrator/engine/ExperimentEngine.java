@@ -30,7 +30,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.coordination.ExperimentOwnership;
 import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.Executions;
-import org.weft.orchestrator.messaging.EventPublisher;
 import org.weft.orchestrator.messaging.TaskDispatcher;
 import org.weft.task.api.TaskResult;
 
@@ -48,7 +47,6 @@ public class ExperimentEngine implements SmartLifecycle {
   private final Executions executions;
   private final ExperimentOwnership ownership;
   private final TaskDispatcher dispatcher;
-  private final EventPublisher events;
   private final TransactionTemplate transactions;
   private final EngineProperties properties;
   private final MeterRegistry meters;
@@ -66,12 +64,11 @@ public class ExperimentEngine implements SmartLifecycle {
   private final Unsent unsent = new Unsent();
   private volatile Thread launcher;
 
-  ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher, EventPublisher events,
+  ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher,
       TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
     this.executions = executions;
     this.ownership = ownership;
     this.dispatcher = dispatcher;
-    this.events = events;
     this.transactions = transactions;
     this.properties = properties;
     this.meters = meters;
@@ -242,7 +239,6 @@ public class ExperimentEngine implements SmartLifecycle {
       ownership.release(ended);
       log.info("Experiment {} ended", ended);
     }
-    events.requestFlush();
   }
 
   /** Timed-out attempts and due retries of the experiments this instance owns. */

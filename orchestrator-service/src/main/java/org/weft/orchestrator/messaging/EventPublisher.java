@@ -1,10 +1,17 @@
 package org.weft.orchestrator.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.TreeMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,57 +19,81 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
+import org.weft.orchestrator.dag.EventOutbox;
 import org.weft.task.api.Topics;
 
 /**
- * Publishes the audit trail to {@code weft.experiment-events} as CloudEvents 1.0 JSON. The events
- * are written with the state change they describe, in the same transaction, and marked published
- * only once Kafka has them: a crash in between publishes them again (at least once; the event id
- * {@code experimentId/seq} lets a gateway drop repeats).
+ * Publishes the audit trail to {@code weft.experiment-events} as CloudEvents 1.0 JSON, at least
+ * once and in each experiment's order. Events are written with the state change they describe, in
+ * the same transaction, and handed to the {@link EventOutbox} at its commit; from there they are
+ * published without reading them back. Each experiment records how far its events are published
+ * ({@code publishedSeq}), one write per experiment and flush rather than one per event. What a crash
+ * (of this instance or another) left unpublished is found through the experiment's
+ * {@code eventsPending} flag and published again from Neo4j; the event id {@code experimentId/seq}
+ * lets a gateway drop repeats.
  */
 @Component
 public class EventPublisher implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
   private static final int BATCH = 500;
-  private static final long SWEEP_MILLIS = 1_000;
-  private static final long FLUSH_DELAY_MILLIS = 50;
-
-  /** The oldest unpublished events, through the index on {@code published}. */
-  static final String UNPUBLISHED = """
-      MATCH (v:Event {published: false})
-      WITH v ORDER BY v.experimentId, v.seq LIMIT $batch
-      RETURN v {.*} AS event""";
+  private static final long SWEEP_MILLIS = 2_000;
+  private static final long FLUSH_DELAY_MILLIS = 20;
+  /** Events younger than this may still be on their way out of a live instance: a sweep leaves them. */
+  private static final long SWEEP_GRACE_MILLIS = 10_000;
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
 
   /**
-   * Marks events published by their key, through the index on {@code (experimentId, seq)}: a
-   * match on {@code elementId(v) IN $list} was planned as a scan of every event ever written.
+   * Records that experiments' events are published up to {@code last}, when they were up to just
+   * before {@code first} (an instance that published a later stretch first leaves the mark to the
+   * sweep). An ended experiment with everything published leaves the sweep's index.
    */
   static final String MARK_PUBLISHED = """
-      UNWIND $keys AS k
-      MATCH (v:Event {experimentId: k.experimentId, seq: k.seq})
-      SET v.published = true""";
+      UNWIND $marks AS m
+      MATCH (e:Experiment {id: m.id})
+      WHERE e.publishedSeq >= m.first - 1 AND e.publishedSeq < m.last
+      SET e.publishedSeq = m.last,
+          e.eventsPending = CASE WHEN m.last >= e.eventSeq AND e.state IN ['COMPLETED', 'FAILED', 'CANCELLED']
+                                 THEN null ELSE true END""";
+
+  /** Experiments with events that nobody published for a while, through the index on the flag. */
+  static final String PENDING = """
+      MATCH (e:Experiment {eventsPending: true})
+      WHERE e.lastEventAt < $cutoff
+      WITH e WHERE e.publishedSeq < e.eventSeq
+      RETURN e.id AS id, e.publishedSeq AS publishedSeq LIMIT $batch""";
+
+  /** One experiment's events after {@code $after}, in order, through the index on (experimentId, seq). */
+  static final String UNPUBLISHED = """
+      MATCH (v:Event {experimentId: $id}) WHERE v.seq > $after
+      RETURN v {.*} AS event ORDER BY v.seq LIMIT $batch""";
 
   private final Neo4jClient neo4j;
   private final KafkaTemplate<String, String> kafka;
   private final Topics topics;
   private final MessageJson json;
+  private final EventOutbox outbox;
   private final AtomicBoolean requested = new AtomicBoolean();
   private volatile ScheduledExecutorService executor;
 
-  EventPublisher(Neo4jClient neo4j, KafkaTemplate<String, String> kafka, Topics topics, MessageJson json) {
+  EventPublisher(Neo4jClient neo4j, KafkaTemplate<String, String> kafka, Topics topics, MessageJson json,
+      EventOutbox outbox, MeterRegistry meters) {
     this.neo4j = neo4j;
     this.kafka = kafka;
     this.topics = topics;
     this.json = json;
+    this.outbox = outbox;
+    outbox.onCommitted(this::requestFlush);
+    meters.gauge("weft.events.unpublished", outbox, EventOutbox::size);
   }
 
   /**
-   * Publishes soon, after the transaction that wrote events has committed. The short delay gathers
-   * the events of many transactions into one read and one write, off the engine's hot path.
+   * Publishes soon. The short delay gathers the events of many transactions into one flush, off the
+   * engine's hot path.
    */
   public void requestFlush() {
     var current = executor;
@@ -71,28 +102,105 @@ public class EventPublisher implements SmartLifecycle {
     }
   }
 
-  /** Publishes every unpublished event; returns how many. */
+  /** Publishes the events committed so far; returns how many. */
   public int flush() {
     requested.set(false);
+    return publish(outbox.takeReady().stream().map(EventPublisher::properties).toList());
+  }
+
+  /**
+   * Publishes what crashed instances (or a failed send) left unpublished, once it is older than the
+   * grace period; returns how many events.
+   */
+  public int sweep() {
+    var pending = neo4j.query(PENDING)
+        .bindAll(Map.of("cutoff", System.currentTimeMillis() - SWEEP_GRACE_MILLIS, "batch", BATCH))
+        .fetch().all();
     int total = 0;
-    while (true) {
-      var rows = neo4j.query(UNPUBLISHED).bind(BATCH).to("batch").fetch().all();
-      if (rows.isEmpty()) {
-        return total;
+    for (var row : pending) {
+      var experimentId = (String) row.get("id");
+      if (outbox.holds(experimentId)) {
+        continue;
       }
-      var sent = new ArrayList<CompletableFuture<?>>();
-      var keys = new ArrayList<Map<String, Object>>();
-      for (var row : rows) {
-        @SuppressWarnings("unchecked")
-        var event = (Map<String, Object>) row.get("event");
-        var experimentId = (String) event.get("experimentId");
-        sent.add(kafka.send(topics.experimentEvents(), experimentId, json.write(cloudEvent(event))));
-        keys.add(Map.of("experimentId", experimentId, "seq", event.get("seq")));
-      }
-      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
-      neo4j.query(MARK_PUBLISHED).bind(keys).to("keys").run();
-      total += rows.size();
+      var events = neo4j.query(UNPUBLISHED)
+          .bindAll(Map.of("id", experimentId, "after", row.get("publishedSeq"), "batch", BATCH))
+          .fetch().all().stream().map(event -> castMap(event.get("event"))).toList();
+      total += publish(events);
     }
+    if (total > 0) {
+      log.info("Published {} experiment events that were left unpublished", total);
+    }
+    return total;
+  }
+
+  /** Sends events, each experiment's in order, then records how far each experiment is published. */
+  private int publish(List<Map<String, Object>> events) {
+    if (events.isEmpty()) {
+      return 0;
+    }
+    var sent = new ArrayList<CompletableFuture<?>>(events.size());
+    for (var event : events) {
+      var experimentId = (String) event.get("experimentId");
+      sent.add(kafka.send(topics.experimentEvents(), experimentId, json.write(cloudEvent(event))));
+    }
+    // in id order, as the engine appends: fewer deadlocks between the two
+    var marks = new TreeMap<String, long[]>();
+    for (int i = 0; i < events.size(); i++) {
+      var experimentId = (String) events.get(i).get("experimentId");
+      long seq = ((Number) events.get(i).get("seq")).longValue();
+      boolean delivered = delivered(sent.get(i));
+      marks.compute(experimentId, (id, mark) -> {
+        if (mark == null) {
+          return delivered ? new long[] {seq, seq} : null;
+        }
+        // one undelivered event stops the mark there: the sweep sends the rest again
+        return delivered && mark[1] == seq - 1 ? new long[] {mark[0], seq} : mark;
+      });
+    }
+    var rows = marks.entrySet().stream().filter(entry -> entry.getValue() != null)
+        .map(entry -> Map.<String, Object>of("id", entry.getKey(), "first", entry.getValue()[0], "last", entry.getValue()[1]))
+        .toList();
+    for (int attempt = 1; !rows.isEmpty(); attempt++) {
+      try {
+        neo4j.query(MARK_PUBLISHED).bind(rows).to("marks").run();
+        break;
+      } catch (TransientDataAccessException e) {
+        // a deadlock with an engine transaction: Neo4j aborted this one, which changed nothing
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
+    return events.size();
+  }
+
+  private static boolean delivered(CompletableFuture<?> send) {
+    try {
+      send.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
+  }
+
+  private static Map<String, Object> properties(EventOutbox.StoredEvent event) {
+    var properties = new HashMap<String, Object>();
+    properties.put("experimentId", event.experimentId());
+    properties.put("seq", event.seq());
+    properties.put("at", event.at());
+    properties.put("type", event.type());
+    properties.put("taskKey", event.taskKey());
+    properties.put("state", event.state());
+    properties.put("detail", event.detail());
+    return properties;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object value) {
+    return (Map<String, Object>) value;
   }
 
   static Map<String, Object> cloudEvent(Map<String, Object> event) {
@@ -121,7 +229,15 @@ public class EventPublisher implements SmartLifecycle {
     try {
       flush();
     } catch (RuntimeException e) {
-      log.warn("Publishing experiment events failed; they stay queued and go out on the next sweep: {}", e.toString());
+      log.warn("Publishing experiment events failed; the sweep publishes them again: {}", e.toString());
+    }
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      log.warn("Looking for unpublished experiment events failed, trying again shortly: {}", e.toString());
     }
   }
 
@@ -132,7 +248,7 @@ public class EventPublisher implements SmartLifecycle {
       thread.setDaemon(true);
       return thread;
     });
-    executor.scheduleWithFixedDelay(this::flushQuietly, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::sweepQuietly, 0, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -140,6 +256,8 @@ public class EventPublisher implements SmartLifecycle {
     var current = executor;
     executor = null;
     if (current != null) {
+      // what is committed goes out now; anything later is the sweep's, here or on another instance
+      current.execute(this::flushQuietly);
       current.shutdown();
       try {
         current.awaitTermination(5, TimeUnit.SECONDS);

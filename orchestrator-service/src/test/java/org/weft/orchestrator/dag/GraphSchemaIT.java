@@ -45,6 +45,35 @@ class GraphSchemaIT {
   }
 
   @Test
+  void anOlderDatabasesUnpublishedEventsAreLeftForThePublisherAndItsPublishedOnesAreNot() {
+    neo4j.query("CREATE INDEX event_published IF NOT EXISTS FOR (v:Event) ON (v.published)").run();
+    neo4j.query("""
+            CREATE (:Experiment {id: 'legacy-1', state: 'COMPLETED', eventSeq: 3, createdAt: datetime()}),
+                   (:Event {experimentId: 'legacy-1', seq: 1, published: true}),
+                   (:Event {experimentId: 'legacy-1', seq: 2, published: false}),
+                   (:Event {experimentId: 'legacy-1', seq: 3, published: false}),
+                   (:Experiment {id: 'legacy-2', state: 'COMPLETED', eventSeq: 2, createdAt: datetime()}),
+                   (:Event {experimentId: 'legacy-2', seq: 1, published: true}),
+                   (:Event {experimentId: 'legacy-2', seq: 2, published: true})""").run();
+    try {
+      schema.apply();
+
+      var marks = neo4j.query("""
+              MATCH (e:Experiment) WHERE e.id IN ['legacy-1', 'legacy-2']
+              RETURN e.id AS id, e.publishedSeq AS published, e.eventsPending AS pending ORDER BY id""")
+          .fetch().all().stream().toList();
+      assertThat(marks.get(0)).containsEntry("published", 1L).containsEntry("pending", true);
+      assertThat(marks.get(1)).containsEntry("published", 2L).containsEntry("pending", null);
+      assertThat(neo4j.query("SHOW INDEXES YIELD name RETURN name").fetchAs(String.class).all())
+          .doesNotContain("event_published").contains("experiment_events_pending");
+    } finally {
+      neo4j.query("""
+              MATCH (n) WHERE (n:Experiment OR n:Event) AND (n.id STARTS WITH 'legacy-' OR n.experimentId STARTS WITH 'legacy-')
+              DETACH DELETE n""").run();
+    }
+  }
+
+  @Test
   void aSecondMasterDagWithTheSameTypeAndVersionIsRefusedByTheDatabase() {
     neo4j.query("CREATE (:MasterDag {type: 'schema-probe', version: 1})").run();
     try {

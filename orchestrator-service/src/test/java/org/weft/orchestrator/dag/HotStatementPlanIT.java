@@ -21,6 +21,7 @@ class HotStatementPlanIT {
       "ids", List.of("e-1", "e-2"),
       "results", List.of(Map.of("i", 0, "taskId", "t-1")),
       "rows", List.of(Map.of("taskId", "t-1", "workerId", "w-1", "outputs", "{}")),
+      "groups", List.of(Map.of("id", "e-1", "events", List.of(Map.of("state", "RUNNING")))),
       "now", 1L,
       "at", ZonedDateTime.now());
 
@@ -34,7 +35,8 @@ class HotStatementPlanIT {
         Arguments.of("what a launch dispatches", Executions.LAUNCH_READY + Executions.MARK_DISPATCHED),
         Arguments.of("experiments done", Executions.DONE_SINKS),
         Arguments.of("expired attempts", Executions.EXPIRED),
-        Arguments.of("due retries", Executions.DUE_RETRIES + Executions.MARK_DISPATCHED));
+        Arguments.of("due retries", Executions.DUE_RETRIES + Executions.MARK_DISPATCHED),
+        Arguments.of("audit events", LiveDags.APPEND_EVENTS));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -302,6 +302,9 @@ class ExecutionIT {
         return mine.stream().anyMatch(e -> e.contains("\"state\":\"COMPLETED\""));
       });
       assertThat(mine).allSatisfy(e -> assertThat(e).contains("\"specversion\":\"1.0\"").contains("\"id\":\"" + id + "/"));
+      // in order, each once: 1, 2, 3, ...
+      var seqs = mine.stream().map(e -> Long.parseLong(e.replaceAll(".*\"seq\":(\\d+).*", "$1"))).toList();
+      assertThat(seqs).isEqualTo(java.util.stream.LongStream.rangeClosed(1, seqs.size()).boxed().toList());
       assertThat(mine).anySatisfy(e -> assertThat(e).contains("\"type\":\"org.weft.task.state\""));
       assertThat(mine).anySatisfy(e -> assertThat(e).contains("\"type\":\"org.weft.experiment.state\"")
           .contains("\"state\":\"CREATED\""));

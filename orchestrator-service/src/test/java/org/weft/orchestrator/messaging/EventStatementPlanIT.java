@@ -18,13 +18,20 @@ class EventStatementPlanIT {
   Driver driver;
 
   @Test
-  void readingTheUnpublishedEventsSeeks() {
-    assertThat(QueryPlans.scans(driver, EventPublisher.UNPUBLISHED, Map.of("batch", 500))).isEmpty();
+  void findingExperimentsWithUnpublishedEventsSeeks() {
+    assertThat(QueryPlans.scans(driver, EventPublisher.PENDING, Map.of("cutoff", 1L, "batch", 500))).isEmpty();
+  }
+
+  @Test
+  void readingAnExperimentsUnpublishedEventsSeeks() {
+    assertThat(QueryPlans.scans(driver, EventPublisher.UNPUBLISHED, Map.of("id", "e-1", "after", 3L, "batch", 500)))
+        .isEmpty();
   }
 
   @Test
   void markingEventsPublishedSeeks() {
     assertThat(QueryPlans.scans(driver, EventPublisher.MARK_PUBLISHED,
-        Map.of("keys", List.of(Map.of("experimentId", "e-1", "seq", 1L))))).isEmpty();
+        Map.of("marks", List.of(Map.of("id", "e-1", "first", 1L, "last", 3L))))).isEmpty();
   }
+
 }
