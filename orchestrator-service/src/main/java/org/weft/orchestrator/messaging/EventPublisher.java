@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.TreeMap;
 import java.util.List;
@@ -42,6 +43,7 @@ public class EventPublisher implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
   private static final int BATCH = 500;
   private static final long SWEEP_MILLIS = 2_000;
+  private static final long MARK_MILLIS = 1_000;
   private static final long FLUSH_DELAY_MILLIS = 20;
   /** Events younger than this may still be on their way out of a live instance: a sweep leaves them. */
   private static final long SWEEP_GRACE_MILLIS = 10_000;
@@ -78,6 +80,8 @@ public class EventPublisher implements SmartLifecycle {
   private final MessageJson json;
   private final EventOutbox outbox;
   private final AtomicBoolean requested = new AtomicBoolean();
+  /** How far each experiment's events are published, first and last seq, not yet recorded; guarded by this. */
+  private final TreeMap<String, long[]> marks = new TreeMap<>();
   private volatile ScheduledExecutorService executor;
 
   EventPublisher(Neo4jClient neo4j, KafkaTemplate<String, String> kafka, Topics topics, MessageJson json,
@@ -119,7 +123,7 @@ public class EventPublisher implements SmartLifecycle {
     int total = 0;
     for (var row : pending) {
       var experimentId = (String) row.get("id");
-      if (outbox.holds(experimentId)) {
+      if (outbox.holds(experimentId) || marked(experimentId)) {
         continue;
       }
       var events = neo4j.query(UNPUBLISHED)
@@ -133,8 +137,8 @@ public class EventPublisher implements SmartLifecycle {
     return total;
   }
 
-  /** Sends events, each experiment's in order, then records how far each experiment is published. */
-  private int publish(List<Map<String, Object>> events) {
+  /** Sends events, each experiment's in order, and notes how far each experiment is published. */
+  private synchronized int publish(List<Map<String, Object>> events) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -143,27 +147,39 @@ public class EventPublisher implements SmartLifecycle {
       var experimentId = (String) event.get("experimentId");
       sent.add(kafka.send(topics.experimentEvents(), experimentId, json.write(cloudEvent(event))));
     }
-    // in id order, as the engine appends: fewer deadlocks between the two
-    var marks = new TreeMap<String, long[]>();
+    var failed = new HashSet<String>();
     for (int i = 0; i < events.size(); i++) {
       var experimentId = (String) events.get(i).get("experimentId");
       long seq = ((Number) events.get(i).get("seq")).longValue();
-      boolean delivered = delivered(sent.get(i));
-      marks.compute(experimentId, (id, mark) -> {
-        if (mark == null) {
-          return delivered ? new long[] {seq, seq} : null;
-        }
-        // one undelivered event stops the mark there: the sweep sends the rest again
-        return delivered && mark[1] == seq - 1 ? new long[] {mark[0], seq} : mark;
-      });
+      if (!delivered(sent.get(i))) {
+        // the mark stops before this event: the sweep sends it and what follows again
+        failed.add(experimentId);
+        marks.remove(experimentId);
+      } else if (!failed.contains(experimentId)) {
+        marks.merge(experimentId, new long[] {seq, seq},
+            (earlier, next) -> earlier[1] == seq - 1 ? new long[] {earlier[0], seq} : earlier);
+      }
     }
-    var rows = marks.entrySet().stream().filter(entry -> entry.getValue() != null)
+    return events.size();
+  }
+
+  /**
+   * Records how far experiments' events are published, once a second rather than at every flush:
+   * the statement writes the experiments the engine writes all the time. A crash loses at most the
+   * last second's marks, and the sweep then publishes those events again.
+   */
+  private synchronized void writeMarks() {
+    if (marks.isEmpty()) {
+      return;
+    }
+    var rows = marks.entrySet().stream()
         .map(entry -> Map.<String, Object>of("id", entry.getKey(), "first", entry.getValue()[0], "last", entry.getValue()[1]))
         .toList();
-    for (int attempt = 1; !rows.isEmpty(); attempt++) {
+    for (int attempt = 1; ; attempt++) {
       try {
         neo4j.query(MARK_PUBLISHED).bind(rows).to("marks").run();
-        break;
+        marks.clear();
+        return;
       } catch (TransientDataAccessException e) {
         // a deadlock with an engine transaction: Neo4j aborted this one, which changed nothing
         if (attempt == 3) {
@@ -171,7 +187,18 @@ public class EventPublisher implements SmartLifecycle {
         }
       }
     }
-    return events.size();
+  }
+
+  private synchronized boolean marked(String experimentId) {
+    return marks.containsKey(experimentId);
+  }
+
+  private void writeMarksQuietly() {
+    try {
+      writeMarks();
+    } catch (RuntimeException e) {
+      log.warn("Recording which experiment events are published failed, trying again shortly: {}", e.toString());
+    }
   }
 
   private static boolean delivered(CompletableFuture<?> send) {
@@ -249,6 +276,7 @@ public class EventPublisher implements SmartLifecycle {
       return thread;
     });
     executor.scheduleWithFixedDelay(this::sweepQuietly, 0, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::writeMarksQuietly, MARK_MILLIS, MARK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -258,6 +286,7 @@ public class EventPublisher implements SmartLifecycle {
     if (current != null) {
       // what is committed goes out now; anything later is the sweep's, here or on another instance
       current.execute(this::flushQuietly);
+      current.execute(this::writeMarksQuietly);
       current.shutdown();
       try {
         current.awaitTermination(5, TimeUnit.SECONDS);
