@@ -3,6 +3,7 @@ package org.weft.orchestrator.coordination;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -68,6 +70,55 @@ public class ExperimentOwnership {
   }
 
   /**
+   * Claims many new experiments at once, as {@link #claim} does one: the claims go out together, in
+   * the background, and are answered in one pass over the connection. Any that the fast path does
+   * not settle (the marker's parent missing, an owner node already there, no answer in time) is
+   * claimed again one by one.
+   *
+   * @return those this instance owns now
+   */
+  public Set<String> claimAll(Collection<String> experimentIds, Duration timeout) {
+    var claimed = ConcurrentHashMap.<String>newKeySet();
+    var answered = new CountDownLatch(experimentIds.size());
+    var owner = identity.id().getBytes(StandardCharsets.UTF_8);
+    for (var experimentId : experimentIds) {
+      if (owned.contains(experimentId)) {
+        claimed.add(experimentId);
+        answered.countDown();
+        continue;
+      }
+      try {
+        client.transaction().inBackground((c, event) -> {
+          if (event.getResultCode() == KeeperException.Code.OK.intValue()) {
+            claimed.add(experimentId);
+          }
+          answered.countDown();
+        }).forOperations(markerAndOwner(experimentId, owner));
+      } catch (Exception e) {
+        answered.countDown();
+      }
+    }
+    try {
+      if (!answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("ZooKeeper answered {} of {} claims within {}", experimentIds.size() - answered.getCount(),
+            experimentIds.size(), timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    var result = new java.util.HashSet<String>();
+    for (var experimentId : experimentIds) {
+      if (claimed.contains(experimentId)) {
+        owned.add(experimentId);
+        result.add(experimentId);
+      } else if (claim(experimentId)) {
+        result.add(experimentId);
+      }
+    }
+    return result;
+  }
+
+  /**
    * Creates the owner node, and the marker with it when there is none yet.
    *
    * @throws KeeperException.NodeExistsException when an owner node exists already
@@ -114,8 +165,11 @@ public class ExperimentOwnership {
 
   /** A new experiment: marker and owner in one round trip, both or neither. */
   private void createMarkerAndOwner(String experimentId, byte[] owner) throws Exception {
-    client.transaction().forOperations(
-        client.transactionOp().create().forPath(paths.runningExperiment(experimentId)),
+    client.transaction().forOperations(markerAndOwner(experimentId, owner));
+  }
+
+  private List<CuratorOp> markerAndOwner(String experimentId, byte[] owner) throws Exception {
+    return List.of(client.transactionOp().create().forPath(paths.runningExperiment(experimentId)),
         client.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(experimentId), owner));
   }
 

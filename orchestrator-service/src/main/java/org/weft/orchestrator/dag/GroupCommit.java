@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Writes what concurrent callers hand in together, in one transaction, and returns to each caller
@@ -15,24 +15,27 @@ import java.util.function.Consumer;
  * nothing extra; under a burst the commits, and the contention on shared nodes, are per batch. If a
  * batch fails, its items are written one by one, so one bad item fails only its own caller.
  */
-final class GroupCommit<T> {
+public final class GroupCommit<T, R> {
 
-  private record Pending<T>(T item, CompletableFuture<Void> done) {}
+  private record Pending<T, R>(T item, CompletableFuture<R> done) {}
 
-  private final ConcurrentLinkedQueue<Pending<T>> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Pending<T, R>> queue = new ConcurrentLinkedQueue<>();
   private final ReentrantLock writer = new ReentrantLock();
   private final int maxBatch;
-  private final Consumer<List<T>> write;
+  private final Function<List<T>, List<R>> write;
 
-  /** @param write writes its items in one transaction, or throws having written none of them */
-  GroupCommit(int maxBatch, Consumer<List<T>> write) {
+  /**
+   * @param write writes its items in one transaction and returns a result for each, in their order,
+   *              or throws having written none of them
+   */
+  public GroupCommit(int maxBatch, Function<List<T>, List<R>> write) {
     this.maxBatch = maxBatch;
     this.write = write;
   }
 
-  /** Returns once {@code item} is committed; throws what writing it threw. */
-  void submit(T item) {
-    var pending = new Pending<>(item, new CompletableFuture<Void>());
+  /** Returns once {@code item} is committed, with its result; throws what writing it threw. */
+  public R submit(T item) {
+    var pending = new Pending<T, R>(item, new CompletableFuture<>());
     queue.add(pending);
     while (!pending.done().isDone()) {
       writer.lock();
@@ -45,7 +48,7 @@ final class GroupCommit<T> {
       }
     }
     try {
-      pending.done().join();
+      return pending.done().join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
@@ -57,8 +60,8 @@ final class GroupCommit<T> {
   }
 
   private void writeQueued() {
-    var batch = new ArrayList<Pending<T>>();
-    Pending<T> next;
+    var batch = new ArrayList<Pending<T, R>>();
+    Pending<T, R> next;
     while (batch.size() < maxBatch && (next = queue.poll()) != null) {
       batch.add(next);
     }
@@ -66,8 +69,10 @@ final class GroupCommit<T> {
       return;
     }
     try {
-      write.accept(batch.stream().map(Pending::item).toList());
-      batch.forEach(pending -> pending.done().complete(null));
+      var results = write.apply(batch.stream().map(Pending::item).toList());
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).done().complete(results.get(i));
+      }
     } catch (RuntimeException e) {
       if (batch.size() == 1) {
         batch.get(0).done().completeExceptionally(e);
@@ -75,8 +80,7 @@ final class GroupCommit<T> {
       }
       for (var pending : batch) {
         try {
-          write.accept(List.of(pending.item()));
-          pending.done().complete(null);
+          pending.done().complete(write.apply(List.of(pending.item())).get(0));
         } catch (RuntimeException single) {
           pending.done().completeExceptionally(single);
         }

@@ -35,7 +35,7 @@ public class LiveDags {
   private final EventOutbox outbox;
 
   /** Concurrent submissions share a transaction: a burst commits per batch, not per experiment. */
-  private final GroupCommit<NewLiveDag> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
+  private final GroupCommit<NewLiveDag, Void> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
 
   LiveDags(Neo4jClient neo4j, TransactionTemplate transactions, DagProperties properties, EventOutbox outbox) {
     this.neo4j = neo4j;
@@ -45,13 +45,12 @@ public class LiveDags {
   }
 
   /**
-   * Checks the inputs against the template and writes the experiment and its whole live DAG in one
-   * transaction.
+   * Checks the inputs against the template and lays out the experiment and its live DAG, writing
+   * nothing.
    *
-   * @return the new experiment's id
-   * @throws InvalidInputsException naming every input that does not fit; nothing is written then
+   * @throws InvalidInputsException naming every input that does not fit
    */
-  public String create(NewExperiment request, MasterDagView template) {
+  public NewLiveDag plan(NewExperiment request, MasterDagView template) {
     var inputs = ExperimentInputs.resolve(template.document(), request.inputs());
     var id = UUID.randomUUID().toString();
     var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults());
@@ -75,22 +74,46 @@ public class LiveDags {
         Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
         Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()))).toList();
     var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
-    creates.submit(new NewLiveDag(experiment, tasks, edges, new PendingEvent(id, "experiment.state", null,
+    return new NewLiveDag(id, experiment, tasks, edges, new PendingEvent(id, "experiment.state", null,
         ExperimentState.CREATED.name(),
-        "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size()))));
-    return id;
+        "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size())));
   }
 
-  /** An experiment and its live DAG, ready to be written. */
-  private record NewLiveDag(Map<String, Object> experiment, List<Map<String, Object>> tasks,
+  /**
+   * An experiment and its live DAG, checked and ready to be written by {@link #writeAll}.
+   *
+   * @param id the new experiment's id
+   */
+  public record NewLiveDag(String id, Map<String, Object> experiment, List<Map<String, Object>> tasks,
       List<Map<String, Object>> edges, PendingEvent created) {}
 
-  /** Writes many new experiments in one transaction, with three statements whatever their number. */
-  private void createAll(List<NewLiveDag> dags) {
+  /**
+   * Checks the inputs against the template and writes the experiment and its whole live DAG in one
+   * transaction.
+   *
+   * @return the new experiment's id
+   * @throws InvalidInputsException naming every input that does not fit; nothing is written then
+   */
+  public String create(NewExperiment request, MasterDagView template) {
+    var dag = plan(request, template);
+    creates.submit(dag);
+    return dag.id();
+  }
+
+  private List<Void> createAll(List<NewLiveDag> dags) {
+    transactions.executeWithoutResult(status -> writeAll(dags));
+    return java.util.Collections.nCopies(dags.size(), null);
+  }
+
+  /**
+   * Writes many new experiments in the caller's transaction, with three statements whatever their
+   * number.
+   */
+  public void writeAll(List<NewLiveDag> dags) {
     var experiments = dags.stream()
         .map(dag -> Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks())).toList();
     var edges = dags.stream().flatMap(dag -> dag.edges().stream()).toList();
-    transactions.executeWithoutResult(status -> {
+    {
       neo4j.query("""
               UNWIND $experiments AS x
               MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
@@ -115,7 +138,7 @@ public class LiveDags {
             .run();
       }
       appendEvents(dags.stream().map(NewLiveDag::created).toList());
-    });
+    }
   }
 
   /** Records one state change in the experiment's audit trail, in the caller's transaction. */

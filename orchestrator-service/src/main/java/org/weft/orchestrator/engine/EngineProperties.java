@@ -14,11 +14,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          death holds its experiments up (default {@code 2s})
  * @param cancelGrace       how long the attempts of a cancelled experiment have to stop before they
  *                          count as timed out (default {@code 30s})
- * @param launchBatch       at most this many new experiments are launched together, in one
- *                          Neo4j transaction (default {@code 200})
- * @param launchWait        how long a submission waits for its experiment's launch before it is
- *                          answered with the state {@code CREATED}; the launch goes on (default
- *                          {@code 10s})
+ * @param launchBatch       at most this many relaunched experiments (a rerun, or a launch that was
+ *                          lost) are launched together, in one Neo4j transaction; new ones are
+ *                          launched in the transaction that creates them (default {@code 200})
+ * @param launchWait        how long a rerun waits for its relaunch before it is answered with the
+ *                          recorded state; the relaunch goes on (default {@code 10s})
  */
 @ConfigurationProperties("weft.engine")
 public record EngineProperties(

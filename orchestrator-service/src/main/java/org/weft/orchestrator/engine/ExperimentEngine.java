@@ -30,6 +30,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.coordination.ExperimentOwnership;
 import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.Executions;
+import org.weft.orchestrator.dag.GroupCommit;
+import org.weft.orchestrator.dag.LiveDags;
 import org.weft.orchestrator.messaging.TaskDispatcher;
 import org.weft.task.api.TaskResult;
 
@@ -45,6 +47,7 @@ public class ExperimentEngine implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(ExperimentEngine.class);
 
   private final Executions executions;
+  private final LiveDags liveDags;
   private final ExperimentOwnership ownership;
   private final TaskDispatcher dispatcher;
   private final TransactionTemplate transactions;
@@ -59,14 +62,23 @@ public class ExperimentEngine implements SmartLifecycle {
   private static final int TRANSIENT_ATTEMPTS = 5;
   private static final Duration OWNER_CHECKS_TIMEOUT = Duration.ofSeconds(30);
 
+  /** Submissions that arrive together are created and launched in one transaction. */
+  private final GroupCommit<LiveDags.NewLiveDag, Created> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
+  private final BlockingQueue<Claim> claims = new LinkedBlockingQueue<>();
+  private volatile Thread claimer;
+  private static final int CREATE_BATCH = 64;
+  private static final int CLAIM_BATCH = 500;
+  private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(30);
+
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
   private final Set<String> launching = ConcurrentHashMap.newKeySet();
   private final Unsent unsent = new Unsent();
   private volatile Thread launcher;
 
-  ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher,
+  ExperimentEngine(Executions executions, LiveDags liveDags, ExperimentOwnership ownership, TaskDispatcher dispatcher,
       TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
     this.executions = executions;
+    this.liveDags = liveDags;
     this.ownership = ownership;
     this.dispatcher = dispatcher;
     this.transactions = transactions;
@@ -75,7 +87,7 @@ public class ExperimentEngine implements SmartLifecycle {
     this.ownedGauge = meters.gauge("weft.experiments.owned", new AtomicInteger());
     meters.gauge("weft.engine.unsent", unsent, Unsent::size);
     this.launchTimer = Timer.builder("weft.engine.launch")
-        .description("claiming and launching a batch of new experiments, sends included")
+        .description("creating and launching a batch of new experiments in one transaction, or launching a batch of relaunched ones")
         .register(meters);
     this.batchTimer = Timer.builder("weft.engine.results.batch")
         .description("applying one batch of results in one Neo4j transaction, commit included").register(meters);
@@ -86,9 +98,86 @@ public class ExperimentEngine implements SmartLifecycle {
   }
 
   /**
-   * Takes a newly created (or relaunched) experiment in hand, unless another instance already did,
-   * and returns its state. Launches that arrive together share one transaction (group launch); one
-   * that takes longer than {@code launchWait} is answered with the recorded state and goes on.
+   * Creates a new experiment and launches it in the same transaction: its live DAG is written, it
+   * moves to {@code EXECUTING} and its root nodes are marked dispatched. Submissions that arrive
+   * together share that transaction (group commit). Once it has committed, this instance claims the
+   * experiment in ZooKeeper and only then sends the dispatches, in the background: the caller has
+   * its answer as soon as the experiment is durable. Should the claim fail, or this instance die
+   * first, the experiment is executing without an owner, and reconciliation (here or on another
+   * instance) adopts it and sends the dispatches again with the same ids.
+   *
+   * @return the state the experiment is in now
+   */
+  public ExperimentState submit(LiveDags.NewLiveDag dag) {
+    // held until the claim: reconciliation must not take it for an orphan meanwhile
+    launching.add(dag.id());
+    try {
+      var created = creates.submit(dag);
+      claims.add(new Claim(dag.id(), created.effects()));
+      return created.state();
+    } catch (RuntimeException e) {
+      launching.remove(dag.id());
+      throw e;
+    }
+  }
+
+  /** A created experiment's state, and what its launch sends once it is claimed. */
+  private record Created(ExperimentState state, Executions.Effects effects) {}
+
+  private record Claim(String experimentId, Executions.Effects effects) {}
+
+  private List<Created> createAll(List<LiveDags.NewLiveDag> dags) {
+    var sample = Timer.start();
+    var ids = dags.stream().map(LiveDags.NewLiveDag::id).toList();
+    var recovery = inTransaction(() -> {
+      liveDags.writeAll(dags);
+      return executions.recoverAll(ids, System.currentTimeMillis());
+    });
+    sample.stop(launchTimer);
+    var effects = recovery.effects();
+    return ids.stream().map(id -> new Created(recovery.states().getOrDefault(id, ExperimentState.CREATED),
+        new Executions.Effects(Executions.Outcome.APPLIED,
+            effects.dispatches().stream().filter(dispatch -> dispatch.experimentId().equals(id)).toList(),
+            effects.controls().stream().filter(control -> control.experimentId().equals(id)).toList(),
+            effects.ended().contains(id) ? Set.of(id) : Set.of()))).toList();
+  }
+
+  /** Claims created experiments together and sends what their launch dispatched. */
+  private void claimLoop() {
+    while (claimer != null) {
+      var batch = new ArrayList<Claim>();
+      try {
+        var first = claims.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        claims.drainTo(batch, CLAIM_BATCH - 1);
+        var claimed = ownership.claimAll(batch.stream().map(Claim::experimentId).toList(), CLAIM_TIMEOUT);
+        for (var claim : batch) {
+          if (claimed.contains(claim.experimentId())) {
+            carryOut(claim.effects());
+          } else {
+            log.info("Experiment {} was not claimed here; whoever adopts it sends its dispatches", claim.experimentId());
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        // committed and executing without an owner: reconciliation adopts them
+        log.warn("Claiming {} new experiments failed; they are adopted shortly: {}", batch.size(), e.toString());
+      } finally {
+        batch.forEach(claim -> launching.remove(claim.experimentId()));
+      }
+    }
+  }
+
+  /**
+   * Takes a relaunched experiment (a rerun) in hand, unless another instance already did, and
+   * returns its state: claims it, then launches it. Launches that arrive together share one
+   * transaction (group launch); one that takes longer than {@code launchWait} is answered with the
+   * recorded state and goes on.
    */
   public ExperimentState launch(String experimentId) {
     var request = new Launch(experimentId, new CompletableFuture<>());
@@ -325,6 +414,10 @@ public class ExperimentEngine implements SmartLifecycle {
     launcherThread.setDaemon(true);
     launcher = launcherThread;
     launcherThread.start();
+    var claimerThread = new Thread(this::claimLoop, "weft-claimer");
+    claimerThread.setDaemon(true);
+    claimer = claimerThread;
+    claimerThread.start();
     timers = Executors.newSingleThreadScheduledExecutor(r -> {
       var thread = new Thread(r, "weft-engine");
       thread.setDaemon(true);
@@ -338,14 +431,21 @@ public class ExperimentEngine implements SmartLifecycle {
 
   @Override
   public void stop() {
-    var thread = launcher;
+    for (var thread : new Thread[] {launcher, claimer}) {
+      if (thread != null) {
+        thread.interrupt();
+      }
+    }
+    var threads = new Thread[] {launcher, claimer};
     launcher = null;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    claimer = null;
+    for (var thread : threads) {
+      if (thread != null) {
+        try {
+          thread.join(10_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     // submissions still waiting are answered with the recorded state; the next owner launches them

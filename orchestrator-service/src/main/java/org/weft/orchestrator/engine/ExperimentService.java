@@ -49,9 +49,10 @@ public class ExperimentService {
         ? masterDags.latest(request.experimentType())
         : masterDags.version(request.experimentType(), request.templateVersion()))
         .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), request.templateVersion()));
-    String id;
+    var dag = liveDags.plan(request, template);
+    ExperimentState state;
     try {
-      id = liveDags.create(request, template);
+      state = engine.submit(dag);
     } catch (DataIntegrityViolationException e) {
       // the same Idempotency-Key arrived twice at once; the other request created the experiment
       if (request.idempotencyKey() != null) {
@@ -59,10 +60,10 @@ public class ExperimentService {
       }
       throw e;
     }
-    try (var ignored = MDC.putCloseable("experimentId", id)) {
-      log.info("Experiment {} created from {} version {}", id, template.type(), template.version());
+    try (var ignored = MDC.putCloseable("experimentId", dag.id())) {
+      log.info("Experiment {} created from {} version {}", dag.id(), template.type(), template.version());
     }
-    return new Submission(id, engine.launch(id), false);
+    return new Submission(dag.id(), state, false);
   }
 
   private Optional<Submission> replay(String idempotencyKey) {

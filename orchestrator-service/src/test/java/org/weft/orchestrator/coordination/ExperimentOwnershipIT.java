@@ -57,4 +57,38 @@ class ExperimentOwnershipIT {
 
     assertThat(ownership.ownerless(ids, Duration.ofSeconds(30))).hasSize(5_000);
   }
+
+  @Test
+  void claimingManyTogetherTakesTheNewAndTheOrphanedButNotWhatAnotherInstanceOwns() throws Exception {
+    var fresh = new ArrayList<String>();
+    for (int i = 0; i < 200; i++) {
+      fresh.add(UUID.randomUUID().toString());
+    }
+    var orphan = UUID.randomUUID().toString();
+    var ownedElsewhere = UUID.randomUUID().toString();
+    try (var otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100))) {
+      otherInstance.start();
+      assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + ownedElsewhere);
+      otherInstance.create().withMode(CreateMode.EPHEMERAL)
+          .forPath("/weft/running-experiments/" + ownedElsewhere + "/owner", "other".getBytes(StandardCharsets.UTF_8));
+      zookeeper.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + orphan);
+      var all = new ArrayList<>(fresh);
+      all.add(orphan);
+      all.add(ownedElsewhere);
+
+      var claimed = ownership.claimAll(all, Duration.ofSeconds(30));
+
+      var expected = new ArrayList<>(fresh);
+      expected.add(orphan);
+      assertThat(claimed).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(ownership.owned()).containsAll(expected).doesNotContain(ownedElsewhere);
+      assertThat(ownership.ownerless(all, Duration.ofSeconds(10))).isEmpty();
+      // claiming again what it owns changes nothing
+      assertThat(ownership.claimAll(java.util.List.of(orphan), Duration.ofSeconds(10))).containsExactly(orphan);
+    } finally {
+      fresh.forEach(ownership::release);
+      ownership.release(orphan);
+    }
+  }
 }

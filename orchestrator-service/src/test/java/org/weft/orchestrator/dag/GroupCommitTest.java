@@ -16,28 +16,32 @@ import org.junit.jupiter.api.Test;
 class GroupCommitTest {
 
   @Test
-  void aLoneItemIsWrittenAtOnceByItsOwnCaller() {
+  void aLoneItemIsWrittenAtOnceByItsOwnCallerWhoGetsItsResult() {
     var batches = new ArrayList<List<Integer>>();
-    var commits = new GroupCommit<Integer>(10, batches::add);
+    var commits = new GroupCommit<Integer, Integer>(10, batch -> {
+      batches.add(batch);
+      return batch.stream().map(item -> item * 10).toList();
+    });
 
-    commits.submit(1);
-
+    assertThat(commits.submit(1)).isEqualTo(10);
     assertThat(batches).containsExactly(List.of(1));
   }
 
   @Test
-  void itemsArrivingWhileABatchIsWrittenAreWrittenTogetherAndEachCallerReturnsOnlyOnceItsItemIs() throws Exception {
+  void itemsArrivingWhileABatchIsWrittenAreWrittenTogetherAndEachCallerReturnsOnlyOnceItsItemIsWithItsOwnResult()
+      throws Exception {
     var written = Collections.synchronizedList(new ArrayList<Integer>());
     var batches = new CopyOnWriteArrayList<List<Integer>>();
     var firstBatchStarted = new CountDownLatch(1);
     var releaseFirstBatch = new CountDownLatch(1);
-    var commits = new GroupCommit<Integer>(100, batch -> {
+    var commits = new GroupCommit<Integer, Integer>(100, batch -> {
       batches.add(batch);
       if (batch.contains(0)) {
         firstBatchStarted.countDown();
         await(releaseFirstBatch);
       }
       written.addAll(batch);
+      return batch.stream().map(item -> -item).toList();
     });
     var pool = Executors.newFixedThreadPool(9);
     try {
@@ -47,7 +51,7 @@ class GroupCommitTest {
       for (int i = 1; i <= 8; i++) {
         int item = i;
         others.add(pool.submit(() -> {
-          commits.submit(item);
+          assertThat(commits.submit(item)).isEqualTo(-item);
           // returning means committed
           assertThat(written).contains(item);
         }));
@@ -70,7 +74,7 @@ class GroupCommitTest {
   void aFailingItemFailsOnlyItsOwnCaller() throws Exception {
     var written = new CopyOnWriteArrayList<Integer>();
     var gate = new CountDownLatch(1);
-    var commits = new GroupCommit<Integer>(100, batch -> {
+    var commits = new GroupCommit<Integer, Integer>(100, batch -> {
       if (batch.contains(0)) {
         await(gate);
       }
@@ -78,6 +82,7 @@ class GroupCommitTest {
         throw new IllegalArgumentException("13 is refused");
       }
       written.addAll(batch);
+      return batch;
     });
     var pool = Executors.newFixedThreadPool(4);
     try {
@@ -87,8 +92,8 @@ class GroupCommitTest {
       var alsoGood = pool.submit(() -> commits.submit(2));
       gate.countDown();
       first.get(10, TimeUnit.SECONDS);
-      good.get(10, TimeUnit.SECONDS);
-      alsoGood.get(10, TimeUnit.SECONDS);
+      assertThat(good.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(alsoGood.get(10, TimeUnit.SECONDS)).isEqualTo(2);
       assertThatIllegalArgumentException().isThrownBy(() -> {
         try {
           bad.get(10, TimeUnit.SECONDS);
