@@ -30,7 +30,11 @@ public class MasterDags {
   /** The outcome of a registration: {@code created} is false when the content was already there. */
   public record Registration(String type, int version, boolean created) {}
 
+  /** Most template versions kept parsed in memory. */
+  private static final int CACHED_VERSIONS = 1_000;
+
   private final Neo4jClient neo4j;
+  private final Map<String, MasterDagView> versions = new java.util.concurrent.ConcurrentHashMap<>();
   private final TransactionTemplate transactions;
   private final TemplateParser parser;
   private final MasterDagValidator validator;
@@ -102,20 +106,37 @@ public class MasterDags {
     });
   }
 
-  /** The newest version of a type. */
+  /**
+   * The newest version of a type. Asked of Neo4j every time (another instance may have registered
+   * one a moment ago), but only for its number: the document comes from {@link #version}.
+   */
   public Optional<MasterDagView> latest(String type) {
-    return neo4j.query("""
-            MATCH (m:MasterDag {type: $type})
-            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document
-            ORDER BY m.version DESC LIMIT 1""")
-        .bind(type).to("type").fetch().one().map(MasterDags::view);
+    return neo4j.query("MATCH (m:MasterDag {type: $type}) RETURN max(m.version) AS version")
+        .bind(type).to("type").fetchAs(Long.class).one()
+        .flatMap(version -> version(type, version.intValue()));
   }
 
+  /**
+   * One version of a type. A version never changes once registered, so it is read and parsed once
+   * and then served from memory; every submission needs its template.
+   */
   public Optional<MasterDagView> version(String type, int version) {
-    return neo4j.query("""
+    var key = type + "@" + version;
+    var known = versions.get(key);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    var found = neo4j.query("""
             MATCH (m:MasterDag {type: $type, version: $version})
             RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document""")
         .bindAll(Map.of("type", type, "version", version)).fetch().one().map(MasterDags::view);
+    found.ifPresent(view -> {
+      if (versions.size() >= CACHED_VERSIONS) {
+        versions.clear();
+      }
+      versions.put(key, view);
+    });
+    return found;
   }
 
   /** The latest version of every type, by type. */
