@@ -3,6 +3,7 @@ package org.weft.orchestrator.coordination;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,7 +107,7 @@ public class ExperimentOwnership {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    var result = new java.util.HashSet<String>();
+    var result = new HashSet<String>();
     for (var experimentId : experimentIds) {
       if (claimed.contains(experimentId)) {
         owned.add(experimentId);

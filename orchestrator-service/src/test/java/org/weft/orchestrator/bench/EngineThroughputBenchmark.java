@@ -35,7 +35,7 @@ class EngineThroughputBenchmark {
 
   private static final int BURST = Integer.getInteger("weft.bench.burst", 200);
   private static final int SEQUENTIAL = Integer.getInteger("weft.bench.sequential", 20);
-  private static final int CLIENTS = Integer.getInteger("weft.bench.clients", 8);
+  private static final int CLIENTS = Integer.getInteger("weft.bench.clients", 32);
 
   @Value("${local.server.port}")
   int port;
@@ -80,8 +80,8 @@ class EngineThroughputBenchmark {
         runAll(api, shape, BURST, submitted);
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuPerTask = (processCpuNanos() - cpuBefore) / 1e6 / (BURST * 10);
-        report.append("%-14s burst of %d experiments submitted in %.1f s%n".formatted(shape, BURST,
-            (submitted[0] - start) / 1e9));
+        report.append("%-14s burst of %d experiments submitted by %d clients at once in %.1f s%n".formatted(shape, BURST,
+            CLIENTS, (submitted[0] - start) / 1e9));
         Collections.sort(latencies);
         report.append("%-14s burst of %d experiments (%,d tasks): %6.1f s, %7.1f task completions/s%n"
             .formatted(shape, BURST, BURST * 10, seconds, BURST * 10 / seconds));
