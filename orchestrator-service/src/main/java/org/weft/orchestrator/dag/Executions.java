@@ -111,110 +111,110 @@ public class Executions {
   }
 
   /**
-   * Applies a batch of worker results in the caller's transaction, with a handful of statements
-   * whatever the batch size: heartbeats and successes of running experiments take a set-based path;
-   * the rest (failures, experiments cancelling or ended) go one by one, in order, for every result
-   * of their experiment, so the outcome is the one applying the batch in order would give.
+   * Applies a batch of worker results in the caller's transaction. Heartbeats and successes take one
+   * statement for the whole batch ({@link #APPLY_RESULTS}), which applies those of the current
+   * attempts of executing experiments and leaves the rest untouched. The rest go one by one, in
+   * order, after it: what it left (duplicates, stale attempts, unknown tasks, experiments cancelling
+   * or ended) and every result of an experiment with a failure in the batch, so the outcome is the
+   * one applying the batch in order would give.
    *
    * @return the effects, with one outcome per result in {@code outcomes}, in the batch's order
    */
   public Batch applyAll(List<TaskResult> results, long nowMillis) {
     var outcomes = new Outcome[results.size()];
-    var indexed = new ArrayList<Map<String, Object>>(results.size());
-    for (int i = 0; i < results.size(); i++) {
-      indexed.add(Map.of("i", i, "taskId", results.get(i).taskId()));
-    }
-    var nodes = new HashMap<String, NodeView>();
-    neo4j.query(BATCH_NODES)
-        .bind(indexed).to("results").fetch().all()
-        .forEach(row -> nodes.put((String) row.get("id"), new NodeView((String) row.get("experimentId"),
-            (String) row.get("key"), TaskState.valueOf((String) row.get("state")), (String) row.get("dispatchId"),
-            ((Number) row.get("attempt")).intValue(), ExperimentState.valueOf((String) row.get("experimentState")))));
-    // an experiment with anything but heartbeats and successes of a running experiment goes one by one
-    var oneByOne = new HashSet<String>();
+    var failing = new HashSet<String>();
     for (var result : results) {
-      var node = nodes.get(result.taskId());
-      if (node != null && (result.status() == TaskResult.Status.FAILED || node.experimentState() != ExperimentState.EXECUTING)) {
-        oneByOne.add(node.experimentId());
+      if (result.status() == TaskResult.Status.FAILED) {
+        failing.add(result.experimentId());
       }
     }
-    var events = new ArrayList<LiveDags.PendingEvent>();
-    var heartbeats = new ArrayList<Map<String, Object>>();
-    var successes = new ArrayList<Map<String, Object>>();
-    var slow = new ArrayList<Effects>();
+    // one row per task: a heartbeat followed by the success of the same attempt becomes one row
+    var rows = new ArrayList<Map<String, Object>>();
+    var rowOf = new HashMap<String, Map<String, Object>>();
+    var resultsOfRow = new ArrayList<List<Integer>>();
+    var oneByOne = new ArrayList<Integer>();
     for (int i = 0; i < results.size(); i++) {
       var result = results.get(i);
-      var node = nodes.get(result.taskId());
-      if (node == null || !result.experimentId().equals(node.experimentId())) {
-        outcomes[i] = Outcome.UNKNOWN;
-      } else if (oneByOne.contains(node.experimentId())) {
-        var effects = apply(result, nowMillis);
-        outcomes[i] = effects.outcome();
-        slow.add(effects);
-      } else if (!result.dispatchId().equals(node.dispatchId()) || result.attempt() != node.attempt()) {
-        outcomes[i] = Outcome.STALE;
-      } else if (node.state() != TaskState.DISPATCHED && node.state() != TaskState.RUNNING) {
-        outcomes[i] = Outcome.DUPLICATE;
-      } else {
-        outcomes[i] = Outcome.APPLIED;
-        var detail = "attempt %d on worker %s".formatted(result.attempt(), result.workerId());
-        var row = new HashMap<String, Object>();
-        row.put("taskId", result.taskId());
-        row.put("workerId", nullToEmpty(result.workerId()));
-        if (result.status() == TaskResult.Status.RUNNING) {
-          heartbeats.add(row);
-          if (node.state() == TaskState.DISPATCHED) {
-            nodes.put(result.taskId(), node.in(node.state().moveTo(TaskState.RUNNING)));
-            events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.RUNNING.name(), detail));
-          }
-        } else {
-          row.put("outputs", Json.write(result.outputs()));
-          successes.add(row);
-          nodes.put(result.taskId(), node.in(node.state().moveTo(TaskState.SUCCEEDED)));
-          events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), detail));
-        }
+      if (failing.contains(result.experimentId())) {
+        oneByOne.add(i);
+        continue;
       }
-    }
-    if (!heartbeats.isEmpty()) {
-      neo4j.query("""
-              UNWIND $rows AS r
-              MATCH (t:TaskNode {id: r.taskId})
-              SET t.state = CASE WHEN t.state = 'DISPATCHED' THEN 'RUNNING' ELSE t.state END, t.workerId = r.workerId,
-                  t.heartbeatDeadline = $now + t.heartbeatTimeoutMs""")
-          .bindAll(Map.of("rows", heartbeats, "now", nowMillis)).run();
+      var row = rowOf.get(result.taskId());
+      if (row == null) {
+        row = new HashMap<>();
+        row.put("i", rows.size());
+        row.put("taskId", result.taskId());
+        row.put("experimentId", result.experimentId());
+        row.put("dispatchId", result.dispatchId());
+        row.put("attempt", result.attempt());
+        row.put("running", false);
+        fill(row, result);
+        rowOf.put(result.taskId(), row);
+        rows.add(row);
+        resultsOfRow.add(new ArrayList<>(List.of(i)));
+      } else if ("RUNNING".equals(row.get("status")) && result.status() == TaskResult.Status.SUCCEEDED
+          && result.dispatchId().equals(row.get("dispatchId")) && result.attempt() == (int) row.get("attempt")) {
+        row.put("running", true);
+        fill(row, result);
+        resultsOfRow.get((int) row.get("i")).add(i);
+      } else {
+        oneByOne.add(i);
+      }
     }
     var dispatches = new ArrayList<TaskDispatch>();
     var ended = new LinkedHashSet<String>();
-    if (!successes.isEmpty()) {
-      // one statement: record the successes, then (after all of them, for fan-in) dispatch what they made ready
-      dispatches.addAll(markDispatched(neo4j.query(RECORD_SUCCESSES + MARK_DISPATCHED)
-          .bindAll(Map.of("rows", successes, "now", nowMillis, "at", utcNow())), events));
-      var succeeded = successes.stream().map(row -> (String) row.get("taskId")).toList();
-      // an experiment that dispatched nothing may be done: only an executed node can end it
-      var candidates = new LinkedHashSet<String>();
-      for (var taskId : succeeded) {
-        candidates.add(nodes.get(taskId).experimentId());
+    if (!rows.isEmpty()) {
+      var at = utcNow();
+      var answer = neo4j.query(APPLY_RESULTS)
+          .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at)).fetch().one().orElseThrow();
+      var applied = new HashSet<Integer>();
+      for (var index : (List<?>) answer.get("applied")) {
+        applied.add(((Number) index).intValue());
       }
-      dispatches.forEach(dispatch -> candidates.remove(dispatch.experimentId()));
-      ended.addAll(completeAllDone(candidates, events));
+      for (int r = 0; r < rows.size(); r++) {
+        if (applied.contains(r)) {
+          resultsOfRow.get(r).forEach(i -> outcomes[i] = Outcome.APPLIED);
+        } else {
+          oneByOne.addAll(resultsOfRow.get(r));
+        }
+      }
+      liveDags.reserveAppended(rowsOf(answer.get("appended")), at);
+      dispatches.addAll(dispatchesOf(rowsOf(answer.get("dispatched"))));
+      var finished = new LinkedHashSet<String>();
+      for (var id : (List<?>) answer.get("finished")) {
+        finished.add((String) id);
+      }
+      if (!finished.isEmpty()) {
+        var events = new ArrayList<LiveDags.PendingEvent>();
+        ended.addAll(completeAllDone(finished, events));
+        liveDags.appendEvents(events);
+      }
     }
-    liveDags.appendEvents(events);
-    var effects = new ArrayList<>(slow);
+    var effects = new ArrayList<Effects>();
+    oneByOne.sort(null);
+    for (var i : oneByOne) {
+      var applied = apply(results.get(i), nowMillis);
+      outcomes[i] = applied.outcome();
+      effects.add(applied);
+    }
     effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
     return new Batch(Arrays.asList(outcomes), Effects.merge(effects));
   }
 
+  private static void fill(Map<String, Object> row, TaskResult result) {
+    row.put("status", result.status().name());
+    row.put("workerId", nullToEmpty(result.workerId()));
+    row.put("outputs", result.status() == TaskResult.Status.SUCCEEDED ? Json.write(result.outputs()) : null);
+    row.put("detail", "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> rowsOf(Object list) {
+    return (List<Map<String, Object>>) list;
+  }
+
   /** What applying a batch did: one outcome per result, and what to send. */
   public record Batch(List<Outcome> outcomes, Effects effects) {}
-
-  /** What the batch path needs to know of a node, as it stands in the batch so far. */
-  private record NodeView(String experimentId, String key, TaskState state, String dispatchId, int attempt,
-      ExperimentState experimentState) {
-
-    NodeView in(TaskState next) {
-      return new NodeView(experimentId, key, next, dispatchId, attempt, experimentState);
-    }
-  }
 
   /**
    * The tail of every statement that dispatches the nodes {@code s} it matched: a new attempt with a
@@ -228,30 +228,79 @@ public class Executions {
              s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
       ORDER BY s.experimentId, s.position""";
 
-  /** The nodes that a batch of results {@code $results} is about, with their experiments' states. */
-  static final String BATCH_NODES = """
-      UNWIND $results AS r
-      MATCH (t:TaskNode {id: r.taskId})
-      MATCH (e:Experiment {id: t.experimentId})
-      RETURN DISTINCT t.id AS id, t.experimentId AS experimentId, t.key AS key, t.state AS state,
-             t.dispatchId AS dispatchId, t.attempt AS attempt, e.state AS experimentState""";
-
   /**
-   * Records the successes {@code $rows}, then (after all of them, for fan-in within the batch) finds
-   * the successors they made ready; ends in {@link #MARK_DISPATCHED}.
+   * Applies heartbeats and successes {@code $rows} (in batch order, one per task) in one statement:
+   * each only if it belongs to the current attempt of a node of an executing experiment, which the
+   * statement checks as it goes, so that a batch costs no read beforehand. After all of them (fan-in
+   * within the batch) it dispatches the successors they made ready, as {@link #MARK_DISPATCHED} does,
+   * finds the experiments left with nothing to execute, and appends every change to the audit trail
+   * as {@link LiveDags#APPEND_EVENTS} does. A row it does not apply changes nothing; the caller learns
+   * why by applying it the slow way.
+   *
+   * <p>A row: {@code i}, {@code taskId}, {@code experimentId}, {@code dispatchId}, {@code attempt},
+   * {@code status} ({@code RUNNING} or {@code SUCCEEDED}), {@code running} (a heartbeat of the same
+   * attempt came first in the batch), {@code workerId}, {@code outputs} and {@code detail}.
    */
-  static final String RECORD_SUCCESSES = """
+  static final String APPLY_RESULTS = """
       UNWIND $rows AS r
       MATCH (t:TaskNode {id: r.taskId})
-      SET t.state = 'SUCCEEDED', t.isExecuted = true, t.outputs = r.outputs, t.workerId = r.workerId,
-          t.endedAt = $at, t.error = null
-      WITH collect(t) AS done
-      UNWIND done AS t
-      // no label on s: the planner must expand from t, not seek every waiting node of every experiment
-      MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
-      WITH DISTINCT s
-      WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
-      """;
+      WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
+        AND t.state IN ['DISPATCHED', 'RUNNING']
+      MATCH (e:Experiment {id: t.experimentId}) WHERE e.state = 'EXECUTING'
+      WITH r, t, t.state AS before
+      SET t.workerId = r.workerId,
+          t.state = CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'RUNNING' END,
+          t.heartbeatDeadline = CASE r.status WHEN 'SUCCEEDED' THEN t.heartbeatDeadline ELSE $now + t.heartbeatTimeoutMs END,
+          t.isExecuted = r.status = 'SUCCEEDED',
+          t.outputs = CASE r.status WHEN 'SUCCEEDED' THEN r.outputs ELSE t.outputs END,
+          t.endedAt = CASE r.status WHEN 'SUCCEEDED' THEN $at ELSE t.endedAt END,
+          t.error = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE t.error END
+      WITH collect({i: r.i, events:
+               CASE WHEN before = 'DISPATCHED' AND (r.status = 'RUNNING' OR r.running)
+                    THEN [{experimentId: t.experimentId, taskKey: t.key, state: 'RUNNING', detail: r.detail}] ELSE [] END
+             + CASE WHEN r.status = 'SUCCEEDED'
+                    THEN [{experimentId: t.experimentId, taskKey: t.key, state: 'SUCCEEDED', detail: r.detail}] ELSE [] END
+           }) AS applied,
+           collect(CASE r.status WHEN 'SUCCEEDED' THEN t END) AS done
+      CALL (done) {
+        UNWIND done AS t
+        // no label on s: the planner must expand from t, not seek every waiting node of every experiment
+        MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
+        WITH DISTINCT s
+        WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+        SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
+            s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
+            s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null
+        WITH s ORDER BY s.experimentId, s.position
+        RETURN collect(s {.id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context,
+                          deadline: s.timeLimitDeadline}) AS dispatched
+      }
+      CALL (done, dispatched) {
+        UNWIND done AS t
+        WITH DISTINCT t.experimentId AS id, [d IN dispatched | d.experimentId] AS busy
+        WHERE NOT id IN busy
+        MATCH (e:Experiment {id: id})
+        WHERE NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false }
+        RETURN collect(id) AS finished
+      }
+      CALL (applied, dispatched) {
+        UNWIND reduce(all = [], a IN applied | all + a.events)
+             + [d IN dispatched | {experimentId: d.experimentId, taskKey: d.key, state: 'DISPATCHED',
+                                   detail: 'attempt ' + toString(d.attempt)}] AS event
+        WITH event.experimentId AS id, collect(event) AS events
+        ORDER BY id
+        MATCH (e:Experiment {id: id})
+        SET e.eventSeq = e.eventSeq + size(events), e.eventsPending = true, e.lastEventAt = $now
+        WITH e, events, e.eventSeq - size(events) AS base
+        CALL (e, events, base) {
+          UNWIND range(0, size(events) - 1) AS k
+          CREATE (v:Event {experimentId: e.id, seq: base + k + 1})
+          SET v.type = 'task.state', v.taskKey = events[k].taskKey, v.state = events[k].state,
+              v.detail = events[k].detail, v.at = $at
+        }
+        RETURN collect({id: e.id, base: base, events: events}) AS appended
+      }
+      RETURN [a IN applied | a.i] AS applied, dispatched, finished, appended""";
 
   /** Attempts of experiments {@code $ids} past their heartbeat timeout or time limit. */
   static final String EXPIRED = """

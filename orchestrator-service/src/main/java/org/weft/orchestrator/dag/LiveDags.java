@@ -210,6 +210,27 @@ public class LiveDags {
         });
   }
 
+  /**
+   * Holds for publishing the task events a statement appended itself, as {@link #APPEND_EVENTS}
+   * does (rows of {@code id}, {@code base} and {@code events}, each with {@code taskKey},
+   * {@code state} and {@code detail}), in the caller's transaction.
+   */
+  void reserveAppended(List<Map<String, Object>> appended, ZonedDateTime at) {
+    for (var row : appended) {
+      var experimentId = (String) row.get("id");
+      long base = ((Number) row.get("base")).longValue();
+      @SuppressWarnings("unchecked")
+      var events = (List<Map<String, Object>>) row.get("events");
+      var stored = new ArrayList<EventOutbox.StoredEvent>(events.size());
+      for (int i = 0; i < events.size(); i++) {
+        var event = events.get(i);
+        stored.add(new EventOutbox.StoredEvent(experimentId, base + i + 1, at, "task.state", (String) event.get("taskKey"),
+            (String) event.get("state"), (String) event.get("detail")));
+      }
+      outbox.reserve(experimentId, stored);
+    }
+  }
+
   public Optional<String> findByIdempotencyKey(String key) {
     return neo4j.query("MATCH (e:Experiment {idempotencyKey: $key}) RETURN e.id AS id")
         .bind(key).to("key").fetchAs(String.class).one();

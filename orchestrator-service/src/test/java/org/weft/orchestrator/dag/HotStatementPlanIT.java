@@ -20,7 +20,8 @@ class HotStatementPlanIT {
   private static final Map<String, Object> PARAMETERS = Map.of(
       "ids", List.of("e-1", "e-2"),
       "results", List.of(Map.of("i", 0, "taskId", "t-1")),
-      "rows", List.of(Map.of("taskId", "t-1", "workerId", "w-1", "outputs", "{}")),
+      "rows", List.of(Map.of("i", 0, "taskId", "t-1", "experimentId", "e-1", "dispatchId", "d-1", "attempt", 1,
+          "status", "SUCCEEDED", "running", false, "workerId", "w-1", "outputs", "{}", "detail", "attempt 1")),
       "groups", List.of(Map.of("id", "e-1", "events", List.of(Map.of("state", "RUNNING")))),
       "now", 1L,
       "at", ZonedDateTime.now());
@@ -30,8 +31,7 @@ class HotStatementPlanIT {
 
   static List<Arguments> statements() {
     return List.of(
-        Arguments.of("a batch's nodes", Executions.BATCH_NODES),
-        Arguments.of("successes and their ready successors", Executions.RECORD_SUCCESSES + Executions.MARK_DISPATCHED),
+        Arguments.of("a batch of results, what they made ready, their events", Executions.APPLY_RESULTS),
         Arguments.of("what a launch dispatches", Executions.LAUNCH_READY + Executions.MARK_DISPATCHED),
         Arguments.of("experiments done", Executions.DONE_SINKS),
         Arguments.of("expired attempts", Executions.EXPIRED),

@@ -1,0 +1,179 @@
+package org.weft.orchestrator.dag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.weft.orchestrator.dag.Executions.Outcome;
+import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+import org.weft.task.api.TaskDispatch;
+import org.weft.task.api.TaskResult;
+
+/**
+ * A batch of results is applied as applying its results one at a time, in order, would: whatever
+ * mix of heartbeats, successes, repeats, stale attempts and failures it holds.
+ */
+@WeftIntegrationTest
+class ResultBatchIT {
+
+  private static final String TEMPLATE = """
+      type: result-batch
+      tasks:
+        - {key: top, taskType: env-setup}
+        - {key: left, taskType: env-setup, dependsOn: [top]}
+        - {key: right, taskType: env-setup, dependsOn: [top]}
+        - {key: bottom, taskType: env-setup, dependsOn: [left, right]}
+      """;
+
+  @Autowired
+  MasterDags masterDags;
+
+  @Autowired
+  LiveDags liveDags;
+
+  @Autowired
+  Executions executions;
+
+  @Autowired
+  Neo4jClient neo4j;
+
+  @Autowired
+  TransactionTemplate transactions;
+
+  private String experimentId;
+
+  /** The dispatches sent so far, by task key: the last one of each is the current attempt. */
+  private final Map<String, TaskDispatch> sent = new HashMap<>();
+
+  @BeforeEach
+  void launchADiamond() {
+    masterDags.register(TEMPLATE, TemplateParser.Format.YAML);
+    var template = masterDags.latest("result-batch").orElseThrow();
+    experimentId = liveDags.create(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
+        template);
+    var launch = transactions.execute(status -> executions.recoverAll(List.of(experimentId), System.currentTimeMillis()));
+    remember(launch.effects());
+  }
+
+  @Test
+  void aHeartbeatAndTheSuccessOfTheSameAttemptInOneBatchAreBothAppliedAndRecordedInOrder() {
+    var batch = apply(running("top"), succeeded("top"));
+
+    assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED, Outcome.APPLIED);
+    assertThat(batch.effects().dispatches()).extracting(TaskDispatch::taskKey).containsExactly("left", "right");
+    assertThat(taskEvents()).containsExactly("top DISPATCHED", "top RUNNING", "top SUCCEEDED", "left DISPATCHED",
+        "right DISPATCHED");
+    assertThat(node("top")).containsEntry("state", "SUCCEEDED").containsEntry("isExecuted", true);
+  }
+
+  @Test
+  void aRepeatAStaleAttemptAndAnUnknownTaskInOneBatchChangeNothing() {
+    var current = succeeded("top");
+    var stale = new TaskResult("another-dispatch", experimentId, current.taskId(), current.attempt(),
+        TaskResult.Status.SUCCEEDED, Map.of(), null, "w", Instant.now());
+    var unknown = new TaskResult("d", experimentId, experimentId + ":nowhere", 1, TaskResult.Status.SUCCEEDED, Map.of(),
+        null, "w", Instant.now());
+
+    var batch = apply(current, current, stale, unknown);
+
+    assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED, Outcome.DUPLICATE, Outcome.STALE, Outcome.UNKNOWN);
+    assertThat(batch.effects().dispatches()).extracting(TaskDispatch::taskKey).containsExactly("left", "right");
+    assertThat(taskEvents()).containsExactly("top DISPATCHED", "top SUCCEEDED", "left DISPATCHED", "right DISPATCHED");
+  }
+
+  @Test
+  void aFanInWhoseInputsSucceedInOneBatchIsDispatchedOnce() {
+    apply(succeeded("top"));
+
+    var batch = apply(succeeded("left"), succeeded("right"));
+
+    assertThat(batch.outcomes()).containsOnly(Outcome.APPLIED);
+    assertThat(batch.effects().dispatches()).extracting(TaskDispatch::taskKey).containsExactly("bottom");
+    assertThat(node("bottom")).containsEntry("state", "DISPATCHED").containsEntry("attempt", 1L);
+  }
+
+  @Test
+  void theLastSuccessCompletesTheExperimentWithTheOutputsOfItsSink() {
+    apply(succeeded("top"));
+    apply(succeeded("left"), succeeded("right"));
+
+    var batch = apply(succeeded("bottom"));
+
+    assertThat(batch.effects().ended()).containsExactly(experimentId);
+    assertThat(executions.state(experimentId)).contains(ExperimentState.COMPLETED);
+    assertThat(experimentEvents()).last().isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void aFailureInTheBatchIsAppliedInOrderWithTheOtherResultsOfItsExperiment() {
+    apply(succeeded("top"));
+    var failure = new TaskResult(sent.get("left").dispatchId(), experimentId, sent.get("left").taskId(), 1,
+        TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("disk full", false), "w", Instant.now());
+
+    var batch = apply(running("right"), failure, succeeded("right"));
+
+    assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED, Outcome.APPLIED, Outcome.APPLIED);
+    assertThat(batch.effects().dispatches()).isEmpty();
+    assertThat(executions.state(experimentId)).contains(ExperimentState.FAILED);
+    assertThat(node("right")).containsEntry("state", "SUCCEEDED");
+    assertThat(node("bottom")).containsEntry("state", "WAITING");
+  }
+
+  @Test
+  void resultsOfACancellingExperimentEndItWithoutDispatchingAnything() {
+    transactions.executeWithoutResult(status -> executions.cancel(experimentId, System.currentTimeMillis(), 60_000));
+
+    var batch = apply(running("top"), succeeded("top"));
+
+    assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED, Outcome.APPLIED);
+    assertThat(batch.effects().dispatches()).isEmpty();
+    assertThat(batch.effects().ended()).containsExactly(experimentId);
+    assertThat(executions.state(experimentId)).contains(ExperimentState.CANCELLED);
+  }
+
+  private Executions.Batch apply(TaskResult... results) {
+    var batch = transactions.execute(status -> executions.applyAll(List.of(results), System.currentTimeMillis()));
+    remember(batch.effects());
+    return batch;
+  }
+
+  private void remember(Executions.Effects effects) {
+    effects.dispatches().forEach(dispatch -> sent.put(dispatch.taskKey(), dispatch));
+  }
+
+  private TaskResult running(String key) {
+    var dispatch = sent.get(key);
+    return new TaskResult(dispatch.dispatchId(), experimentId, dispatch.taskId(), dispatch.attempt(),
+        TaskResult.Status.RUNNING, Map.of(), null, "w", Instant.now());
+  }
+
+  private TaskResult succeeded(String key) {
+    var dispatch = sent.get(key);
+    return new TaskResult(dispatch.dispatchId(), experimentId, dispatch.taskId(), dispatch.attempt(),
+        TaskResult.Status.SUCCEEDED, Map.of("done", key), null, "w", Instant.now());
+  }
+
+  private Map<String, Object> node(String key) {
+    return neo4j.query("MATCH (t:TaskNode {id: $id}) RETURN t.state AS state, t.isExecuted AS isExecuted, t.attempt AS attempt")
+        .bind(LiveDagPlan.taskId(experimentId, key)).to("id").fetch().one().orElseThrow();
+  }
+
+  private List<String> taskEvents() {
+    return neo4j.query("""
+            MATCH (v:Event {experimentId: $id}) WHERE v.type = 'task.state' RETURN v.taskKey + ' ' + v.state ORDER BY v.seq""")
+        .bind(experimentId).to("id").fetchAs(String.class).all().stream().toList();
+  }
+
+  private List<String> experimentEvents() {
+    return neo4j.query("""
+            MATCH (v:Event {experimentId: $id}) WHERE v.type = 'experiment.state' RETURN v.state ORDER BY v.seq""")
+        .bind(experimentId).to("id").fetchAs(String.class).all().stream().toList();
+  }
+}
