@@ -243,10 +243,16 @@ public class Executions {
    */
   static final String APPLY_RESULTS = """
       UNWIND $rows AS r
-      MATCH (t:TaskNode {id: r.taskId})
-      WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
-        AND t.state IN ['DISPATCHED', 'RUNNING']
-      MATCH (e:Experiment {id: t.experimentId}) WHERE e.state = 'EXECUTING'
+      // a subquery per row and the hints: left alone, the planner scanned every task node's id to
+      // join them with the rows, or started from the nodes in flight of every executing experiment
+      CALL (r) {
+        MATCH (t:TaskNode {id: r.taskId}) USING INDEX t:TaskNode(id)
+        WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
+          AND t.state IN ['DISPATCHED', 'RUNNING']
+        MATCH (e:Experiment {id: t.experimentId}) USING INDEX e:Experiment(id)
+        WHERE e.state = 'EXECUTING'
+        RETURN t
+      }
       WITH r, t, t.state AS before
       SET t.workerId = r.workerId,
           t.state = CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'RUNNING' END,
@@ -302,6 +308,55 @@ public class Executions {
       }
       RETURN [a IN applied | a.i] AS applied, dispatched, finished, appended""";
 
+  /** The states of experiments {@code $ids}. */
+  static final String STATES = """
+      UNWIND $ids AS id
+      CALL (id) {
+        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        RETURN e
+      }
+      RETURN e.id AS id, e.state AS state""";
+
+  /** Moves those of experiments {@code $ids} that are new or relaunched to {@code EXECUTING}. */
+  static final String START_EXECUTING = """
+      UNWIND $ids AS id
+      CALL (id) {
+        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        WHERE e.state IN ['CREATED', 'LAUNCHED']
+        RETURN e
+      }
+      WITH e, e.state AS from
+      SET e.state = 'EXECUTING',
+          e.reason = CASE WHEN from = 'CREATED' THEN null ELSE e.reason END,
+          e.startedAt = CASE WHEN from = 'CREATED' THEN $at ELSE e.startedAt END,
+          e.endedAt = CASE WHEN from = 'CREATED' THEN null ELSE e.endedAt END
+      RETURN e.id AS id, from""";
+
+  /** The attempts in flight of experiments {@code $ids}, whose heartbeat timeouts start again. */
+  static final String IN_FLIGHT = """
+      UNWIND $ids AS id
+      CALL (id) {
+        MATCH (s:TaskNode {experimentId: id}) USING INDEX s:TaskNode(experimentId)
+        WHERE s.state IN ['DISPATCHED', 'RUNNING']
+        RETURN s
+      }
+      SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs
+      RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
+             s.attempt AS attempt, s.dispatchId AS dispatchId, s.context AS context,
+             s.timeLimitDeadline AS deadline
+      ORDER BY s.experimentId, s.position""";
+
+  /** Completes those of the experiments {@code $rows} (id, outputs) still executing. */
+  static final String COMPLETE = """
+      UNWIND $rows AS r
+      CALL (r) {
+        MATCH (e:Experiment {id: r.id}) USING INDEX e:Experiment(id)
+        WHERE e.state = 'EXECUTING'
+        RETURN e
+      }
+      SET e.state = 'COMPLETED', e.outputs = r.outputs, e.endedAt = $at
+      RETURN e.id AS id""";
+
   /** Attempts of experiments {@code $ids} past their heartbeat timeout or time limit. */
   static final String EXPIRED = """
       MATCH (t:TaskNode) WHERE t.state IN ['DISPATCHED', 'RUNNING'] AND t.experimentId IN $ids
@@ -313,26 +368,36 @@ public class Executions {
   /**
    * Retries of executing experiments {@code $ids} whose backoff has passed; ends in
    * {@link #MARK_DISPATCHED}. It runs every tick for every owned experiment, so it seeks the
-   * {@code READY} nodes of each rather than reading all its nodes.
+   * {@code READY} nodes of each rather than reading all its nodes. Here and below, a subquery per id
+   * makes the planner seek each one: given the whole list, it scanned every experiment's id to join
+   * them with it once the database held a few hundred.
    */
   static final String DUE_RETRIES = """
       UNWIND $ids AS id
-      MATCH (e:Experiment {id: id}) WHERE e.state = 'EXECUTING'
-      WITH e
-      MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX s:TaskNode(experimentId, state)
-      WHERE coalesce(s.notBefore, 0) <= $now
+      CALL (id) {
+        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        WHERE e.state = 'EXECUTING'
+        MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX s:TaskNode(experimentId, state)
+        WHERE coalesce(s.notBefore, 0) <= $now
+        RETURN s
+      }
       """;
 
   /**
    * The nodes of experiments {@code $ids} that can be dispatched now: retries whose backoff has
-   * passed, and waiting nodes whose predecessors are all executed. The hint keeps the planner from
-   * answering the {@code OR} with a scan of every task node's index entry, per experiment.
+   * passed, and waiting nodes whose predecessors are all executed. It goes from each experiment to
+   * its nodes: matched by their experiment id, the planner answered the {@code OR} with a scan of
+   * every task node's index entry once the database had some.
    */
   static final String LAUNCH_READY = """
       UNWIND $ids AS id
-      MATCH (s:TaskNode {experimentId: id}) USING INDEX s:TaskNode(experimentId)
-      WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
-         OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+      CALL (id) {
+        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        MATCH (e)-[:HAS_TASK]->(s:TaskNode)
+        WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
+           OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+        RETURN s
+      }
       """;
 
   /**
@@ -365,7 +430,7 @@ public class Executions {
    */
   public Recovery recoverAll(List<String> experimentIds, long nowMillis) {
     var states = new LinkedHashMap<String, ExperimentState>();
-    neo4j.query("UNWIND $ids AS id MATCH (e:Experiment {id: id}) RETURN e.id AS id, e.state AS state")
+    neo4j.query(STATES)
         .bind(experimentIds).to("ids").fetch().all()
         .forEach(row -> states.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
     var together = new ArrayList<String>();
@@ -379,15 +444,7 @@ public class Executions {
     if (!together.isEmpty()) {
       var events = new ArrayList<LiveDags.PendingEvent>();
       var at = utcNow();
-      neo4j.query("""
-              UNWIND $ids AS id
-              MATCH (e:Experiment {id: id}) WHERE e.state IN ['CREATED', 'LAUNCHED']
-              WITH e, e.state AS from
-              SET e.state = 'EXECUTING',
-                  e.reason = CASE WHEN from = 'CREATED' THEN null ELSE e.reason END,
-                  e.startedAt = CASE WHEN from = 'CREATED' THEN $at ELSE e.startedAt END,
-                  e.endedAt = CASE WHEN from = 'CREATED' THEN null ELSE e.endedAt END
-              RETURN e.id AS id, from""")
+      neo4j.query(START_EXECUTING)
           .bindAll(Map.of("ids", together, "at", at)).fetch().all()
           .forEach(row -> {
             var id = (String) row.get("id");
@@ -400,14 +457,7 @@ public class Executions {
             states.put(id, ExperimentState.EXECUTING);
           });
       // attempts in flight go out again as they were, with their own dispatch id
-      var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query("""
-              UNWIND $ids AS id
-              MATCH (s:TaskNode {experimentId: id}) WHERE s.state IN ['DISPATCHED', 'RUNNING']
-              SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs
-              RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
-                     s.attempt AS attempt, s.dispatchId AS dispatchId, s.context AS context,
-                     s.timeLimitDeadline AS deadline
-              ORDER BY s.experimentId, s.position""")
+      var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query(IN_FLIGHT)
           .bindAll(Map.of("ids", together, "now", nowMillis)).fetch().all())));
       dispatches.addAll(markDispatched(neo4j.query(LAUNCH_READY + MARK_DISPATCHED)
           .bindAll(Map.of("ids", together, "now", nowMillis, "at", at)), events));
@@ -454,11 +504,7 @@ public class Executions {
     }
     var rows = outputs.entrySet().stream()
         .map(entry -> Map.<String, Object>of("id", entry.getKey(), "outputs", Json.write(entry.getValue()))).toList();
-    neo4j.query("""
-            UNWIND $rows AS r
-            MATCH (e:Experiment {id: r.id}) WHERE e.state = 'EXECUTING'
-            SET e.state = 'COMPLETED', e.outputs = r.outputs, e.endedAt = $at
-            RETURN e.id AS id""")
+    neo4j.query(COMPLETE)
         .bindAll(Map.of("rows", rows, "at", utcNow())).fetchAs(String.class).all()
         .forEach(id -> {
           ExperimentState.EXECUTING.moveTo(ExperimentState.COMPLETED);

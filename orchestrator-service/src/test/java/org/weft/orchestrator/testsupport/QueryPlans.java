@@ -19,7 +19,32 @@ public final class QueryPlans {
       "UndirectedRelationshipTypeScan", "DirectedAllRelationshipsScan", "UndirectedAllRelationshipsScan",
       "CartesianProduct");
 
+  /**
+   * Indexes that list experiments for people (by state, type, gateway, age) or for the event sweep:
+   * a seek on one of them reads every experiment in that state, which grows with the load.
+   */
+  private static final java.util.regex.Pattern BROAD_SEEK = java.util.regex.Pattern.compile(
+      "INDEX \\w+:Experiment\\((state|type|gatewayId|createdAt|eventsPending)\\)");
+
   private QueryPlans() {}
+
+  /** The seeks of the statement's plan through an index that lists many experiments. */
+  public static List<String> broadSeeks(Driver driver, String statement, Map<String, Object> parameters) {
+    try (var session = driver.session()) {
+      var plan = session.run("EXPLAIN " + statement, parameters).consume().plan();
+      var found = new ArrayList<String>();
+      collectBroad(plan, found);
+      return found;
+    }
+  }
+
+  private static void collectBroad(Plan plan, List<String> found) {
+    var details = String.valueOf(plan.arguments().getOrDefault("Details", null));
+    if (plan.operatorType().contains("Seek") && BROAD_SEEK.matcher(details).find()) {
+      found.add(plan.operatorType().replaceAll("@.*", "") + " " + details);
+    }
+    plan.children().forEach(child -> collectBroad(child, found));
+  }
 
   /** The operators of the statement's plan that read more than they must, as {@code operator details}. */
   public static List<String> scans(Driver driver, String statement, Map<String, Object> parameters) {
