@@ -243,13 +243,13 @@ public class Executions {
    */
   static final String APPLY_RESULTS = """
       UNWIND $rows AS r
-      // a subquery per row and the hints: left alone, the planner scanned every task node's id to
-      // join them with the rows, or started from the nodes in flight of every executing experiment
+      // seeks forced: left alone, the planner scanned every task node's id to join them with the
+      // rows, or started from the nodes in flight of every executing experiment
       CALL (r) {
-        MATCH (t:TaskNode {id: r.taskId}) USING INDEX t:TaskNode(id)
+        MATCH (t:TaskNode {id: r.taskId}) USING INDEX SEEK t:TaskNode(id)
         WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
           AND t.state IN ['DISPATCHED', 'RUNNING']
-        MATCH (e:Experiment {id: t.experimentId}) USING INDEX e:Experiment(id)
+        MATCH (e:Experiment {id: t.experimentId}) USING INDEX SEEK e:Experiment(id)
         WHERE e.state = 'EXECUTING'
         RETURN t
       }
@@ -312,7 +312,7 @@ public class Executions {
   static final String STATES = """
       UNWIND $ids AS id
       CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
         RETURN e
       }
       RETURN e.id AS id, e.state AS state""";
@@ -321,7 +321,7 @@ public class Executions {
   static final String START_EXECUTING = """
       UNWIND $ids AS id
       CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
         WHERE e.state IN ['CREATED', 'LAUNCHED']
         RETURN e
       }
@@ -336,7 +336,7 @@ public class Executions {
   static final String IN_FLIGHT = """
       UNWIND $ids AS id
       CALL (id) {
-        MATCH (s:TaskNode {experimentId: id}) USING INDEX s:TaskNode(experimentId)
+        MATCH (s:TaskNode {experimentId: id}) USING INDEX SEEK s:TaskNode(experimentId)
         WHERE s.state IN ['DISPATCHED', 'RUNNING']
         RETURN s
       }
@@ -350,7 +350,7 @@ public class Executions {
   static final String COMPLETE = """
       UNWIND $rows AS r
       CALL (r) {
-        MATCH (e:Experiment {id: r.id}) USING INDEX e:Experiment(id)
+        MATCH (e:Experiment {id: r.id}) USING INDEX SEEK e:Experiment(id)
         WHERE e.state = 'EXECUTING'
         RETURN e
       }
@@ -368,16 +368,16 @@ public class Executions {
   /**
    * Retries of executing experiments {@code $ids} whose backoff has passed; ends in
    * {@link #MARK_DISPATCHED}. It runs every tick for every owned experiment, so it seeks the
-   * {@code READY} nodes of each rather than reading all its nodes. Here and below, a subquery per id
-   * makes the planner seek each one: given the whole list, it scanned every experiment's id to join
-   * them with it once the database held a few hundred.
+   * {@code READY} nodes of each rather than reading all its nodes. Here and below, the hints force a
+   * seek per id: given a list of ids, the planner may scan every experiment's id to join them with
+   * it, or seek every executing experiment, depending on what the database holds.
    */
   static final String DUE_RETRIES = """
       UNWIND $ids AS id
       CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
         WHERE e.state = 'EXECUTING'
-        MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX s:TaskNode(experimentId, state)
+        MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX SEEK s:TaskNode(experimentId, state)
         WHERE coalesce(s.notBefore, 0) <= $now
         RETURN s
       }
@@ -387,12 +387,12 @@ public class Executions {
    * The nodes of experiments {@code $ids} that can be dispatched now: retries whose backoff has
    * passed, and waiting nodes whose predecessors are all executed. It goes from each experiment to
    * its nodes: matched by their experiment id, the planner answered the {@code OR} with a scan of
-   * every task node's index entry once the database had some.
+   * every task node's index entry once the database had some history.
    */
   static final String LAUNCH_READY = """
       UNWIND $ids AS id
       CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
         MATCH (e)-[:HAS_TASK]->(s:TaskNode)
         WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
            OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
@@ -406,7 +406,7 @@ public class Executions {
    */
   static final String DONE_SINKS = """
       UNWIND $ids AS id
-      MATCH (e:Experiment {id: id}) USING INDEX e:Experiment(id)
+      MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       WHERE e.state = 'EXECUTING' AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
       MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->()
       RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""";

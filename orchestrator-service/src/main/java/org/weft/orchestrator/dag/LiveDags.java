@@ -105,6 +105,31 @@ public class LiveDags {
     return java.util.Collections.nCopies(dags.size(), null);
   }
 
+  /** Creates experiments {@code $experiments} with their task nodes, each linked to its template. */
+  static final String CREATE_EXPERIMENTS = """
+      UNWIND $experiments AS x
+      MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
+      USING INDEX SEEK m:MasterDag(type, version)
+      CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
+      SET e = x.experiment, e.eventSeq = 0, e.publishedSeq = 0
+      WITH e, x
+      UNWIND x.tasks AS task
+      CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
+          taskType: task.taskType,
+          state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
+          backoffMs: task.backoffMs, timeLimitMs: task.timeLimitMs, heartbeatTimeoutMs: task.heartbeatTimeoutMs,
+          createdAt: e.createdAt})""";
+
+  /**
+   * Links new task nodes {@code $edges} (from, to). Seeks forced: given many edges, the planner may
+   * scan every task node's id to join them with the list, which grows with every experiment run.
+   */
+  static final String CREATE_EDGES = """
+      UNWIND $edges AS edge
+      MATCH (a:TaskNode {id: edge.from}) USING INDEX SEEK a:TaskNode(id)
+      MATCH (b:TaskNode {id: edge.to}) USING INDEX SEEK b:TaskNode(id)
+      CREATE (a)-[:NEXT]->(b)""";
+
   /**
    * Writes many new experiments in the caller's transaction, with three statements whatever their
    * number.
@@ -114,26 +139,11 @@ public class LiveDags {
         .map(dag -> Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks())).toList();
     var edges = dags.stream().flatMap(dag -> dag.edges().stream()).toList();
     {
-      neo4j.query("""
-              UNWIND $experiments AS x
-              MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
-              CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
-              SET e = x.experiment, e.eventSeq = 0, e.publishedSeq = 0
-              WITH e, x
-              UNWIND x.tasks AS task
-              CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
-                  taskType: task.taskType,
-                  state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
-                  backoffMs: task.backoffMs, timeLimitMs: task.timeLimitMs, heartbeatTimeoutMs: task.heartbeatTimeoutMs,
-                  createdAt: e.createdAt})""")
+      neo4j.query(CREATE_EXPERIMENTS)
           .bind(experiments).to("experiments")
           .run();
       if (!edges.isEmpty()) {
-        neo4j.query("""
-                UNWIND $edges AS edge
-                MATCH (a:TaskNode {id: edge.from})
-                MATCH (b:TaskNode {id: edge.to})
-                CREATE (a)-[:NEXT]->(b)""")
+        neo4j.query(CREATE_EDGES)
             .bind(edges).to("edges")
             .run();
       }
@@ -157,7 +167,7 @@ public class LiveDags {
    */
   static final String APPEND_EVENTS = """
       UNWIND $groups AS g
-      MATCH (e:Experiment {id: g.id})
+      MATCH (e:Experiment {id: g.id}) USING INDEX SEEK e:Experiment(id)
       SET e.eventSeq = e.eventSeq + size(g.events), e.eventsPending = true, e.lastEventAt = $now
       WITH e, g, e.eventSeq - size(g.events) AS base
       CALL {

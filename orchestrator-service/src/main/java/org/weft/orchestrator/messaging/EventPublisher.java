@@ -56,7 +56,8 @@ public class EventPublisher implements SmartLifecycle {
    */
   static final String MARK_PUBLISHED = """
       UNWIND $marks AS m
-      MATCH (e:Experiment {id: m.id})
+      // a seek per mark forced: the planner may otherwise scan every experiment's id to join them
+      MATCH (e:Experiment {id: m.id}) USING INDEX SEEK e:Experiment(id)
       WHERE e.publishedSeq >= m.first - 1 AND e.publishedSeq < m.last
       SET e.publishedSeq = m.last,
           e.eventsPending = CASE WHEN m.last >= e.eventSeq AND e.state IN ['COMPLETED', 'FAILED', 'CANCELLED']

@@ -14,13 +14,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.neo4j.driver.Driver;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.neo4j.core.Neo4jClient;
+import org.weft.orchestrator.testsupport.GraphHistory;
 import org.weft.orchestrator.testsupport.QueryPlans;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 /**
  * Every statement the engine runs per result, per launch or per tick seeks what it needs; none scans.
- * Plans depend on what the database holds, so they are asked of one that holds a few hundred
- * experiments (ended ones: the engine leaves them alone).
+ * Plans depend on what the database holds, so they are asked of one that has some history.
  */
 @WeftIntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -34,6 +34,9 @@ class HotStatementPlanIT {
           Map.entry("status", "SUCCEEDED"), Map.entry("running", false), Map.entry("workerId", "w-1"),
           Map.entry("outputs", "{}"), Map.entry("detail", "attempt 1"))),
       "groups", List.of(Map.of("id", "e-1", "events", List.of(Map.of("state", "RUNNING")))),
+      "experiments", List.of(Map.of("experiment", Map.of("type", "history", "templateVersion", 1, "id", "e-1"),
+          "tasks", List.of(Map.of("id", "t-1")))),
+      "edges", List.of(Map.of("from", "t-1", "to", "t-2")),
       "now", 1L,
       "at", ZonedDateTime.now());
 
@@ -45,31 +48,18 @@ class HotStatementPlanIT {
 
   @BeforeAll
   void aDatabaseWithSomeHistory() {
-    neo4j.query("""
-            UNWIND range(1, 300) AS n
-            CREATE (e:Experiment {id: 'plan-' + n, state: CASE WHEN n % 3 = 0 THEN 'FAILED' ELSE 'COMPLETED' END,
-                                  type: 'plan', gatewayId: 'gw', createdAt: datetime(), eventSeq: 10, publishedSeq: 10,
-                                  eventsPending: false})
-            WITH e
-            UNWIND range(0, 9) AS k
-            CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: e.id + ':t' + k, experimentId: e.id, key: 't' + k, position: k,
-                                                 state: 'SUCCEEDED', isExecuted: true, attempt: 1})
-            CREATE (:Event {experimentId: e.id, seq: k + 1, type: 'task.state', state: 'SUCCEEDED'})""").run();
-    neo4j.query("""
-            MATCH (a:TaskNode), (b:TaskNode) WHERE a.id STARTS WITH 'plan-' AND b.id = a.experimentId + ':t' + (a.position + 1)
-            CREATE (a)-[:NEXT]->(b)""").run();
-    neo4j.query("CALL db.clearQueryCaches()").run();
+    GraphHistory.write(neo4j);
   }
 
   @AfterAll
-  void forgetThem() {
-    neo4j.query("""
-            MATCH (n) WHERE (n:Experiment OR n:TaskNode OR n:Event) AND coalesce(n.experimentId, n.id) STARTS WITH 'plan-'
-            DETACH DELETE n""").run();
+  void forgetIt() {
+    GraphHistory.forget(neo4j);
   }
 
   static List<Arguments> statements() {
     return List.of(
+        Arguments.of("new experiments", LiveDags.CREATE_EXPERIMENTS),
+        Arguments.of("their task nodes linked", LiveDags.CREATE_EDGES),
         Arguments.of("a batch of results, what they made ready, their events", Executions.APPLY_RESULTS),
         Arguments.of("the states of experiments taken in hand", Executions.STATES),
         Arguments.of("experiments starting", Executions.START_EXECUTING),

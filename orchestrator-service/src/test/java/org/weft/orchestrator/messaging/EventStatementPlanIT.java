@@ -4,18 +4,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.neo4j.driver.Driver;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.weft.orchestrator.testsupport.GraphHistory;
 import org.weft.orchestrator.testsupport.QueryPlans;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
-/** The event publisher's statements cost in proportion to what is unpublished, not to every event ever written. */
+/**
+ * The event publisher's statements cost in proportion to what is unpublished, not to every event ever
+ * written; plans are asked of a database that has some history.
+ */
 @WeftIntegrationTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EventStatementPlanIT {
 
   @Autowired
   Driver driver;
+
+  @Autowired
+  Neo4jClient neo4j;
+
+  @BeforeAll
+  void aDatabaseWithSomeHistory() {
+    GraphHistory.write(neo4j);
+  }
+
+  @AfterAll
+  void forgetIt() {
+    GraphHistory.forget(neo4j);
+  }
 
   @Test
   void findingExperimentsWithUnpublishedEventsSeeks() {
@@ -30,8 +52,9 @@ class EventStatementPlanIT {
 
   @Test
   void markingEventsPublishedSeeks() {
-    assertThat(QueryPlans.scans(driver, EventPublisher.MARK_PUBLISHED,
-        Map.of("marks", List.of(Map.of("id", "e-1", "first", 1L, "last", 3L))))).isEmpty();
+    var parameters = Map.<String, Object>of("marks", List.of(Map.of("id", "e-1", "first", 1L, "last", 3L)));
+    assertThat(QueryPlans.scans(driver, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
+    assertThat(QueryPlans.broadSeeks(driver, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
   }
 
 }
