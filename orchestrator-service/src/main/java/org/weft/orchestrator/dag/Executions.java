@@ -282,17 +282,21 @@ public class Executions {
                           deadline: s.timeLimitDeadline}) AS dispatched
       }
       CALL (done, dispatched) {
+        WITH done, [d IN dispatched | d.experimentId] AS busy
         UNWIND done AS t
-        WITH DISTINCT t.experimentId AS id, [d IN dispatched | d.experimentId] AS busy
+        WITH DISTINCT t.experimentId AS id, busy
         WHERE NOT id IN busy
         MATCH (e:Experiment {id: id})
         WHERE NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false }
         RETURN collect(id) AS finished
       }
       CALL (applied, dispatched) {
-        UNWIND reduce(all = [], a IN applied | all + a.events)
-             + [d IN dispatched | {experimentId: d.experimentId, taskKey: d.key, state: 'DISPATCHED',
-                                   detail: 'attempt ' + toString(d.attempt)}] AS event
+        // flattened by collect: a chain of list concatenations costs in the square of its length
+        UNWIND applied AS a
+        UNWIND a.events AS event
+        WITH collect(event) AS taskEvents
+        UNWIND taskEvents + [d IN dispatched | {experimentId: d.experimentId, taskKey: d.key, state: 'DISPATCHED',
+                                                detail: 'attempt ' + toString(d.attempt)}] AS event
         WITH event.experimentId AS id, collect(event) AS events
         ORDER BY id
         MATCH (e:Experiment {id: id})
