@@ -34,8 +34,7 @@ class GraphSchema {
    */
   static final String EVENTS_PUBLISHED_UPGRADE = """
       MATCH (e:Experiment) WHERE e.publishedSeq IS NULL
-      CALL {
-        WITH e
+      CALL (e) {
         OPTIONAL MATCH (v:Event {experimentId: e.id}) WHERE v.published = false
         WITH e, min(v.seq) AS firstUnpublished
         SET e.publishedSeq = coalesce(firstUnpublished - 1, e.eventSeq),

@@ -170,8 +170,7 @@ public class LiveDags {
       MATCH (e:Experiment {id: g.id}) USING INDEX SEEK e:Experiment(id)
       SET e.eventSeq = e.eventSeq + size(g.events), e.eventsPending = true, e.lastEventAt = $now
       WITH e, g, e.eventSeq - size(g.events) AS base
-      CALL {
-        WITH e, g, base
+      CALL (e, g, base) {
         UNWIND range(0, size(g.events) - 1) AS i
         CREATE (v:Event {experimentId: e.id, seq: base + i + 1})
         SET v += g.events[i]

@@ -79,4 +79,10 @@ class HotStatementPlanIT {
     // nor does it seek every executing experiment: that grows with the load, as a scan does
     assertThat(QueryPlans.broadSeeks(driver, statement, PARAMETERS)).isEmpty();
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("statements")
+  void usesNothingDeprecated(String name, String statement) {
+    assertThat(QueryPlans.deprecations(driver, statement, PARAMETERS)).isEmpty();
+  }
 }

@@ -28,6 +28,18 @@ public final class QueryPlans {
 
   private QueryPlans() {}
 
+  /**
+   * What Neo4j says is deprecated in the statement: the driver logs it as a warning each time the
+   * statement runs.
+   */
+  public static List<String> deprecations(Driver driver, String statement, Map<String, Object> parameters) {
+    try (var session = driver.session()) {
+      return session.run("EXPLAIN " + statement, parameters).consume().notifications().stream()
+          .filter(notification -> notification.code().contains("Deprecat"))
+          .map(notification -> notification.code() + ": " + notification.description()).toList();
+    }
+  }
+
   /** The seeks of the statement's plan through an index that lists many experiments. */
   public static List<String> broadSeeks(Driver driver, String statement, Map<String, Object> parameters) {
     try (var session = driver.session()) {
