@@ -247,6 +247,10 @@ public class Executions {
       // rows, or started from the nodes in flight of every executing experiment
       CALL (r) {
         MATCH (t:TaskNode {id: r.taskId}) USING INDEX SEEK t:TaskNode(id)
+        // the attempt is checked under the node's write lock, as in LOCKED_NODE
+        SET t._LOCK_ = true
+        REMOVE t._LOCK_
+        WITH r, t
         WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
           AND t.state IN ['DISPATCHED', 'RUNNING']
         MATCH (e:Experiment {id: t.experimentId}) USING INDEX SEEK e:Experiment(id)
@@ -360,6 +364,22 @@ public class Executions {
       }
       SET e.state = 'COMPLETED', e.outputs = r.outputs, e.endedAt = $at
       RETURN e.id AS id""";
+
+  /**
+   * The node a result {@code $taskId} is about, read under its write lock (taken by the dummy
+   * {@code SET}, held until the commit): Neo4j reads what is committed without locking, so two
+   * transactions that both read the attempt in flight, a success and the timeout of the same attempt
+   * say, would both apply it, and the later one would undo the earlier. With the lock, the later one
+   * reads what the earlier one wrote.
+   */
+  static final String LOCKED_NODE = """
+      MATCH (t:TaskNode {id: $taskId})
+      SET t._LOCK_ = true
+      REMOVE t._LOCK_
+      WITH t
+      MATCH (e:Experiment {id: t.experimentId})
+      RETURN t.experimentId AS experimentId, t.key AS key, t.state AS state, t.dispatchId AS dispatchId,
+             t.attempt AS attempt, t.maxAttempts AS maxAttempts, e.state AS experimentState""";
 
   /** Attempts of experiments {@code $ids} past their heartbeat timeout or time limit. */
   static final String EXPIRED = """
@@ -520,11 +540,7 @@ public class Executions {
 
   /** Applies one result of a worker, if it belongs to the current attempt of its node. */
   public Effects apply(TaskResult result, long nowMillis) {
-    var row = neo4j.query("""
-            MATCH (t:TaskNode {id: $taskId})
-            MATCH (e:Experiment {id: t.experimentId})
-            RETURN t.experimentId AS experimentId, t.key AS key, t.state AS state, t.dispatchId AS dispatchId,
-                   t.attempt AS attempt, t.maxAttempts AS maxAttempts, e.state AS experimentState""")
+    var row = neo4j.query(LOCKED_NODE)
         .bind(result.taskId()).to("taskId").fetch().one();
     if (row.isEmpty() || !result.experimentId().equals(row.get().get("experimentId"))) {
       return Effects.of(Outcome.UNKNOWN);

@@ -37,6 +37,7 @@ class HotStatementPlanIT {
       "experiments", List.of(Map.of("experiment", Map.of("type", "history", "templateVersion", 1, "id", "e-1"),
           "tasks", List.of(Map.of("id", "t-1")))),
       "edges", List.of(Map.of("from", "t-1", "to", "t-2")),
+      "taskId", "t-1",
       "now", 1L,
       "at", ZonedDateTime.now());
 
@@ -65,6 +66,7 @@ class HotStatementPlanIT {
         Arguments.of("experiments starting", Executions.START_EXECUTING),
         Arguments.of("attempts in flight sent again", Executions.IN_FLIGHT),
         Arguments.of("what a launch dispatches", Executions.LAUNCH_READY + Executions.MARK_DISPATCHED),
+        Arguments.of("a result's node, locked", Executions.LOCKED_NODE),
         Arguments.of("experiments done", Executions.DONE_SINKS),
         Arguments.of("experiments completing", Executions.COMPLETE),
         Arguments.of("expired attempts", Executions.EXPIRED),

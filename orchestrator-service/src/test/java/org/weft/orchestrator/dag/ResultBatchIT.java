@@ -2,10 +2,16 @@ package org.weft.orchestrator.dag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -136,6 +142,46 @@ class ResultBatchIT {
     assertThat(batch.effects().dispatches()).isEmpty();
     assertThat(batch.effects().ended()).containsExactly(experimentId);
     assertThat(executions.state(experimentId)).contains(ExperimentState.CANCELLED);
+  }
+
+  @Test
+  void aTimeoutThatRacesTheSuccessOfTheSameAttemptFindsItAppliedAndLeavesIt() throws Exception {
+    var success = succeeded("top");
+    var timeout = new TaskResult(success.dispatchId(), experimentId, success.taskId(), success.attempt(),
+        TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("the attempt sent no heartbeat", true), "orchestrator",
+        Instant.now());
+    var successApplied = new CountDownLatch(1);
+    var commitSuccess = new CountDownLatch(1);
+    var threads = Executors.newFixedThreadPool(2);
+    try {
+      // the success holds the node's lock, uncommitted, while the timeout comes in
+      var first = threads.submit(() -> transactions.execute(status -> {
+        var batch = executions.applyAll(List.of(success), System.currentTimeMillis());
+        successApplied.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> commitSuccess.await(10, TimeUnit.MILLISECONDS));
+        return batch;
+      }));
+      successApplied.await(30, TimeUnit.SECONDS);
+      var second = threads.submit(() -> transactions.execute(status ->
+          executions.applyAll(List.of(timeout), System.currentTimeMillis())));
+      await().atMost(Duration.ofSeconds(30)).until(this::aTransactionIsBlocked);
+      commitSuccess.countDown();
+
+      assertThat(first.get(30, TimeUnit.SECONDS).outcomes()).containsExactly(Outcome.APPLIED);
+      assertThat(second.get(30, TimeUnit.SECONDS).outcomes()).containsExactly(Outcome.DUPLICATE);
+    } finally {
+      commitSuccess.countDown();
+      threads.shutdownNow();
+    }
+    assertThat(node("top")).containsEntry("state", "SUCCEEDED").containsEntry("isExecuted", true);
+    var retries = transactions.execute(status ->
+        executions.dueRetries(java.util.Set.of(experimentId), System.currentTimeMillis() + 3_600_000));
+    assertThat(retries.dispatches()).isEmpty();
+  }
+
+  private boolean aTransactionIsBlocked() {
+    return neo4j.query("SHOW TRANSACTIONS YIELD status WHERE status STARTS WITH 'Blocked' RETURN count(*) > 0")
+        .fetchAs(Boolean.class).one().orElse(false);
   }
 
   private Executions.Batch apply(TaskResult... results) {
