@@ -282,8 +282,15 @@ public class Executions {
             s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
             s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null
         WITH s ORDER BY s.experimentId, s.position
+        // the outputs its context names, so that resolving it needs no read afterwards
+        CALL (s) {
+          UNWIND coalesce(s.outputsFrom, []) AS k
+          MATCH (x:TaskNode {id: s.experimentId + ':' + k}) USING INDEX SEEK x:TaskNode(id)
+          WHERE x.isExecuted
+          RETURN collect(x {.key, .outputs}) AS upstream
+        }
         RETURN collect(s {.id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context,
-                          deadline: s.timeLimitDeadline}) AS dispatched
+                          deadline: s.timeLimitDeadline, upstream: upstream}) AS dispatched
       }
       CALL (done, dispatched) {
         WITH done, [d IN dispatched | d.experimentId] AS busy
@@ -778,16 +785,26 @@ public class Executions {
     }
     var contexts = new ArrayList<Map<String, Object>>(rows.size());
     var referenced = new LinkedHashSet<String>();
+    var outputsByExperiment = new HashMap<String, Map<String, Map<String, Object>>>();
     for (var row : rows) {
+      var experimentId = (String) row.get("experimentId");
       var context = Json.readMap(row.get("context"));
       contexts.add(context);
+      // outputs the statement brought along (nodes written before it knew them have none)
+      if (row.get("upstream") instanceof List<?> upstream) {
+        for (var x : upstream) {
+          var output = (Map<?, ?>) x;
+          outputsByExperiment.computeIfAbsent(experimentId, id -> new HashMap<>())
+              .put((String) output.get("key"), Json.readMap(output.get("outputs")));
+        }
+      }
+      var known = outputsByExperiment.getOrDefault(experimentId, Map.of());
       for (var reference : Placeholders.find(context)) {
-        if (reference instanceof Placeholders.TaskOutputReference out) {
-          referenced.add(LiveDagPlan.taskId((String) row.get("experimentId"), out.taskKey()));
+        if (reference instanceof Placeholders.TaskOutputReference out && !known.containsKey(out.taskKey())) {
+          referenced.add(LiveDagPlan.taskId(experimentId, out.taskKey()));
         }
       }
     }
-    var outputsByExperiment = new HashMap<String, Map<String, Map<String, Object>>>();
     if (!referenced.isEmpty()) {
       neo4j.query("""
               MATCH (x:TaskNode) WHERE x.id IN $ids AND x.isExecuted

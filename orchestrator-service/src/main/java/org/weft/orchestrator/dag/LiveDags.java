@@ -72,7 +72,8 @@ public class LiveDags {
         Map.entry("taskType", task.taskType()), Map.entry("state", task.state().name()),
         Map.entry("maxAttempts", task.maxAttempts()), Map.entry("context", Json.write(task.context())),
         Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
-        Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()))).toList();
+        Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()),
+        Map.entry("outputsFrom", outputsFrom(task.context())))).toList();
     var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
     return new NewLiveDag(id, experiment, tasks, edges, new PendingEvent(id, "experiment.state", null,
         ExperimentState.CREATED.name(),
@@ -105,6 +106,20 @@ public class LiveDags {
     return java.util.Collections.nCopies(dags.size(), null);
   }
 
+  /**
+   * The keys of the upstream tasks whose outputs a context names, which the statement applying
+   * results reads along with each node it dispatches.
+   */
+  private static List<String> outputsFrom(Map<String, Object> context) {
+    var keys = new java.util.LinkedHashSet<String>();
+    for (var reference : Placeholders.find(context)) {
+      if (reference instanceof Placeholders.TaskOutputReference out) {
+        keys.add(out.taskKey());
+      }
+    }
+    return List.copyOf(keys);
+  }
+
   /** Creates experiments {@code $experiments} with their task nodes, each linked to its template. */
   static final String CREATE_EXPERIMENTS = """
       UNWIND $experiments AS x
@@ -118,7 +133,7 @@ public class LiveDags {
           taskType: task.taskType,
           state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
           backoffMs: task.backoffMs, timeLimitMs: task.timeLimitMs, heartbeatTimeoutMs: task.heartbeatTimeoutMs,
-          createdAt: e.createdAt})""";
+          outputsFrom: task.outputsFrom, createdAt: e.createdAt})""";
 
   /**
    * Links new task nodes {@code $edges} (from, to). Seeks forced: given many edges, the planner may

@@ -33,7 +33,7 @@ class ResultBatchIT {
       type: result-batch
       tasks:
         - {key: top, taskType: env-setup}
-        - {key: left, taskType: env-setup, dependsOn: [top]}
+        - {key: left, taskType: env-setup, dependsOn: [top], params: {dir: "${tasks.top.outputs.workdir}/left"}}
         - {key: right, taskType: env-setup, dependsOn: [top]}
         - {key: bottom, taskType: env-setup, dependsOn: [left, right]}
       """;
@@ -77,6 +77,19 @@ class ResultBatchIT {
     assertThat(taskEvents()).containsExactly("top DISPATCHED", "top RUNNING", "top SUCCEEDED", "left DISPATCHED",
         "right DISPATCHED");
     assertThat(node("top")).containsEntry("state", "SUCCEEDED").containsEntry("isExecuted", true);
+  }
+
+  @Test
+  void aDispatchCarriesTheUpstreamOutputsItsContextNames() {
+    var batch = apply(succeeded("top"));
+
+    var left = batch.effects().dispatches().stream().filter(dispatch -> dispatch.taskKey().equals("left")).findFirst()
+        .orElseThrow();
+    assertThat(left.context()).extracting("params").isEqualTo(Map.of("dir", "/work/top/left"));
+    // named at creation, so the statement dispatching it brought the outputs along
+    var named = neo4j.query("MATCH (t:TaskNode {id: $id}) RETURN t.outputsFrom AS keys")
+        .bind(left.taskId()).to("id").fetch().one().orElseThrow().get("keys");
+    assertThat(named).isEqualTo(List.of("top"));
   }
 
   @Test
@@ -203,7 +216,7 @@ class ResultBatchIT {
   private TaskResult succeeded(String key) {
     var dispatch = sent.get(key);
     return new TaskResult(dispatch.dispatchId(), experimentId, dispatch.taskId(), dispatch.attempt(),
-        TaskResult.Status.SUCCEEDED, Map.of("done", key), null, "w", Instant.now());
+        TaskResult.Status.SUCCEEDED, Map.of("done", key, "workdir", "/work/" + key), null, "w", Instant.now());
   }
 
   private Map<String, Object> node(String key) {
