@@ -234,7 +234,7 @@ public class Executions {
    * statement checks as it goes, so that a batch costs no read beforehand. After all of them (fan-in
    * within the batch) it dispatches the successors they made ready, as {@link #MARK_DISPATCHED} does,
    * finds the experiments left with nothing to execute, and appends every change to the audit trail
-   * as {@link LiveDags#APPEND_EVENTS} does. A row it does not apply changes nothing; the caller learns
+   * ({@link LiveDags#NUMBER_EVENTS}). A row it does not apply changes nothing; the caller learns
    * why by applying it the slow way.
    *
    * <p>A row: {@code i}, {@code taskId}, {@code experimentId}, {@code dispatchId}, {@code attempt},
@@ -267,9 +267,11 @@ public class Executions {
           t.error = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE t.error END
       WITH collect({i: r.i, events:
                CASE WHEN before = 'DISPATCHED' AND (r.status = 'RUNNING' OR r.running)
-                    THEN [{experimentId: t.experimentId, taskKey: t.key, state: 'RUNNING', detail: r.detail}] ELSE [] END
+                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: 'RUNNING',
+                           detail: r.detail, at: $at}] ELSE [] END
              + CASE WHEN r.status = 'SUCCEEDED'
-                    THEN [{experimentId: t.experimentId, taskKey: t.key, state: 'SUCCEEDED', detail: r.detail}] ELSE [] END
+                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: 'SUCCEEDED',
+                           detail: r.detail, at: $at}] ELSE [] END
            }) AS applied,
            collect(CASE r.status WHEN 'SUCCEEDED' THEN t END) AS done
       CALL (done) {
@@ -297,7 +299,7 @@ public class Executions {
         UNWIND done AS t
         WITH DISTINCT t.experimentId AS id, busy
         WHERE NOT id IN busy
-        MATCH (e:Experiment {id: id})
+        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
         WHERE NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false }
         RETURN collect(id) AS finished
       }
@@ -306,40 +308,26 @@ public class Executions {
         UNWIND applied AS a
         UNWIND a.events AS event
         WITH collect(event) AS taskEvents
-        UNWIND taskEvents + [d IN dispatched | {experimentId: d.experimentId, taskKey: d.key, state: 'DISPATCHED',
-                                                detail: 'attempt ' + toString(d.attempt)}] AS event
+        UNWIND taskEvents + [d IN dispatched | {experimentId: d.experimentId, type: 'task.state', taskKey: d.key,
+                                                state: 'DISPATCHED', detail: 'attempt ' + toString(d.attempt), at: $at}] AS event
         WITH event.experimentId AS id, collect(event) AS events
-        ORDER BY id
-        MATCH (e:Experiment {id: id})
-        SET e.eventSeq = e.eventSeq + size(events), e.eventsPending = true, e.lastEventAt = $now
-        WITH e, events, e.eventSeq - size(events) AS base
-        CALL (e, events, base) {
-          UNWIND range(0, size(events) - 1) AS k
-          CREATE (v:Event {experimentId: e.id, seq: base + k + 1})
-          SET v.type = 'task.state', v.taskKey = events[k].taskKey, v.state = events[k].state,
-              v.detail = events[k].detail, v.at = $at
-        }
-        RETURN collect({id: e.id, base: base, events: events}) AS appended
+        WITH {id: id, events: events} AS g ORDER BY g.id
+      """ + LiveDags.NUMBER_EVENTS + """
+        RETURN collect({id: e.id, base: base, events: g.events}) AS appended
       }
       RETURN [a IN applied | a.i] AS applied, dispatched, finished, appended""";
 
   /** The states of experiments {@code $ids}. */
   static final String STATES = """
       UNWIND $ids AS id
-      CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-        RETURN e
-      }
+      MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       RETURN e.id AS id, e.state AS state""";
 
   /** Moves those of experiments {@code $ids} that are new or relaunched to {@code EXECUTING}. */
   static final String START_EXECUTING = """
       UNWIND $ids AS id
-      CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-        WHERE e.state IN ['CREATED', 'LAUNCHED']
-        RETURN e
-      }
+      MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
+      WHERE e.state IN ['CREATED', 'LAUNCHED']
       WITH e, e.state AS from
       SET e.state = 'EXECUTING',
           e.reason = CASE WHEN from = 'CREATED' THEN null ELSE e.reason END,
@@ -350,11 +338,8 @@ public class Executions {
   /** The attempts in flight of experiments {@code $ids}, whose heartbeat timeouts start again. */
   static final String IN_FLIGHT = """
       UNWIND $ids AS id
-      CALL (id) {
-        MATCH (s:TaskNode {experimentId: id}) USING INDEX SEEK s:TaskNode(experimentId)
-        WHERE s.state IN ['DISPATCHED', 'RUNNING']
-        RETURN s
-      }
+      MATCH (s:TaskNode {experimentId: id}) USING INDEX SEEK s:TaskNode(experimentId)
+      WHERE s.state IN ['DISPATCHED', 'RUNNING']
       SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
              s.attempt AS attempt, s.dispatchId AS dispatchId, s.context AS context,
@@ -364,11 +349,8 @@ public class Executions {
   /** Completes those of the experiments {@code $rows} (id, outputs) still executing. */
   static final String COMPLETE = """
       UNWIND $rows AS r
-      CALL (r) {
-        MATCH (e:Experiment {id: r.id}) USING INDEX SEEK e:Experiment(id)
-        WHERE e.state = 'EXECUTING'
-        RETURN e
-      }
+      MATCH (e:Experiment {id: r.id}) USING INDEX SEEK e:Experiment(id)
+      WHERE e.state = 'EXECUTING'
       SET e.state = 'COMPLETED', e.outputs = r.outputs, e.endedAt = $at
       RETURN e.id AS id""";
 
@@ -399,19 +381,16 @@ public class Executions {
   /**
    * Retries of executing experiments {@code $ids} whose backoff has passed; ends in
    * {@link #MARK_DISPATCHED}. It runs every tick for every owned experiment, so it seeks the
-   * {@code READY} nodes of each rather than reading all its nodes. Here and below, the hints force a
+   * {@code READY} nodes of each rather than reading all its nodes. Here and above, the hints force a
    * seek per id: given a list of ids, the planner may scan every experiment's id to join them with
    * it, or seek every executing experiment, depending on what the database holds.
    */
   static final String DUE_RETRIES = """
       UNWIND $ids AS id
-      CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-        WHERE e.state = 'EXECUTING'
-        MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX SEEK s:TaskNode(experimentId, state)
-        WHERE coalesce(s.notBefore, 0) <= $now
-        RETURN s
-      }
+      MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
+      WHERE e.state = 'EXECUTING'
+      MATCH (s:TaskNode {experimentId: e.id, state: 'READY'}) USING INDEX SEEK s:TaskNode(experimentId, state)
+      WHERE coalesce(s.notBefore, 0) <= $now
       """;
 
   /**
@@ -422,13 +401,10 @@ public class Executions {
    */
   static final String LAUNCH_READY = """
       UNWIND $ids AS id
-      CALL (id) {
-        MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-        MATCH (e)-[:HAS_TASK]->(s:TaskNode)
-        WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
-           OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
-        RETURN s
-      }
+      MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
+      MATCH (e)-[:HAS_TASK]->(s:TaskNode)
+      WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
+         OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
       """;
 
   /**

@@ -175,13 +175,14 @@ public class LiveDags {
   public record PendingEvent(String experimentId, String type, String taskKey, String state, String detail) {}
 
   /**
-   * Appends to the audit trail. The counter is raised in the {@code SET} itself, which makes Neo4j
+   * Numbers and writes the events of each group {@code g} ({@code id}, {@code events}: the properties
+   * of each event), leaving {@code e} and {@code base} (the number before the group's first). The
+   * counter is raised in the {@code SET} itself, which makes Neo4j
    * take the experiment's write lock before reading it (read into a variable first, two concurrent
    * appends could both read the same value and write the same numbers). The experiment is flagged
    * as having events to publish; the publisher clears the flag once they are all out.
    */
-  static final String APPEND_EVENTS = """
-      UNWIND $groups AS g
+  static final String NUMBER_EVENTS = """
       MATCH (e:Experiment {id: g.id}) USING INDEX SEEK e:Experiment(id)
       SET e.eventSeq = e.eventSeq + size(g.events), e.eventsPending = true, e.lastEventAt = $now
       WITH e, g, e.eventSeq - size(g.events) AS base
@@ -190,6 +191,12 @@ public class LiveDags {
         CREATE (v:Event {experimentId: e.id, seq: base + i + 1})
         SET v += g.events[i]
       }
+      """;
+
+  /** Appends groups of events {@code $groups} to the audit trail ({@link #NUMBER_EVENTS}). */
+  static final String APPEND_EVENTS = """
+      UNWIND $groups AS g
+      """ + NUMBER_EVENTS + """
       RETURN e.id AS id, base""";
 
   /**
@@ -222,36 +229,33 @@ public class LiveDags {
         .fetch().all()
         .forEach(row -> {
           var experimentId = (String) row.get("id");
-          long base = ((Number) row.get("base")).longValue();
-          var pending = byExperiment.get(experimentId);
-          var stored = new ArrayList<EventOutbox.StoredEvent>(pending.size());
-          for (int i = 0; i < pending.size(); i++) {
-            var event = pending.get(i);
-            stored.add(new EventOutbox.StoredEvent(experimentId, base + i + 1, at, event.type(), event.taskKey(),
-                event.state(), event.detail()));
-          }
-          outbox.reserve(experimentId, stored);
+          reserve(experimentId, ((Number) row.get("base")).longValue(), at, byExperiment.get(experimentId));
         });
   }
 
+  /** Holds an experiment's events, numbered from {@code base + 1}, for publishing after the commit. */
+  private void reserve(String experimentId, long base, ZonedDateTime at, List<PendingEvent> events) {
+    var stored = new ArrayList<EventOutbox.StoredEvent>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      var event = events.get(i);
+      stored.add(new EventOutbox.StoredEvent(experimentId, base + i + 1, at, event.type(), event.taskKey(),
+          event.state(), event.detail()));
+    }
+    outbox.reserve(experimentId, stored);
+  }
+
   /**
-   * Holds for publishing the task events a statement appended itself, as {@link #APPEND_EVENTS}
-   * does (rows of {@code id}, {@code base} and {@code events}, each with {@code taskKey},
-   * {@code state} and {@code detail}), in the caller's transaction.
+   * Holds for publishing the events another statement numbered with {@link #NUMBER_EVENTS} (rows of
+   * {@code id}, {@code base} and {@code events}), in the caller's transaction.
    */
   void reserveAppended(List<Map<String, Object>> appended, ZonedDateTime at) {
     for (var row : appended) {
       var experimentId = (String) row.get("id");
-      long base = ((Number) row.get("base")).longValue();
       @SuppressWarnings("unchecked")
-      var events = (List<Map<String, Object>>) row.get("events");
-      var stored = new ArrayList<EventOutbox.StoredEvent>(events.size());
-      for (int i = 0; i < events.size(); i++) {
-        var event = events.get(i);
-        stored.add(new EventOutbox.StoredEvent(experimentId, base + i + 1, at, "task.state", (String) event.get("taskKey"),
-            (String) event.get("state"), (String) event.get("detail")));
-      }
-      outbox.reserve(experimentId, stored);
+      var events = ((List<Map<String, Object>>) row.get("events")).stream()
+          .map(event -> new PendingEvent(experimentId, (String) event.get("type"), (String) event.get("taskKey"),
+              (String) event.get("state"), (String) event.get("detail"))).toList();
+      reserve(experimentId, ((Number) row.get("base")).longValue(), at, events);
     }
   }
 

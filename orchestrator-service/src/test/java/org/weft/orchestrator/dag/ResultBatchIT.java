@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -66,6 +67,19 @@ class ResultBatchIT {
         template);
     var launch = transactions.execute(status -> executions.recoverAll(List.of(experimentId), System.currentTimeMillis()));
     remember(launch.effects());
+  }
+
+  /**
+   * The experiment runs without an owner and the context is shared: left behind, the engine would
+   * adopt it and send its dispatches to the workers of later tests.
+   */
+  @AfterEach
+  void forgetTheExperiment() {
+    neo4j.query("""
+            MATCH (e:Experiment {id: $id})
+            OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
+            DETACH DELETE e, t""").bind(experimentId).to("id").run();
+    neo4j.query("MATCH (v:Event {experimentId: $id}) DELETE v").bind(experimentId).to("id").run();
   }
 
   @Test
