@@ -372,8 +372,9 @@ public class Executions {
 
   /** Attempts of experiments {@code $ids} past their heartbeat timeout or time limit. */
   static final String EXPIRED = """
-      MATCH (t:TaskNode) WHERE t.state IN ['DISPATCHED', 'RUNNING'] AND t.experimentId IN $ids
-        AND (t.heartbeatDeadline < $now OR t.timeLimitDeadline < $now)
+      UNWIND $ids AS id
+      MATCH (t:TaskNode {experimentId: id}) USING INDEX SEEK t:TaskNode(experimentId, state)
+      WHERE t.state IN ['DISPATCHED', 'RUNNING'] AND (t.heartbeatDeadline < $now OR t.timeLimitDeadline < $now)
       RETURN t.id AS id, t.experimentId AS experimentId, t.dispatchId AS dispatchId, t.attempt AS attempt,
              t.timeLimitDeadline < $now AS overTime, t.timeLimitMs AS timeLimitMs,
              t.heartbeatTimeoutMs AS heartbeatTimeoutMs""";
