@@ -71,8 +71,8 @@ public class ExperimentOwnership {
   }
 
   /**
-   * Claims many new experiments at once, as {@link #claim} does one: the claims go out together, in
-   * the background, and are answered in one pass over the connection. Any that the fast path does
+   * Claims many new experiments at once, as {@link #claim} does one: the claims go out together,
+   * asynchronously, and are answered in one pass over the connection. Any that the fast path does
    * not settle (the marker's parent missing, an owner node already there, no answer in time) is
    * claimed again one by one.
    *
@@ -223,6 +223,36 @@ public class ExperimentOwnership {
       throw new IllegalStateException(failures.get() + " owner checks failed");
     }
     return ownerless;
+  }
+
+  /** The experiments that have a running marker, owned or not. */
+  public Set<String> markers() {
+    try {
+      return Set.copyOf(client.getChildren().forPath(paths.runningExperiments()));
+    } catch (KeeperException.NoNodeException e) {
+      return Set.of();
+    } catch (Exception e) {
+      log.warn("Cannot list the running-experiment markers: {}", e.toString());
+      return Set.of();
+    }
+  }
+
+  /**
+   * Deletes a marker that has no owner node. The delete is not recursive: should an instance have
+   * claimed the experiment meanwhile, its owner node makes the delete fail, and the marker stays.
+   *
+   * @return true when this call deleted it
+   */
+  public boolean removeOrphanMarker(String experimentId) {
+    try {
+      client.delete().forPath(paths.runningExperiment(experimentId));
+      return true;
+    } catch (KeeperException.NoNodeException | KeeperException.NotEmptyException e) {
+      return false;
+    } catch (Exception e) {
+      log.warn("Cannot remove the running-experiment marker of {}: {}", experimentId, e.toString());
+      return false;
+    }
   }
 
   public boolean owns(String experimentId) {

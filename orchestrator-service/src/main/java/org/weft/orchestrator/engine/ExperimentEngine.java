@@ -64,11 +64,8 @@ public class ExperimentEngine implements SmartLifecycle {
 
   /** Submissions that arrive together are created and launched in one transaction. */
   private final GroupCommit<LiveDags.NewLiveDag, Created> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
-  private final BlockingQueue<Claim> claims = new LinkedBlockingQueue<>();
-  private volatile Thread claimer;
   private static final int CREATE_BATCH = 64;
-  private static final int CLAIM_BATCH = 500;
-  private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(10);
 
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
   private final Set<String> launching = ConcurrentHashMap.newKeySet();
@@ -100,77 +97,60 @@ public class ExperimentEngine implements SmartLifecycle {
   /**
    * Creates a new experiment and launches it in the same transaction: its live DAG is written, it
    * moves to {@code EXECUTING} and its root nodes are marked dispatched. Submissions that arrive
-   * together share that transaction (group commit). Once it has committed, this instance claims the
-   * experiment in ZooKeeper and only then sends the dispatches, in the background: the caller has
-   * its answer as soon as the experiment is durable. Should the claim fail, or this instance die
-   * first, the experiment is executing without an owner, and reconciliation (here or on another
-   * instance) adopts it and sends the dispatches again with the same ids.
+   * together share that transaction (group commit). This instance claims the experiments in
+   * ZooKeeper before the transaction, all in one round trip: an experiment is never committed as
+   * executing without its owner node, so no other instance can take a new experiment for an orphan.
+   * After the commit the dispatches go out in the background and the caller has its answer. Should
+   * the claim fail (ZooKeeper unreachable), the experiment is still accepted, executing without an
+   * owner, and reconciliation (here or on another instance) adopts it and sends its dispatches.
    *
    * @return the state the experiment is in now
    */
   public ExperimentState submit(LiveDags.NewLiveDag dag) {
-    // held until the claim: reconciliation must not take it for an orphan meanwhile
-    launching.add(dag.id());
-    try {
-      var created = creates.submit(dag);
-      claims.add(new Claim(dag.id(), created.effects()));
-      return created.state();
-    } catch (RuntimeException e) {
-      launching.remove(dag.id());
-      throw e;
-    }
+    var created = creates.submit(dag);
+    carryOut(created.effects());
+    return created.state();
   }
 
-  /** A created experiment's state, and what its launch sends once it is claimed. */
+  /** A created experiment's state, and what its launch sends. */
   private record Created(ExperimentState state, Executions.Effects effects) {}
-
-  private record Claim(String experimentId, Executions.Effects effects) {}
 
   private List<Created> createAll(List<LiveDags.NewLiveDag> dags) {
     var sample = Timer.start();
     var ids = dags.stream().map(LiveDags.NewLiveDag::id).toList();
-    var recovery = inTransaction(() -> {
-      liveDags.writeAll(dags);
-      return executions.recoverAll(ids, System.currentTimeMillis());
-    });
-    sample.stop(launchTimer);
-    var effects = recovery.effects();
-    return ids.stream().map(id -> new Created(recovery.states().getOrDefault(id, ExperimentState.CREATED),
-        new Executions.Effects(Executions.Outcome.APPLIED,
-            effects.dispatches().stream().filter(dispatch -> dispatch.experimentId().equals(id)).toList(),
-            effects.controls().stream().filter(control -> control.experimentId().equals(id)).toList(),
-            effects.ended().contains(id) ? Set.of(id) : Set.of()))).toList();
+    // claimed before they exist in Neo4j: reconciliation must not release them meanwhile
+    launching.addAll(ids);
+    try {
+      var claimed = ownership.claimAll(ids, CLAIM_TIMEOUT);
+      Executions.Recovery recovery;
+      try {
+        recovery = inTransaction(() -> {
+          liveDags.writeAll(dags);
+          return executions.recoverAll(ids, System.currentTimeMillis());
+        });
+      } catch (RuntimeException e) {
+        // nothing was written: the markers would claim experiments that do not exist
+        claimed.forEach(ownership::release);
+        throw e;
+      }
+      sample.stop(launchTimer);
+      return ids.stream().map(id -> created(id, recovery, claimed.contains(id))).toList();
+    } finally {
+      ids.forEach(launching::remove);
+    }
   }
 
-  /** Claims created experiments together and sends what their launch dispatched. */
-  private void claimLoop() {
-    while (claimer != null) {
-      var batch = new ArrayList<Claim>();
-      try {
-        var first = claims.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        claims.drainTo(batch, CLAIM_BATCH - 1);
-        var claimed = ownership.claimAll(batch.stream().map(Claim::experimentId).toList(), CLAIM_TIMEOUT);
-        for (var claim : batch) {
-          if (claimed.contains(claim.experimentId())) {
-            carryOut(claim.effects());
-          } else {
-            log.info("Experiment {} was not claimed here; whoever adopts it sends its dispatches", claim.experimentId());
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        // committed and executing without an owner: reconciliation adopts them
-        log.warn("Claiming {} new experiments failed; they are adopted shortly: {}", batch.size(), e.toString());
-      } finally {
-        batch.forEach(claim -> launching.remove(claim.experimentId()));
-      }
+  private static Created created(String id, Executions.Recovery recovery, boolean claimed) {
+    var state = recovery.states().getOrDefault(id, ExperimentState.CREATED);
+    if (!claimed) {
+      log.warn("Experiment {} was created but not claimed; whoever adopts it sends its dispatches", id);
+      return new Created(state, Executions.Effects.of(Executions.Outcome.APPLIED));
     }
+    var effects = recovery.effects();
+    return new Created(state, new Executions.Effects(Executions.Outcome.APPLIED,
+        effects.dispatches().stream().filter(dispatch -> dispatch.experimentId().equals(id)).toList(),
+        effects.controls().stream().filter(control -> control.experimentId().equals(id)).toList(),
+        effects.ended().contains(id) ? Set.of(id) : Set.of()));
   }
 
   /**
@@ -358,12 +338,16 @@ public class ExperimentEngine implements SmartLifecycle {
    * those of instances that died. Also forgets experiments that ended elsewhere.
    */
   void reconcile() {
+    // in this order: what was owned and not being launched before the read has been committed
+    var ownedBefore = ownership.owned();
+    var launchingBefore = Set.copyOf(launching);
     var active = executions.active();
-    for (var owned : ownership.owned()) {
-      if (!active.containsKey(owned)) {
+    for (var owned : ownedBefore) {
+      if (!active.containsKey(owned) && !launchingBefore.contains(owned)) {
         ownership.release(owned);
       }
     }
+    removeOrphanMarkers(active.keySet(), launchingBefore);
     var others = new ArrayList<String>();
     for (var entry : active.entrySet()) {
       var experimentId = entry.getKey();
@@ -400,6 +384,32 @@ public class ExperimentEngine implements SmartLifecycle {
     }
   }
 
+  /**
+   * Removes the markers left by an instance that died after claiming new experiments and before
+   * creating them: no owner, and no such experiment running. One that does run after all (created
+   * after the read) is adopted on the next round, with a new marker.
+   */
+  private void removeOrphanMarkers(Set<String> active, Set<String> launchingBefore) {
+    var candidates = new ArrayList<String>();
+    for (var experimentId : ownership.markers()) {
+      if (!active.contains(experimentId) && !launchingBefore.contains(experimentId) && !ownership.owns(experimentId)) {
+        candidates.add(experimentId);
+      }
+    }
+    if (candidates.isEmpty()) {
+      return;
+    }
+    try {
+      for (var experimentId : ownership.ownerless(candidates, OWNER_CHECKS_TIMEOUT)) {
+        if (ownership.removeOrphanMarker(experimentId)) {
+          log.info("Removed the running-experiment marker of {}, which neither runs nor has an owner", experimentId);
+        }
+      }
+    } catch (Exception e) {
+      log.warn("Cannot check {} running-experiment markers now: {}", candidates.size(), e.toString());
+    }
+  }
+
   private void safely(Runnable work, String what) {
     try {
       work.run();
@@ -414,10 +424,6 @@ public class ExperimentEngine implements SmartLifecycle {
     launcherThread.setDaemon(true);
     launcher = launcherThread;
     launcherThread.start();
-    var claimerThread = new Thread(this::claimLoop, "weft-claimer");
-    claimerThread.setDaemon(true);
-    claimer = claimerThread;
-    claimerThread.start();
     timers = Executors.newSingleThreadScheduledExecutor(r -> {
       var thread = new Thread(r, "weft-engine");
       thread.setDaemon(true);
@@ -431,21 +437,14 @@ public class ExperimentEngine implements SmartLifecycle {
 
   @Override
   public void stop() {
-    for (var thread : new Thread[] {launcher, claimer}) {
-      if (thread != null) {
-        thread.interrupt();
-      }
-    }
-    var threads = new Thread[] {launcher, claimer};
+    var thread = launcher;
     launcher = null;
-    claimer = null;
-    for (var thread : threads) {
-      if (thread != null) {
-        try {
-          thread.join(10_000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     // submissions still waiting are answered with the recorded state; the next owner launches them

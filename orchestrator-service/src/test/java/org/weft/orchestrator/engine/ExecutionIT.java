@@ -10,8 +10,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.coordination.InstanceIdentity;
 import org.weft.orchestrator.dag.MasterDags;
 import org.weft.orchestrator.dag.TemplateParser;
@@ -41,6 +51,12 @@ class ExecutionIT {
 
   @Value("${spring.kafka.bootstrap-servers}")
   String kafka;
+
+  @Value("${weft.zookeeper.connect-string}")
+  String connectString;
+
+  @Autowired
+  Neo4jClient neo4j;
 
   @Autowired
   MasterDags masterDags;
@@ -287,6 +303,74 @@ class ExecutionIT {
   }
 
   @Test
+  void aNewExperimentHasItsOwnerNodeBeforeAnyoneCanSeeItExecuting() throws Exception {
+    // another instance's reconciliation adopts what it finds executing without an owner node: a new
+    // experiment must never look like that, or the instance that accepted it loses it
+    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
+    var gateway = "ownership-" + System.nanoTime();
+    var held = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      held.add(dispatch);
+      return null;
+    });
+    var seen = ConcurrentHashMap.<String>newKeySet();
+    var ownerless = ConcurrentHashMap.<String>newKeySet();
+    var submitting = new AtomicBoolean(true);
+    var observer = CompletableFuture.runAsync(() -> {
+      while (submitting.get()) {
+        for (var id : neo4j.query("MATCH (e:Experiment {gatewayId: $gateway}) WHERE e.state = 'EXECUTING' RETURN e.id")
+            .bind(gateway).to("gateway").fetchAs(String.class).all()) {
+          if (seen.add(id) && !ownerExists(id)) {
+            ownerless.add(id);
+          }
+        }
+      }
+    });
+    var submitters = Executors.newFixedThreadPool(4);
+    var ids = new ArrayList<java.util.concurrent.Future<String>>();
+    for (int i = 0; i < 60; i++) {
+      ids.add(submitters.submit(() -> api.submit(
+          "{\"experimentType\": \"" + type + "\", \"gatewayId\": \"" + gateway + "\"}")));
+    }
+    var submitted = new ArrayList<String>();
+    for (var id : ids) {
+      submitted.add(id.get());
+    }
+    submitters.shutdown();
+    await().atMost(RUN).until(() -> seen.containsAll(submitted));
+    submitting.set(false);
+    observer.join();
+
+    assertThat(ownerless).isEmpty();
+    await().atMost(RUN).until(() -> held.size() >= submitted.size());
+    worker.behave(TestWorker.succeedAtOnce("worker-1"));
+    held.forEach(dispatch -> worker.send(TestWorker.success(dispatch, "worker-1")));
+    submitted.forEach(id -> api.awaitState(id, "COMPLETED", RUN));
+  }
+
+  @Test
+  void aMarkerLeftWithoutOwnerOrExperimentIsRemovedButOneWithAnOwnerStays() throws Exception {
+    // an instance that dies between claiming new experiments and creating them leaves such markers
+    var claimedElsewhere = UUID.randomUUID().toString();
+    try (var otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100))) {
+      otherInstance.start();
+      assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + claimedElsewhere);
+      otherInstance.create().withMode(CreateMode.EPHEMERAL)
+          .forPath("/weft/running-experiments/" + claimedElsewhere + "/owner", "other".getBytes(StandardCharsets.UTF_8));
+      for (int round = 0; round < 2; round++) {
+        // the second orphan is made after the first is gone: a whole sweep passes the claimed marker
+        var orphan = UUID.randomUUID().toString();
+        zookeeper.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + orphan);
+        await().atMost(RUN).until(() -> !markerExists(orphan));
+      }
+
+      assertThat(markerExists(claimedElsewhere)).isTrue();
+      assertThat(ownerExists(claimedElsewhere)).isTrue();
+    }
+  }
+
+  @Test
   void everyStateChangeIsPublishedAsACloudEvent() {
     try (var events = Topic.follow(kafka, "weft.experiment-events")) {
       var id = api.submit("""
@@ -312,6 +396,14 @@ class ExecutionIT {
   }
 
 
+
+  private boolean ownerExists(String id) {
+    try {
+      return zookeeper.checkExists().forPath("/weft/running-experiments/" + id + "/owner") != null;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   private boolean markerExists(String id) throws Exception {
     return zookeeper.checkExists().forPath("/weft/running-experiments/" + id) != null;
