@@ -72,14 +72,20 @@ public class ExperimentOwnership {
 
   /**
    * Claims many new experiments at once, as {@link #claim} does one: the claims go out together,
-   * asynchronously, and are answered in one pass over the connection. Any that the fast path does
-   * not settle (the marker's parent missing, an owner node already there, no answer in time) is
-   * claimed again one by one.
+   * asynchronously, and are answered in one pass over the connection. One that ZooKeeper refuses
+   * because a node is there or missing (the marker's parent not created yet, an orphan's marker, an
+   * owner already there) is claimed again one by one. With no connection to ZooKeeper none is
+   * claimed and the call returns at once: the caller is not held up for as long as it is down.
    *
    * @return those this instance owns now
    */
   public Set<String> claimAll(Collection<String> experimentIds, Duration timeout) {
+    if (!client.getZookeeperClient().isConnected()) {
+      log.warn("Not connected to ZooKeeper: {} experiments are not claimed now", experimentIds.size());
+      return Set.of();
+    }
     var claimed = ConcurrentHashMap.<String>newKeySet();
+    var refused = ConcurrentHashMap.<String>newKeySet();
     var answered = new CountDownLatch(experimentIds.size());
     var owner = identity.id().getBytes(StandardCharsets.UTF_8);
     for (var experimentId : experimentIds) {
@@ -90,8 +96,11 @@ public class ExperimentOwnership {
       }
       try {
         client.transaction().inBackground((c, event) -> {
-          if (event.getResultCode() == KeeperException.Code.OK.intValue()) {
+          var code = KeeperException.Code.get(event.getResultCode());
+          if (code == KeeperException.Code.OK) {
             claimed.add(experimentId);
+          } else if (code == KeeperException.Code.NODEEXISTS || code == KeeperException.Code.NONODE) {
+            refused.add(experimentId);
           }
           answered.countDown();
         }).forOperations(markerAndOwner(experimentId, owner));
@@ -112,7 +121,7 @@ public class ExperimentOwnership {
       if (claimed.contains(experimentId)) {
         owned.add(experimentId);
         result.add(experimentId);
-      } else if (claim(experimentId)) {
+      } else if (refused.contains(experimentId) && claim(experimentId)) {
         result.add(experimentId);
       }
     }

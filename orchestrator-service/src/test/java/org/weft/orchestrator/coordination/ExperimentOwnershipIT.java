@@ -91,4 +91,26 @@ class ExperimentOwnershipIT {
       ownership.release(orphan);
     }
   }
+
+  @Test
+  void withoutZooKeeperClaimingNewExperimentsAnswersAtOnceWithNoneClaimed() throws Exception {
+    // submissions claim before they commit: they must not wait for ZooKeeper while it is down
+    int deadPort;
+    try (var socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort();
+    }
+    try (var unreachable = CuratorFrameworkFactory.newClient("localhost:" + deadPort, new RetryOneTime(100))) {
+      unreachable.start();
+      var properties = new ZooKeeperProperties("localhost:" + deadPort, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5));
+      var cut = new ExperimentOwnership(unreachable, properties, new InstanceIdentity("cut-off"));
+      long start = System.nanoTime();
+
+      var claimed = cut.claimAll(java.util.List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString()),
+          Duration.ofSeconds(30));
+
+      assertThat(claimed).isEmpty();
+      assertThat(cut.owned()).isEmpty();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
 }
