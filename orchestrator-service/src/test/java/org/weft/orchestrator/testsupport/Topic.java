@@ -27,6 +27,9 @@ public final class Topic {
       consumer.poll(Duration.ofMillis(100));
       return !consumer.assignment().isEmpty();
     });
+    // "latest" is looked up lazily, at the first fetch after the assignment: looked up only after a
+    // record the caller then sends, it would skip that record. position() looks it up now.
+    consumer.assignment().forEach(partition -> consumer.position(partition, Duration.ofSeconds(60)));
     return consumer;
   }
 }
