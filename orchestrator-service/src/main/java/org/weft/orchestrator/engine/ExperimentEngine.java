@@ -84,7 +84,7 @@ public class ExperimentEngine implements SmartLifecycle {
     this.ownedGauge = meters.gauge("weft.experiments.owned", new AtomicInteger());
     meters.gauge("weft.engine.unsent", unsent, Unsent::size);
     this.launchTimer = Timer.builder("weft.engine.launch")
-        .description("creating and launching a batch of new experiments in one transaction, or launching a batch of relaunched ones")
+        .description("claiming a batch of new experiments, then creating and launching them in one transaction; or launching a batch of relaunched ones")
         .register(meters);
     this.batchTimer = Timer.builder("weft.engine.results.batch")
         .description("applying one batch of results in one Neo4j transaction, commit included").register(meters);
