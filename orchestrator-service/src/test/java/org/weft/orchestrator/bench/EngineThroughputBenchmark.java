@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import org.weft.orchestrator.dag.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+import org.weft.task.api.TaskDispatch;
 
 /**
  * Issue 4's speed figures on the embedded default: a 10-task chain and a 10-task diamond
@@ -62,10 +64,11 @@ class EngineThroughputBenchmark {
     masterDags.register(diamond(), TemplateParser.Format.YAML);
     var report = new StringBuilder("\n===== Weft engine benchmark (embedded default, %d cores) =====\n"
         .formatted(Runtime.getRuntime().availableProcessors()));
-    try (var worker = new TestWorker(kafka, "bench-worker", dispatch -> {
+    TestWorker.Behaviour answering = dispatch -> {
       answeredAt.put(dispatch.taskId(), System.nanoTime());
       return TestWorker.success(dispatch, "bench-worker");
-    })) {
+    };
+    try (var worker = new TestWorker(kafka, "bench-worker", answering)) {
       runAll(api, "bench-chain", 50); // warm-up: the JIT, Neo4j's query plans, Kafka's partitions
       runAll(api, "bench-diamond", 50);
       for (var shape : List.of("bench-chain", "bench-diamond")) {
@@ -96,6 +99,9 @@ class EngineThroughputBenchmark {
             .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
         report.append("%-14s result transaction, one experiment at a time: mean %.1f ms (commit included)%n"
             .formatted(shape, batchMeanAlone));
+        var split = split(api, worker, answering, shape);
+        report.append("%-14s CPU per task, a burst in two steps: creating and launching %.2f ms, executing %.2f ms%n"
+            .formatted(shape, split[0], split[1]));
       }
     }
     for (var name : List.of("weft.engine.launch", "weft.engine.results.batch", "weft.engine.send")) {
@@ -116,6 +122,14 @@ class EngineThroughputBenchmark {
 
   /** Submits {@code count} experiments from {@link #CLIENTS} gateway threads at once and waits for them all. */
   private List<String> runAll(Api api, String type, int count, long[] submittedAt) throws Exception {
+    var ids = submitAll(api, type, count);
+    submittedAt[0] = System.nanoTime();
+    awaitCompleted(ids);
+    return ids;
+  }
+
+  /** Submits {@code count} experiments from {@link #CLIENTS} gateway threads at once. */
+  private List<String> submitAll(Api api, String type, int count) throws Exception {
     var ids = Collections.synchronizedList(new ArrayList<String>());
     var clients = Executors.newFixedThreadPool(Math.min(CLIENTS, count));
     try {
@@ -129,11 +143,34 @@ class EngineThroughputBenchmark {
     } finally {
       clients.shutdownNow();
     }
-    submittedAt[0] = System.nanoTime();
+    return ids;
+  }
+
+  private void awaitCompleted(List<String> ids) {
     await().atMost(Duration.ofMinutes(20)).pollInterval(Duration.ofMillis(50)).until(() -> neo4j.query("""
             MATCH (e:Experiment) WHERE e.id IN $ids AND e.state <> 'COMPLETED' RETURN count(e)""")
         .bind(ids).to("ids").fetchAs(Long.class).one().orElse(1L) == 0);
-    return ids;
+  }
+
+  /**
+   * CPU per task spent creating and launching a burst of experiments (REST, live DAGs, claims, root
+   * dispatches received by a worker that holds them), then executing them once the worker answers.
+   */
+  private double[] split(Api api, TestWorker worker, TestWorker.Behaviour answering, String shape) throws Exception {
+    var held = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      held.add(dispatch);
+      return null;
+    });
+    long start = processCpuNanos();
+    var ids = submitAll(api, shape, BURST);
+    await().atMost(Duration.ofMinutes(20)).pollInterval(Duration.ofMillis(20)).until(() -> held.size() >= BURST);
+    long launched = processCpuNanos();
+    worker.behave(answering);
+    held.forEach(dispatch -> worker.send(answering.apply(dispatch)));
+    awaitCompleted(ids);
+    long done = processCpuNanos();
+    return new double[] {(launched - start) / 1e6 / (BURST * 10), (done - launched) / 1e6 / (BURST * 10)};
   }
 
   /** For every node with predecessors: when its dispatch arrived minus when its last predecessor was answered. */
