@@ -3,7 +3,6 @@ package org.weft.orchestrator.coordination;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,61 +70,17 @@ public class ExperimentOwnership {
   }
 
   /**
-   * Claims many new experiments at once, as {@link #claim} does one: the claims go out together,
-   * asynchronously, and are answered in one pass over the connection. One that ZooKeeper refuses
-   * because a node is there or missing (the marker's parent not created yet, an orphan's marker, an
-   * owner already there) is claimed again one by one. With no connection to ZooKeeper none is
-   * claimed and the call returns at once: the caller is not held up for as long as it is down.
+   * Claims a new experiment, as {@link #claim} does, unless there is no connection to ZooKeeper: then
+   * it answers false at once, so a submission is not held up for as long as ZooKeeper is down.
    *
-   * @return those this instance owns now
+   * @return true when this instance owns it now
    */
-  public Set<String> claimAll(Collection<String> experimentIds, Duration timeout) {
+  public boolean claimNew(String experimentId) {
     if (!client.getZookeeperClient().isConnected()) {
-      log.warn("Not connected to ZooKeeper: {} experiments are not claimed now", experimentIds.size());
-      return Set.of();
+      log.warn("Not connected to ZooKeeper: experiment {} is not claimed now", experimentId);
+      return false;
     }
-    var claimed = ConcurrentHashMap.<String>newKeySet();
-    var refused = ConcurrentHashMap.<String>newKeySet();
-    var answered = new CountDownLatch(experimentIds.size());
-    var owner = identity.id().getBytes(StandardCharsets.UTF_8);
-    for (var experimentId : experimentIds) {
-      if (owned.contains(experimentId)) {
-        claimed.add(experimentId);
-        answered.countDown();
-        continue;
-      }
-      try {
-        client.transaction().inBackground((c, event) -> {
-          var code = KeeperException.Code.get(event.getResultCode());
-          if (code == KeeperException.Code.OK) {
-            claimed.add(experimentId);
-          } else if (code == KeeperException.Code.NODEEXISTS || code == KeeperException.Code.NONODE) {
-            refused.add(experimentId);
-          }
-          answered.countDown();
-        }).forOperations(markerAndOwner(experimentId, owner));
-      } catch (Exception e) {
-        answered.countDown();
-      }
-    }
-    try {
-      if (!answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("ZooKeeper answered {} of {} claims within {}", experimentIds.size() - answered.getCount(),
-            experimentIds.size(), timeout);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    var result = new HashSet<String>();
-    for (var experimentId : experimentIds) {
-      if (claimed.contains(experimentId)) {
-        owned.add(experimentId);
-        result.add(experimentId);
-      } else if (refused.contains(experimentId) && claim(experimentId)) {
-        result.add(experimentId);
-      }
-    }
-    return result;
+    return claim(experimentId);
   }
 
   /**

@@ -65,7 +65,6 @@ public class ExperimentEngine implements SmartLifecycle {
   /** Submissions that arrive together are created and launched in one transaction. */
   private final GroupCommit<LiveDags.NewLiveDag, Created> creates = new GroupCommit<>(CREATE_BATCH, this::createAll);
   private static final int CREATE_BATCH = 64;
-  private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(10);
 
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
   private final Set<String> launching = ConcurrentHashMap.newKeySet();
@@ -84,7 +83,7 @@ public class ExperimentEngine implements SmartLifecycle {
     this.ownedGauge = meters.gauge("weft.experiments.owned", new AtomicInteger());
     meters.gauge("weft.engine.unsent", unsent, Unsent::size);
     this.launchTimer = Timer.builder("weft.engine.launch")
-        .description("claiming a batch of new experiments, then creating and launching them in one transaction; or launching a batch of relaunched ones")
+        .description("creating and launching a batch of new experiments in one transaction, or launching a batch of relaunched ones")
         .register(meters);
     this.batchTimer = Timer.builder("weft.engine.results.batch")
         .description("applying one batch of results in one Neo4j transaction, commit included").register(meters);
@@ -97,19 +96,40 @@ public class ExperimentEngine implements SmartLifecycle {
   /**
    * Creates a new experiment and launches it in the same transaction: its live DAG is written, it
    * moves to {@code EXECUTING} and its root nodes are marked dispatched. Submissions that arrive
-   * together share that transaction (group commit). This instance claims the experiments in
-   * ZooKeeper before the transaction, all in one round trip: an experiment is never committed as
-   * executing without its owner node, so no other instance can take a new experiment for an orphan.
-   * After the commit the dispatches go out in the background and the caller has its answer. Should
-   * the claim fail (ZooKeeper unreachable), the experiment is still accepted, executing without an
-   * owner, and reconciliation (here or on another instance) adopts it and sends its dispatches.
+   * together share that transaction (group commit). Each submission first claims its experiment in
+   * ZooKeeper, on the caller's thread, so claims of concurrent submissions travel together and the
+   * transaction does not wait for them: an experiment is never committed as executing without its
+   * owner node, so no other instance can take a new experiment for an orphan. After the commit the
+   * dispatches go out in the background and the caller has its answer. Should the claim fail
+   * (ZooKeeper unreachable), the experiment is still accepted, executing without an owner, and
+   * reconciliation (here or on another instance) adopts it and sends its dispatches.
    *
    * @return the state the experiment is in now
    */
   public ExperimentState submit(LiveDags.NewLiveDag dag) {
-    var created = creates.submit(dag);
-    carryOut(created.effects());
-    return created.state();
+    // claimed before it exists in Neo4j: reconciliation must not release the claim meanwhile
+    launching.add(dag.id());
+    try {
+      boolean claimed = ownership.claimNew(dag.id());
+      Created created;
+      try {
+        created = creates.submit(dag);
+      } catch (RuntimeException e) {
+        if (claimed) {
+          // nothing was written: the marker would claim an experiment that does not exist
+          ownership.release(dag.id());
+        }
+        throw e;
+      }
+      if (claimed) {
+        carryOut(created.effects());
+      } else {
+        log.warn("Experiment {} was created but not claimed; whoever adopts it sends its dispatches", dag.id());
+      }
+      return created.state();
+    } finally {
+      launching.remove(dag.id());
+    }
   }
 
   /** A created experiment's state, and what its launch sends. */
@@ -118,39 +138,17 @@ public class ExperimentEngine implements SmartLifecycle {
   private List<Created> createAll(List<LiveDags.NewLiveDag> dags) {
     var sample = Timer.start();
     var ids = dags.stream().map(LiveDags.NewLiveDag::id).toList();
-    // claimed before they exist in Neo4j: reconciliation must not release them meanwhile
-    launching.addAll(ids);
-    try {
-      var claimed = ownership.claimAll(ids, CLAIM_TIMEOUT);
-      Executions.Recovery recovery;
-      try {
-        recovery = inTransaction(() -> {
-          liveDags.writeAll(dags);
-          return executions.recoverAll(ids, System.currentTimeMillis());
-        });
-      } catch (RuntimeException e) {
-        // nothing was written: the markers would claim experiments that do not exist
-        claimed.forEach(ownership::release);
-        throw e;
-      }
-      sample.stop(launchTimer);
-      return ids.stream().map(id -> created(id, recovery, claimed.contains(id))).toList();
-    } finally {
-      ids.forEach(launching::remove);
-    }
-  }
-
-  private static Created created(String id, Executions.Recovery recovery, boolean claimed) {
-    var state = recovery.states().getOrDefault(id, ExperimentState.CREATED);
-    if (!claimed) {
-      log.warn("Experiment {} was created but not claimed; whoever adopts it sends its dispatches", id);
-      return new Created(state, Executions.Effects.of(Executions.Outcome.APPLIED));
-    }
+    var recovery = inTransaction(() -> {
+      liveDags.writeAll(dags);
+      return executions.recoverAll(ids, System.currentTimeMillis());
+    });
+    sample.stop(launchTimer);
     var effects = recovery.effects();
-    return new Created(state, new Executions.Effects(Executions.Outcome.APPLIED,
-        effects.dispatches().stream().filter(dispatch -> dispatch.experimentId().equals(id)).toList(),
-        effects.controls().stream().filter(control -> control.experimentId().equals(id)).toList(),
-        effects.ended().contains(id) ? Set.of(id) : Set.of()));
+    return ids.stream().map(id -> new Created(recovery.states().getOrDefault(id, ExperimentState.CREATED),
+        new Executions.Effects(Executions.Outcome.APPLIED,
+            effects.dispatches().stream().filter(dispatch -> dispatch.experimentId().equals(id)).toList(),
+            effects.controls().stream().filter(control -> control.experimentId().equals(id)).toList(),
+            effects.ended().contains(id) ? Set.of(id) : Set.of()))).toList();
   }
 
   /**
