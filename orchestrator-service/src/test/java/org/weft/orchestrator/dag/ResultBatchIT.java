@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -12,10 +13,15 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.dag.Executions.Outcome;
@@ -54,32 +60,52 @@ class ResultBatchIT {
   @Autowired
   TransactionTemplate transactions;
 
+  @Value("${weft.zookeeper.connect-string}")
+  String connectString;
+
   private String experimentId;
 
   /** The dispatches sent so far, by task key: the last one of each is the current attempt. */
   private final Map<String, TaskDispatch> sent = new HashMap<>();
 
+  /**
+   * Owns the test's experiment in ZooKeeper, as another live instance would. Without an owner, the
+   * engine running in the shared context would adopt the experiment in the middle of a test and
+   * write to it concurrently (a deadlock with the test's transaction was seen in CI), and, left
+   * behind, send its dispatches to the workers of later tests.
+   */
+  private CuratorFramework otherInstance;
+
   @BeforeEach
-  void launchADiamond() {
+  void launchADiamond() throws Exception {
     masterDags.register(TEMPLATE, TemplateParser.Format.YAML);
     var template = masterDags.latest("result-batch").orElseThrow();
-    experimentId = liveDags.create(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
+    var dag = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
         template);
-    var launch = transactions.execute(status -> executions.recoverAll(List.of(experimentId), System.currentTimeMillis()));
+    experimentId = dag.id();
+    otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100));
+    otherInstance.start();
+    assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+    // claimed before it exists, as the engine claims a new experiment
+    otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + experimentId);
+    otherInstance.create().withMode(CreateMode.EPHEMERAL)
+        .forPath("/weft/running-experiments/" + experimentId + "/owner", "result-batch-it".getBytes(StandardCharsets.UTF_8));
+    var launch = transactions.execute(status -> {
+      liveDags.writeAll(List.of(dag));
+      return executions.recoverAll(List.of(experimentId), System.currentTimeMillis());
+    });
     remember(launch.effects());
   }
 
-  /**
-   * The experiment runs without an owner and the context is shared: left behind, the engine would
-   * adopt it and send its dispatches to the workers of later tests.
-   */
   @AfterEach
-  void forgetTheExperiment() {
+  void forgetTheExperiment() throws Exception {
     neo4j.query("""
             MATCH (e:Experiment {id: $id})
             OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
             DETACH DELETE e, t""").bind(experimentId).to("id").run();
     neo4j.query("MATCH (v:Event {experimentId: $id}) DELETE v").bind(experimentId).to("id").run();
+    otherInstance.delete().deletingChildrenIfNeeded().forPath("/weft/running-experiments/" + experimentId);
+    otherInstance.close();
   }
 
   @Test
