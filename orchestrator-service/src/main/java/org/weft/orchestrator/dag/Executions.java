@@ -48,7 +48,7 @@ public class Executions {
    */
   public record Effects(Outcome outcome, List<TaskDispatch> dispatches, List<TaskControl> controls, Set<String> ended) {
 
-    public static Effects of(Outcome outcome) {
+    static Effects of(Outcome outcome) {
       return new Effects(outcome, List.of(), List.of(), Set.of());
     }
 

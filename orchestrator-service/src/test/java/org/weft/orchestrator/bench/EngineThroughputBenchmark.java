@@ -1,6 +1,8 @@
 package org.weft.orchestrator.bench;
 
 import static org.awaitility.Awaitility.await;
+import static org.weft.orchestrator.bench.Measures.percentile;
+import static org.weft.orchestrator.bench.Measures.processCpuNanos;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,19 +188,6 @@ class EngineThroughputBenchmark {
     }
     lastPredecessor.forEach((node, predecessor) -> latencies.add((answeredAt.get(node) - predecessor) / 1e6));
     return latencies;
-  }
-
-  /** CPU time of this JVM on all cores: a figure that a machine shared with other work disturbs less than time. */
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static double percentile(List<Double> sorted, int p) {
-    if (sorted.isEmpty()) {
-      return Double.NaN;
-    }
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * p / 100.0) - 1));
   }
 
   private static String chain() {

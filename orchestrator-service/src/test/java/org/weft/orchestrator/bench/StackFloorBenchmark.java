@@ -1,5 +1,8 @@
 package org.weft.orchestrator.bench;
 
+import static org.weft.orchestrator.bench.Measures.percentile;
+import static org.weft.orchestrator.bench.Measures.processCpuNanos;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -155,21 +158,10 @@ class StackFloorBenchmark {
       }
     }
     double complete = (processCpuNanos() - cpu) / 1e6 / (experiments * TASKS);
-    var alone = new ArrayList<Double>();
-    for (int i = 0; i < Math.min(ALONE, experiments); i++) {
-      // the chains are done: completing a task again costs what completing it did
-      long start = System.nanoTime();
-      complete(List.of(chains.get(i).get(TASKS / 2)));
-      alone.add((System.nanoTime() - start) / 1e6);
-    }
-    Collections.sort(alone);
-    var aloneAutoCommit = new ArrayList<Double>();
-    for (int i = 0; i < Math.min(ALONE, experiments); i++) {
-      long start = System.nanoTime();
-      completeAutoCommit(List.of(chains.get(i).get(TASKS / 2)));
-      aloneAutoCommit.add((System.nanoTime() - start) / 1e6);
-    }
-    Collections.sort(aloneAutoCommit);
+    // the chains are done: completing a task again costs what completing it did
+    var middles = chains.stream().limit(ALONE).map(chain -> List.of(chain.get(TASKS / 2))).toList();
+    var alone = timeEach(middles, this::complete);
+    var aloneAutoCommit = timeEach(middles, this::completeAutoCommit);
     return new double[] {create, complete, percentile(alone, 50), percentile(alone, 90),
         percentile(aloneAutoCommit, 50), percentile(aloneAutoCommit, 90)};
   }
@@ -247,17 +239,20 @@ class StackFloorBenchmark {
     }
   }
 
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+  /** How long {@code work} took on each of {@code inputs}, one after the other, in ms, sorted. */
+  private static <T> List<Double> timeEach(List<T> inputs, java.util.function.Consumer<T> work) {
+    var times = new ArrayList<Double>(inputs.size());
+    for (var input : inputs) {
+      long start = System.nanoTime();
+      work.accept(input);
+      times.add((System.nanoTime() - start) / 1e6);
+    }
+    Collections.sort(times);
+    return times;
   }
 
   private static double median(List<double[]> rounds, int index) {
     var values = rounds.stream().mapToDouble(round -> round[index]).sorted().toArray();
     return values[values.length / 2];
-  }
-
-  private static double percentile(List<Double> sorted, int p) {
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * p / 100.0) - 1));
   }
 }

@@ -2,18 +2,16 @@ package org.weft.orchestrator.coordination;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 @WeftIntegrationTest
@@ -33,12 +31,8 @@ class ExperimentOwnershipIT {
     var ownedElsewhere = UUID.randomUUID().toString();
     var orphan = UUID.randomUUID().toString();
     var noMarker = UUID.randomUUID().toString();
-    try (var otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100))) {
-      otherInstance.start();
-      assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
-      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + ownedElsewhere);
-      otherInstance.create().withMode(CreateMode.EPHEMERAL)
-          .forPath("/weft/running-experiments/" + ownedElsewhere + "/owner", "other".getBytes(StandardCharsets.UTF_8));
+    try (var otherInstance = OtherInstance.connect(connectString, "other")) {
+      otherInstance.own(ownedElsewhere);
       zookeeper.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + orphan);
 
       assertThat(ownership.ownerless(java.util.List.of(ownedElsewhere, orphan, noMarker), Duration.ofSeconds(10)))
@@ -66,12 +60,8 @@ class ExperimentOwnershipIT {
     }
     var orphan = UUID.randomUUID().toString();
     var ownedElsewhere = UUID.randomUUID().toString();
-    try (var otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100))) {
-      otherInstance.start();
-      assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
-      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + ownedElsewhere);
-      otherInstance.create().withMode(CreateMode.EPHEMERAL)
-          .forPath("/weft/running-experiments/" + ownedElsewhere + "/owner", "other".getBytes(StandardCharsets.UTF_8));
+    try (var otherInstance = OtherInstance.connect(connectString, "other")) {
+      otherInstance.own(ownedElsewhere);
       zookeeper.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + orphan);
       var all = new ArrayList<>(fresh);
       all.add(orphan);

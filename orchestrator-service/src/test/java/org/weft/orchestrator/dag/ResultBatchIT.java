@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -13,10 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +20,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.dag.Executions.Outcome;
+import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -74,7 +70,7 @@ class ResultBatchIT {
    * write to it concurrently (a deadlock with the test's transaction was seen in CI), and, left
    * behind, send its dispatches to the workers of later tests.
    */
-  private CuratorFramework otherInstance;
+  private OtherInstance otherInstance;
 
   @BeforeEach
   void launchADiamond() throws Exception {
@@ -83,13 +79,9 @@ class ResultBatchIT {
     var dag = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
         template);
     experimentId = dag.id();
-    otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100));
-    otherInstance.start();
-    assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+    otherInstance = OtherInstance.connect(connectString, "result-batch-it");
     // claimed before it exists, as the engine claims a new experiment
-    otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + experimentId);
-    otherInstance.create().withMode(CreateMode.EPHEMERAL)
-        .forPath("/weft/running-experiments/" + experimentId + "/owner", "result-batch-it".getBytes(StandardCharsets.UTF_8));
+    otherInstance.own(experimentId);
     var launch = transactions.execute(status -> {
       liveDags.writeAll(List.of(dag));
       return executions.recoverAll(List.of(experimentId), System.currentTimeMillis());
@@ -104,7 +96,7 @@ class ResultBatchIT {
             OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
             DETACH DELETE e, t""").bind(experimentId).to("id").run();
     neo4j.query("MATCH (v:Event {experimentId: $id}) DELETE v").bind(experimentId).to("id").run();
-    otherInstance.delete().deletingChildrenIfNeeded().forPath("/weft/running-experiments/" + experimentId);
+    otherInstance.forget(experimentId);
     otherInstance.close();
   }
 

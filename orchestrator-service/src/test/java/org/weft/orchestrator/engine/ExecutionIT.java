@@ -15,12 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +31,7 @@ import org.weft.orchestrator.dag.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.Topic;
+import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -352,12 +349,8 @@ class ExecutionIT {
   void aMarkerLeftWithoutOwnerOrExperimentIsRemovedButOneWithAnOwnerStays() throws Exception {
     // an instance that dies between claiming new experiments and creating them leaves such markers
     var claimedElsewhere = UUID.randomUUID().toString();
-    try (var otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100))) {
-      otherInstance.start();
-      assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
-      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + claimedElsewhere);
-      otherInstance.create().withMode(CreateMode.EPHEMERAL)
-          .forPath("/weft/running-experiments/" + claimedElsewhere + "/owner", "other".getBytes(StandardCharsets.UTF_8));
+    try (var otherInstance = OtherInstance.connect(connectString, "other")) {
+      otherInstance.own(claimedElsewhere);
       for (int round = 0; round < 2; round++) {
         // the second orphan is made after the first is gone: a whole sweep passes the claimed marker
         var orphan = UUID.randomUUID().toString();

@@ -3,7 +3,6 @@ package org.weft.orchestrator.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,11 +10,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +18,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.dag.LiveDags;
+import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.Topic;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import tools.jackson.databind.json.JsonMapper;
@@ -56,15 +51,13 @@ class AuditTrailIT {
    * Owns the experiments made here in ZooKeeper, as another live instance would: ownerless and
    * executing, the engine running in the shared context would adopt them and write to them.
    */
-  private CuratorFramework otherInstance;
+  private OtherInstance otherInstance;
 
   private final List<String> made = new ArrayList<>();
 
   @BeforeEach
   void connectAsAnotherInstance() throws InterruptedException {
-    otherInstance = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100));
-    otherInstance.start();
-    assertThat(otherInstance.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+    otherInstance = OtherInstance.connect(connectString, "audit-trail-it");
   }
 
   @AfterEach
@@ -73,9 +66,7 @@ class AuditTrailIT {
     neo4j.query("""
             MATCH (n) WHERE (n:Experiment AND n.id STARTS WITH 'audit-') OR (n:Event AND n.experimentId STARTS WITH 'audit-')
             DETACH DELETE n""").run();
-    for (var id : made) {
-      otherInstance.delete().deletingChildrenIfNeeded().forPath("/weft/running-experiments/" + id);
-    }
+    made.forEach(otherInstance::forget);
     otherInstance.close();
   }
 
@@ -153,13 +144,7 @@ class AuditTrailIT {
    */
   private String experiment(String state, int events, int published, long lastEventAt) {
     var id = "audit-" + UUID.randomUUID();
-    try {
-      otherInstance.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + id);
-      otherInstance.create().withMode(CreateMode.EPHEMERAL)
-          .forPath("/weft/running-experiments/" + id + "/owner", "audit-trail-it".getBytes(StandardCharsets.UTF_8));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    otherInstance.own(id);
     made.add(id);
     neo4j.query("""
             CREATE (e:Experiment {id: $id, state: $state, eventSeq: $events, publishedSeq: $published,
