@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +111,11 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
 
   public Optional<String> neo4jBoltUri() {
     return Optional.ofNullable(neo4j).map(EmbeddedNeo4j::boltUri);
+  }
+
+  /** The embedded database, when Neo4j runs here. */
+  Optional<GraphDatabaseService> neo4jDatabase() {
+    return Optional.ofNullable(neo4j).map(EmbeddedNeo4j::database);
   }
 
   public Optional<String> neo4jBrowserUrl() {

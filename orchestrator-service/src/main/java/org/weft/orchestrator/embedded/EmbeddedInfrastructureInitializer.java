@@ -40,6 +40,16 @@ public class EmbeddedInfrastructureInitializer
     var beanFactory = (DefaultListableBeanFactory) context.getBeanFactory();
     beanFactory.registerSingleton(BEAN_NAME, infrastructure);
     beanFactory.registerDisposableBean(BEAN_NAME, infrastructure::close);
+    if (properties.neo4j().inProcess()) {
+      // Spring Boot's driver and Neo4j health check back off: these take their names
+      infrastructure.neo4jDatabase().ifPresent(database -> {
+        beanFactory.registerSingleton("neo4jDriver", new InProcessDriver(database));
+        beanFactory.registerSingleton("neo4jHealthIndicator",
+            new InProcessNeo4jHealthIndicator(database, infrastructure.neo4jBoltUri().orElseThrow()));
+        log.info("Neo4j is reached in process here; Bolt at {} serves Browser and other processes",
+            infrastructure.neo4jBoltUri().orElseThrow());
+      });
+    }
   }
 
   static EmbeddedInfrastructure.Selection selectionFor(ConfigurableEnvironment environment) {

@@ -9,6 +9,7 @@ import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.unit.DataSize;
@@ -66,6 +67,11 @@ final class EmbeddedNeo4j implements AutoCloseable {
     var browserUrl = "http://%s:%d/browser/".formatted(host, httpPort);
     log.info("Embedded Neo4j listening on {} with Browser at {} and data in {}", boltUri, browserUrl, homeDir);
     return new EmbeddedNeo4j(dbms, boltUri, browserUrl);
+  }
+
+  /** The database itself, for the in-process driver. */
+  GraphDatabaseService database() {
+    return dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
   }
 
   String boltUri() {

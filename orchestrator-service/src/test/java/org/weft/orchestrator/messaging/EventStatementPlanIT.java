@@ -8,8 +8,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.neo4j.driver.Driver;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.testsupport.GraphHistory;
 import org.weft.orchestrator.testsupport.QueryPlans;
@@ -23,8 +23,8 @@ import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EventStatementPlanIT {
 
-  @Autowired
-  Driver driver;
+  @Value("${spring.neo4j.uri}")
+  String boltUri;
 
   @Autowired
   Neo4jClient neo4j;
@@ -41,20 +41,20 @@ class EventStatementPlanIT {
 
   @Test
   void findingExperimentsWithUnpublishedEventsSeeks() {
-    assertThat(QueryPlans.scans(driver, EventPublisher.PENDING, Map.of("cutoff", 1L, "batch", 500))).isEmpty();
+    assertThat(QueryPlans.scans(boltUri, EventPublisher.PENDING, Map.of("cutoff", 1L, "batch", 500))).isEmpty();
   }
 
   @Test
   void readingAnExperimentsUnpublishedEventsSeeks() {
-    assertThat(QueryPlans.scans(driver, EventPublisher.UNPUBLISHED, Map.of("id", "e-1", "after", 3L, "batch", 500)))
+    assertThat(QueryPlans.scans(boltUri, EventPublisher.UNPUBLISHED, Map.of("id", "e-1", "after", 3L, "batch", 500)))
         .isEmpty();
   }
 
   @Test
   void markingEventsPublishedSeeks() {
     var parameters = Map.<String, Object>of("marks", List.of(Map.of("id", "e-1", "first", 1L, "last", 3L)));
-    assertThat(QueryPlans.scans(driver, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
-    assertThat(QueryPlans.broadSeeks(driver, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
+    assertThat(QueryPlans.scans(boltUri, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
+    assertThat(QueryPlans.broadSeeks(boltUri, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
   }
 
 }

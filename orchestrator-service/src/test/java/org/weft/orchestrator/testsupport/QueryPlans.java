@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.neo4j.driver.Driver;
+import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.summary.Plan;
 import org.neo4j.driver.summary.ResultSummary;
 
@@ -30,16 +31,19 @@ public final class QueryPlans {
 
   private QueryPlans() {}
 
-  /** The operators of the statement's plan that read more than they must, as {@code operator details}. */
-  public static List<String> scans(Driver driver, String statement, Map<String, Object> parameters) {
-    return operators(explain(driver, statement, parameters).plan()).stream()
+  /**
+   * The operators of the statement's plan that read more than they must, as {@code operator details}.
+   * Plans come over Bolt ({@code boltUri}): the in-process driver the engine uses has none.
+   */
+  public static List<String> scans(String boltUri, String statement, Map<String, Object> parameters) {
+    return operators(explain(boltUri, statement, parameters).plan()).stream()
         .filter(plan -> SCANS.contains(name(plan)) && !pairOfUniqueSeeks(plan))
         .map(QueryPlans::describe).toList();
   }
 
   /** The seeks of the statement's plan through an index that lists many experiments. */
-  public static List<String> broadSeeks(Driver driver, String statement, Map<String, Object> parameters) {
-    return operators(explain(driver, statement, parameters).plan()).stream()
+  public static List<String> broadSeeks(String boltUri, String statement, Map<String, Object> parameters) {
+    return operators(explain(boltUri, statement, parameters).plan()).stream()
         .filter(plan -> name(plan).contains("Seek") && BROAD_SEEK.matcher(details(plan)).find())
         .map(QueryPlans::describe).toList();
   }
@@ -48,14 +52,14 @@ public final class QueryPlans {
    * What Neo4j says is deprecated in the statement: the driver logs it as a warning each time the
    * statement runs.
    */
-  public static List<String> deprecations(Driver driver, String statement, Map<String, Object> parameters) {
-    return explain(driver, statement, parameters).notifications().stream()
+  public static List<String> deprecations(String boltUri, String statement, Map<String, Object> parameters) {
+    return explain(boltUri, statement, parameters).notifications().stream()
         .filter(notification -> notification.code().contains("Deprecat"))
         .map(notification -> notification.code() + ": " + notification.description()).toList();
   }
 
-  private static ResultSummary explain(Driver driver, String statement, Map<String, Object> parameters) {
-    try (var session = driver.session()) {
+  private static ResultSummary explain(String boltUri, String statement, Map<String, Object> parameters) {
+    try (var driver = GraphDatabase.driver(boltUri, AuthTokens.none()); var session = driver.session()) {
       return session.run("EXPLAIN " + statement, parameters).consume();
     }
   }

@@ -1,0 +1,35 @@
+package org.weft.orchestrator.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.neo4j.driver.exceptions.ClientException;
+import org.neo4j.driver.exceptions.DatabaseException;
+import org.neo4j.driver.exceptions.TransientException;
+import org.neo4j.kernel.DeadlockDetectedException;
+
+class InProcessResultsTest {
+
+  @Test
+  void aDeadlockIsTransientAsOverBolt() {
+    var translated = InProcessResults.translate(new DeadlockDetectedException("two transactions wait for each other"));
+
+    assertThat(translated).isInstanceOf(TransientException.class);
+    assertThat(((TransientException) translated).code()).isEqualTo("Neo.TransientError.Transaction.DeadlockDetected");
+    assertThat(translated.getSuppressed()).hasSize(1);
+  }
+
+  @Test
+  void aFailureWithoutStatusIsADatabaseError() {
+    var translated = InProcessResults.translate(new IllegalStateException("broken"));
+
+    assertThat(translated).isInstanceOf(DatabaseException.class).hasMessage("broken");
+  }
+
+  @Test
+  void aDriverExceptionPassesUnchanged() {
+    var failure = new ClientException("Neo.ClientError.Statement.SyntaxError", "bad");
+
+    assertThat(InProcessResults.translate(failure)).isSameAs(failure);
+  }
+}
