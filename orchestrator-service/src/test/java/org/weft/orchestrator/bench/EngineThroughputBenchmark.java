@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.weft.orchestrator.bench.Measures.percentile;
 import static org.weft.orchestrator.bench.Measures.processCpuNanos;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,8 +41,10 @@ class EngineThroughputBenchmark {
   private static final int SEQUENTIAL = Integer.getInteger("weft.bench.sequential", 20);
   private static final int CLIENTS = Integer.getInteger("weft.bench.clients", 32);
   private static final int WARM_UP = Integer.getInteger("weft.bench.warm-up", 100);
+  private static final int MIN_WARM_UP_ROUNDS = 3;
   private static final int MAX_WARM_UP_ROUNDS = 10;
-  private static final double SETTLED_JIT_SHARE = 0.05;
+  /** A round that takes more than this share of the fastest before it is no longer getting faster. */
+  private static final double SETTLED = 0.9;
 
   @Value("${local.server.port}")
   int port;
@@ -152,24 +153,27 @@ class EngineThroughputBenchmark {
   }
 
   /**
-   * Runs both shapes until the JIT has settled: the figures are those of an orchestrator that has
-   * been up for a while. Neo4j's Cypher runtime is a lot of code; after a short warm-up the compiler
-   * threads still took about 40% of the machine through the bursts, which is no cost of Weft's.
+   * Runs both shapes until a round is no longer clearly faster than the one before (at least 3, at
+   * most 10 rounds): the figures are those of an orchestrator that has been up for a while. Neo4j's
+   * Cypher runtime is a lot of code: after a warm-up of 50 experiments the JIT compiler threads
+   * still took about 40% of the machine through the bursts, which a running service does not pay.
    */
   private String warmUp(Api api) throws Exception {
-    var compilation = ManagementFactory.getCompilationMXBean();
-    double share = 1;
+    double previous = Double.MAX_VALUE;
+    double last = 0;
     int round = 0;
-    while (round < MAX_WARM_UP_ROUNDS && share > SETTLED_JIT_SHARE) {
-      long compiledBefore = compilation.getTotalCompilationTime();
+    while (round < MAX_WARM_UP_ROUNDS) {
       long start = System.nanoTime();
       runAll(api, "bench-chain", WARM_UP);
       runAll(api, "bench-diamond", WARM_UP);
-      share = (compilation.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - start) / 1e6);
+      last = (System.nanoTime() - start) / 1e9;
       round++;
+      if (round >= MIN_WARM_UP_ROUNDS && last > SETTLED * previous) {
+        break;
+      }
+      previous = Math.min(previous, last);
     }
-    return "warm-up: %d rounds of %d experiments of each shape; JIT compiling %.0f%% of the last round's time%n"
-        .formatted(round, WARM_UP, share * 100);
+    return "warm-up: %d rounds of %d experiments of each shape, the last in %.1f s%n".formatted(round, WARM_UP, last);
   }
 
   /**
