@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.weft.orchestrator.bench.Measures.percentile;
 import static org.weft.orchestrator.bench.Measures.processCpuNanos;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.MeterRegistry;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -41,6 +44,7 @@ class EngineThroughputBenchmark {
   private static final int SEQUENTIAL = Integer.getInteger("weft.bench.sequential", 20);
   private static final int CLIENTS = Integer.getInteger("weft.bench.clients", 32);
   private static final int WARM_UP = Integer.getInteger("weft.bench.warm-up", 100);
+  private static final String PROFILE = System.getProperty("weft.bench.profile");
   private static final int MIN_WARM_UP_ROUNDS = 3;
   private static final int MAX_WARM_UP_ROUNDS = 10;
   /** A round that takes more than this share of the fastest before it is no longer getting faster. */
@@ -77,6 +81,7 @@ class EngineThroughputBenchmark {
     };
     try (var worker = new TestWorker(kafka, "bench-worker", answering)) {
       report.append(warmUp(api));
+      var recording = profile();
       for (var shape : List.of("bench-chain", "bench-diamond")) {
         var latencies = new ArrayList<Double>();
         var batches = meters.get("weft.engine.results.batch").timer();
@@ -109,6 +114,12 @@ class EngineThroughputBenchmark {
         report.append("%-14s CPU per task, a burst in two steps: creating and launching %.2f ms, executing %.2f ms%n"
             .formatted(shape, split[0], split[1]));
       }
+    }
+    if (recording != null) {
+      recording.stop();
+      recording.dump(Path.of(PROFILE));
+      recording.close();
+      report.append("profile of the measured part (JFR): %s%n".formatted(PROFILE));
     }
     for (var name : List.of("weft.engine.launch", "weft.engine.results.batch", "weft.engine.send")) {
       var timer = meters.get(name).timer();
@@ -174,6 +185,16 @@ class EngineThroughputBenchmark {
       previous = Math.min(previous, last);
     }
     return "warm-up: %d rounds of %d experiments of each shape, the last in %.1f s%n".formatted(round, WARM_UP, last);
+  }
+
+  /** A flight recording of what follows the warm-up, when {@code weft.bench.profile} names a file. */
+  private static Recording profile() throws Exception {
+    if (PROFILE == null) {
+      return null;
+    }
+    var recording = new Recording(Configuration.getConfiguration("default"));
+    recording.start();
+    return recording;
   }
 
   /**
