@@ -79,9 +79,10 @@ class EngineThroughputBenchmark {
       answeredAt.put(dispatch.taskId(), System.nanoTime());
       return TestWorker.success(dispatch, "bench-worker");
     };
+    Recording recording = null;
     try (var worker = new TestWorker(kafka, "bench-worker", answering)) {
       report.append(warmUp(api));
-      var recording = profile();
+      recording = profile();
       for (var shape : List.of("bench-chain", "bench-diamond")) {
         var latencies = new ArrayList<Double>();
         var batches = meters.get("weft.engine.results.batch").timer();
