@@ -3,15 +3,18 @@ package org.weft.task.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
+import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -44,6 +47,20 @@ public class WorkerAutoConfiguration {
         .build();
     client.start();
     return client;
+  }
+
+  /**
+   * Results and heartbeats leave at once: since Kafka 4.0 a producer waits up to 5 ms
+   * ({@code linger.ms}) for more records to batch with, which every task-to-task hop would pay. A
+   * {@code linger.ms} the application configures wins.
+   */
+  @Bean
+  DefaultKafkaProducerFactoryCustomizer workerProducerSendsAtOnce() {
+    return factory -> {
+      if (!factory.getConfigurationProperties().containsKey(ProducerConfig.LINGER_MS_CONFIG)) {
+        factory.updateConfigs(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
+      }
+    };
   }
 
   @Bean
