@@ -43,6 +43,19 @@ class GraphSchema {
       } IN TRANSACTIONS OF 1000 ROWS""";
 
   /**
+   * Databases written before events were stored in groups hold one node per event, with scalar
+   * fields; each becomes a group of one ({@link StoredEvents}). Run once per database: a marker node
+   * records that it has been.
+   */
+  static final String EVENTS_GROUPED_UPGRADE = """
+      MATCH (v:Event) WHERE v.types IS NULL
+      CALL (v) {
+        SET v.last = v.seq, v.types = [coalesce(v.type, '')], v.taskKeys = [coalesce(v.taskKey, '')],
+            v.states = [coalesce(v.state, '')], v.details = [coalesce(v.detail, '')]
+        REMOVE v.type, v.taskKey, v.state, v.detail
+      } IN TRANSACTIONS OF 10000 ROWS""";
+
+  /**
    * Indexes of earlier versions that no query uses any more. Every index costs each write of its
    * property; a global one on {@code TaskNode.state} also tempted the planner into seeking every
    * waiting node of every experiment.
@@ -66,6 +79,13 @@ class GraphSchema {
     if (legacyEvents) {
       neo4j.query(EVENTS_PUBLISHED_UPGRADE).run();
       log.info("Upgraded the experiments' event publication marks");
+    }
+    var grouped = neo4j.query("OPTIONAL MATCH (s:WeftSchema {name: 'graph'}) RETURN coalesce(s.eventsGrouped, false)")
+        .fetchAs(Boolean.class).one().orElse(false);
+    if (!grouped) {
+      neo4j.query(EVENTS_GROUPED_UPGRADE).run();
+      neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s.eventsGrouped = true").run();
+      log.info("Audit events stored in groups");
     }
     RETIRED.forEach(statement -> neo4j.query(statement).run());
     neo4j.query("CALL db.awaitIndexes(60)").run();

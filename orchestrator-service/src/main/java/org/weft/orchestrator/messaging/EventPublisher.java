@@ -25,6 +25,7 @@ import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.dag.EventOutbox;
+import org.weft.orchestrator.dag.StoredEvents;
 import org.weft.task.api.Topics;
 
 /**
@@ -70,10 +71,14 @@ public class EventPublisher implements SmartLifecycle {
       WITH e WHERE e.publishedSeq < e.eventSeq
       RETURN e.id AS id, e.publishedSeq AS publishedSeq LIMIT $batch""";
 
-  /** One experiment's events after {@code $after}, in order, through the index on (experimentId, seq). */
+  /**
+   * The stored groups of one experiment's events that hold events after {@code $after}, in order,
+   * through the index on (experimentId, seq): without the hint, the planner scanned every event.
+   */
   static final String UNPUBLISHED = """
-      MATCH (v:Event {experimentId: $id}) WHERE v.seq > $after
-      RETURN v {.*} AS event ORDER BY v.seq LIMIT $batch""";
+      MATCH (v:Event {experimentId: $id}) USING INDEX v:Event(experimentId, seq)
+      WHERE v.seq IS NOT NULL AND v.last > $after
+      RETURN v {.*} AS events ORDER BY v.seq LIMIT $batch""";
 
   private final Neo4jClient neo4j;
   private final KafkaTemplate<String, String> kafka;
@@ -127,9 +132,13 @@ public class EventPublisher implements SmartLifecycle {
       if (outbox.holds(experimentId) || marked(experimentId)) {
         continue;
       }
+      long after = ((Number) row.get("publishedSeq")).longValue();
       var events = neo4j.query(UNPUBLISHED)
-          .bindAll(Map.of("id", experimentId, "after", row.get("publishedSeq"), "batch", BATCH))
-          .fetch().all().stream().map(event -> castMap(event.get("event"))).toList();
+          .bindAll(Map.of("id", experimentId, "after", after, "batch", BATCH))
+          .fetch().all().stream()
+          .flatMap(stored -> StoredEvents.expand(castMap(stored.get("events"))).stream())
+          .filter(event -> ((Number) event.get("seq")).longValue() > after)
+          .toList();
       total += publish(events);
     }
     if (total > 0) {

@@ -18,6 +18,9 @@ class GraphSchemaIT {
   @Autowired
   GraphSchema schema;
 
+  @Autowired
+  LiveDags liveDags;
+
   @Test
   void theUniquenessConstraintsOfTheContractExist() {
     var constraints = neo4j.query("SHOW CONSTRAINTS YIELD name RETURN name").fetchAs(String.class).all();
@@ -70,6 +73,33 @@ class GraphSchemaIT {
       neo4j.query("""
               MATCH (n) WHERE (n:Experiment OR n:Event) AND (n.id STARTS WITH 'legacy-' OR n.experimentId STARTS WITH 'legacy-')
               DETACH DELETE n""").run();
+    }
+  }
+
+  @Test
+  void anOlderDatabasesEventsBecomeGroupsOfOneAndReadAsBefore() {
+    neo4j.query("""
+            CREATE (:Experiment {id: 'legacy-3', state: 'COMPLETED', eventSeq: 2, publishedSeq: 2, createdAt: datetime()}),
+                   (:Event {experimentId: 'legacy-3', seq: 1, at: datetime('2026-11-01T10:00:00Z'),
+                            type: 'experiment.state', state: 'CREATED', detail: 'from master DAG x version 1'}),
+                   (:Event {experimentId: 'legacy-3', seq: 2, at: datetime('2026-11-01T10:00:01Z'),
+                            type: 'task.state', taskKey: 'a', state: 'DISPATCHED'})""").run();
+    neo4j.query("MATCH (s:WeftSchema) DELETE s").run();
+    try {
+      schema.apply();
+
+      var events = liveDags.events("legacy-3").orElseThrow();
+      assertThat(events).extracting(LiveDagViews.Event::seq).containsExactly(1L, 2L);
+      assertThat(events.get(0)).extracting(LiveDagViews.Event::type, LiveDagViews.Event::taskKey,
+          LiveDagViews.Event::state, LiveDagViews.Event::detail)
+          .containsExactly("experiment.state", null, "CREATED", "from master DAG x version 1");
+      assertThat(events.get(1)).extracting(LiveDagViews.Event::taskKey, LiveDagViews.Event::state,
+          LiveDagViews.Event::detail).containsExactly("a", "DISPATCHED", null);
+      assertThat(neo4j.query("MATCH (s:WeftSchema {name: 'graph'}) RETURN s.eventsGrouped")
+          .fetchAs(Boolean.class).one()).contains(true);
+    } finally {
+      neo4j.query("MATCH (n) WHERE (n:Experiment AND n.id = 'legacy-3') OR (n:Event AND n.experimentId = 'legacy-3') DELETE n")
+          .run();
     }
   }
 

@@ -257,14 +257,12 @@ class ResultBatchIT {
   }
 
   private List<String> taskEvents() {
-    return neo4j.query("""
-            MATCH (v:Event {experimentId: $id}) WHERE v.type = 'task.state' RETURN v.taskKey + ' ' + v.state ORDER BY v.seq""")
-        .bind(experimentId).to("id").fetchAs(String.class).all().stream().toList();
+    return liveDags.events(experimentId).orElseThrow().stream().filter(event -> event.type().equals("task.state"))
+        .map(event -> event.taskKey() + " " + event.state()).toList();
   }
 
   private List<String> experimentEvents() {
-    return neo4j.query("""
-            MATCH (v:Event {experimentId: $id}) WHERE v.type = 'experiment.state' RETURN v.state ORDER BY v.seq""")
-        .bind(experimentId).to("id").fetchAs(String.class).all().stream().toList();
+    return liveDags.events(experimentId).orElseThrow().stream().filter(event -> event.type().equals("experiment.state"))
+        .map(LiveDagViews.Event::state).toList();
   }
 }

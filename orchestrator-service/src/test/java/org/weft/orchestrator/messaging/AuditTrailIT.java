@@ -17,6 +17,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.weft.orchestrator.dag.LiveDagViews;
 import org.weft.orchestrator.dag.LiveDags;
 import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.Topic;
@@ -89,12 +90,11 @@ class AuditTrailIT {
       writers.shutdown();
     }
 
-    var seqs = neo4j.query("MATCH (v:Event {experimentId: $id}) RETURN v.seq ORDER BY v.seq")
-        .bind(id).to("id").fetchAs(Long.class).all();
-    assertThat(seqs).hasSize(160).doesNotHaveDuplicates().startsWith(1L).endsWith(160L);
+    var events = liveDags.events(id).orElseThrow();
+    var seqs = events.stream().map(LiveDagViews.Event::seq).toList();
+    assertThat(seqs).hasSize(160).doesNotHaveDuplicates().startsWith(1L).endsWith(160L).isSorted();
     // each transaction's two events are consecutive
-    var details = neo4j.query("MATCH (v:Event {experimentId: $id}) RETURN v.detail ORDER BY v.seq")
-        .bind(id).to("id").fetchAs(String.class).all().stream().toList();
+    var details = events.stream().map(LiveDagViews.Event::detail).toList();
     for (int i = 0; i < details.size(); i += 2) {
       assertThat(details.get(i)).isEqualTo(details.get(i + 1));
     }
@@ -153,8 +153,8 @@ class AuditTrailIT {
                                   createdAt: datetime()})
             WITH e
             UNWIND range(1, $events) AS seq
-            CREATE (:Event {experimentId: $id, seq: seq, type: 'task.state', taskKey: 't', state: 'RUNNING',
-                            at: datetime()})""")
+            CREATE (:Event {experimentId: $id, seq: seq, last: seq, types: ['task.state'], taskKeys: ['t'],
+                            states: ['RUNNING'], details: [''], at: datetime()})""")
         .bindAll(Map.of("id", id, "state", state, "events", events, "published", published, "lastEventAt", lastEventAt))
         .run();
     return id;

@@ -22,7 +22,8 @@ public final class GraphHistory {
             UNWIND range(0, 9) AS k
             CREATE (e)-[:HAS_TASK]->(:TaskNode {id: e.id + ':t' + k, experimentId: e.id, key: 't' + k, position: k,
                                                 state: 'SUCCEEDED', isExecuted: true, attempt: 1})
-            CREATE (:Event {experimentId: e.id, seq: k + 1, type: 'task.state', state: 'SUCCEEDED'})""").run();
+            CREATE (:Event {experimentId: e.id, seq: k + 1, last: k + 1, types: ['task.state'], taskKeys: ['t' + k],
+                            states: ['SUCCEEDED'], details: ['']})""").run();
     neo4j.query("""
             MATCH (e:Experiment)-[:HAS_TASK]->(a:TaskNode) WHERE e.id STARTS WITH 'history-'
             MATCH (b:TaskNode {id: a.experimentId + ':t' + (a.position + 1)})
