@@ -94,7 +94,7 @@ class StackFloorBenchmark {
         .formatted(COMPLETE_BATCH, complete));
     report.append("Neo4j   one completion alone, committed: p50 %.2f ms  p90 %.2f ms%n"
         .formatted(median(rounds, 2), median(rounds, 3)));
-    report.append("Neo4j   the same in an auto-commit transaction (1 round trip, not 3): p50 %.2f ms  p90 %.2f ms%n"
+    report.append("Neo4j   the same in an auto-commit transaction (over Bolt: 1 round trip, not 3): p50 %.2f ms  p90 %.2f ms%n"
         .formatted(median(rounds, 4), median(rounds, 5)));
     for (int batch : new int[] {1, 50, 200}) {
       report.append("Neo4j   complete a task, dispatch the next (%3d a transaction): %.3f ms CPU per task%n"
@@ -175,12 +175,12 @@ class StackFloorBenchmark {
       SET n.state = 'DISPATCHED', n.dispatchId = randomUUID()
       RETURN n.id AS next, n.context AS context""";
 
-  /** In a transaction begun, run and committed in three round trips, as the engine's are. */
+  /** In a transaction begun, run and committed, as the engine's are (three round trips over Bolt). */
   private void complete(List<String> ids) {
     transactions.executeWithoutResult(status -> neo4j.query(COMPLETE).bind(ids).to("ids").fetch().all());
   }
 
-  /** In an auto-commit transaction: one round trip, the server commits at the end of the statement. */
+  /** In an auto-commit transaction: the server commits at the end of the statement (one round trip over Bolt). */
   private void completeAutoCommit(List<String> ids) {
     try (var session = driver.session()) {
       session.run(COMPLETE, Map.of("ids", ids)).list();
