@@ -126,13 +126,9 @@ final class InProcessDriver implements Driver {
 
     @Override
     public Transaction beginTransaction(TransactionConfig config) {
-      try {
-        var timeout = config.timeout();
-        return new InProcessTransaction(timeout == null || timeout.isZero()
-            ? database.beginTx() : database.beginTx(timeout.toMillis(), TimeUnit.MILLISECONDS));
-      } catch (RuntimeException e) {
-        throw InProcessResults.translate(e);
-      }
+      var timeout = config.timeout();
+      return new InProcessTransaction(InProcessResults.shielded(() -> timeout == null || timeout.isZero()
+          ? database.beginTx() : database.beginTx(timeout.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
     @Override
@@ -207,15 +203,11 @@ final class InProcessDriver implements Driver {
       if (!open) {
         throw new ClientException("No more interaction with this session is allowed as it has been closed");
       }
-      try {
-        var timeout = config.timeout();
-        return timeout == null || timeout.isZero()
-            ? database.executeTransactionally(query, parameters, result -> InProcessResults.read(query, result))
-            : database.executeTransactionally(query, parameters, result -> InProcessResults.read(query, result),
-                Duration.ofMillis(timeout.toMillis()));
-      } catch (RuntimeException e) {
-        throw InProcessResults.translate(e);
-      }
+      var timeout = config.timeout();
+      return InProcessResults.shielded(() -> timeout == null || timeout.isZero()
+          ? database.executeTransactionally(query, parameters, result -> InProcessResults.read(query, result))
+          : database.executeTransactionally(query, parameters, result -> InProcessResults.read(query, result),
+              Duration.ofMillis(timeout.toMillis())));
     }
 
     @Override

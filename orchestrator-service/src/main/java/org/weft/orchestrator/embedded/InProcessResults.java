@@ -11,6 +11,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.neo4j.driver.Query;
 import org.neo4j.driver.Record;
@@ -54,6 +55,26 @@ import org.neo4j.kernel.api.exceptions.Status;
 final class InProcessResults {
 
   private InProcessResults() {}
+
+  /**
+   * Runs work against the embedded database with the calling thread's interrupt held back, and
+   * failures translated. Neo4j's internals are not interrupt-safe: a pending interrupt turns the
+   * file I/O of a read or a commit into {@code ClosedByInterruptException}, which can close the
+   * transaction log and leave the whole database unusable until it restarts. Over Bolt only Neo4j's
+   * own threads ran this code; in process it runs on the caller's. The interrupt is restored after.
+   */
+  static <T> T shielded(Supplier<T> work) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      throw translate(e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 
   /** A statement's parameters as the embedded database takes them: plain Java values. */
   static Map<String, Object> parameters(Map<String, Object> parameters) {

@@ -48,37 +48,35 @@ final class InProcessTransaction implements Transaction, TransactionContext {
     if (!open) {
       throw new ClientException("Cannot run more queries in this transaction, it has been committed or rolled back");
     }
-    try (var result = transaction.execute(query, parameters)) {
-      return InProcessResults.read(query, result);
-    } catch (RuntimeException e) {
-      throw InProcessResults.translate(e);
-    }
+    return InProcessResults.shielded(() -> {
+      try (var result = transaction.execute(query, parameters)) {
+        return InProcessResults.read(query, result);
+      }
+    });
   }
 
   @Override
   public void commit() {
     ensureOpen("commit");
     open = false;
-    try {
-      transaction.commit();
-    } catch (RuntimeException e) {
-      throw InProcessResults.translate(e);
-    } finally {
-      transaction.close();
-    }
+    InProcessResults.shielded(() -> {
+      try (transaction) {
+        transaction.commit();
+      }
+      return null;
+    });
   }
 
   @Override
   public void rollback() {
     ensureOpen("roll back");
     open = false;
-    try {
-      transaction.rollback();
-    } catch (RuntimeException e) {
-      throw InProcessResults.translate(e);
-    } finally {
-      transaction.close();
-    }
+    InProcessResults.shielded(() -> {
+      try (transaction) {
+        transaction.rollback();
+      }
+      return null;
+    });
   }
 
   private void ensureOpen(String what) {
@@ -97,11 +95,10 @@ final class InProcessTransaction implements Transaction, TransactionContext {
   public void close() {
     if (open) {
       open = false;
-      try {
+      InProcessResults.shielded(() -> {
         transaction.close();
-      } catch (RuntimeException e) {
-        throw InProcessResults.translate(e);
-      }
+        return null;
+      });
     }
   }
 }

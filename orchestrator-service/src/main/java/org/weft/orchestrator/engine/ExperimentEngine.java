@@ -436,9 +436,10 @@ public class ExperimentEngine implements SmartLifecycle {
   @Override
   public void stop() {
     var thread = launcher;
+    // not interrupted: it may be inside a transaction of the in-process Neo4j, whose file I/O an
+    // interrupt breaks; it sees launcher gone within its next poll
     launcher = null;
     if (thread != null) {
-      thread.interrupt();
       try {
         thread.join(10_000);
       } catch (InterruptedException e) {

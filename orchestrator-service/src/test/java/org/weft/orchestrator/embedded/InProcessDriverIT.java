@@ -136,6 +136,23 @@ class InProcessDriverIT {
     assertThat(count("MATCH (p:DriverProbe {id: $id}) RETURN count(p)", id)).isEqualTo(10);
   }
 
+  @Test
+  void aPendingInterruptNeitherReachesTheDatabaseNorIsLost() {
+    var id = UUID.randomUUID().toString();
+    Thread.currentThread().interrupt();
+    try {
+      transactions.executeWithoutResult(status ->
+          neo4j.query("CREATE (:DriverProbe {id: $id, payload: $payload})")
+              .bindAll(Map.of("id", id, "payload", "x".repeat(10_000))).run());
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+
+    // committed, and the database still works
+    assertThat(count("MATCH (p:DriverProbe {id: $id}) RETURN count(p)", id)).isEqualTo(1);
+  }
+
   private long count(String query, String id) {
     return neo4j.query(query).bind(id).to("id").fetchAs(Long.class).one().orElseThrow();
   }
