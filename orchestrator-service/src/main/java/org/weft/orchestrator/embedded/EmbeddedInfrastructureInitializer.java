@@ -43,11 +43,10 @@ public class EmbeddedInfrastructureInitializer
     if (properties.neo4j().inProcess()) {
       // Spring Boot's driver and Neo4j health check back off: these take their names
       infrastructure.neo4jDatabase().ifPresent(database -> {
+        var boltUri = infrastructure.neo4jBoltUri().orElseThrow();
         beanFactory.registerSingleton("neo4jDriver", new InProcessDriver(database));
-        beanFactory.registerSingleton("neo4jHealthIndicator",
-            new InProcessNeo4jHealthIndicator(database, infrastructure.neo4jBoltUri().orElseThrow()));
-        log.info("Neo4j is reached in process here; Bolt at {} serves Browser and other processes",
-            infrastructure.neo4jBoltUri().orElseThrow());
+        beanFactory.registerSingleton("neo4jHealthIndicator", new InProcessNeo4jHealthIndicator(database, boltUri));
+        log.info("Neo4j is reached in process here; Bolt at {} serves Browser and other processes", boltUri);
       });
     }
   }

@@ -25,6 +25,7 @@ import org.neo4j.driver.Value;
 import org.neo4j.driver.exceptions.ClientException;
 import org.neo4j.driver.exceptions.TransientException;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.ResultTransformer;
 
 /**
  * The Neo4j driver of the process that hosts the embedded database: its sessions run statements
@@ -126,8 +127,8 @@ final class InProcessDriver implements Driver {
 
     @Override
     public Transaction beginTransaction(TransactionConfig config) {
-      var timeout = config.timeout();
-      return new InProcessTransaction(InProcessResults.shielded(() -> timeout == null || timeout.isZero()
+      var timeout = timeout(config);
+      return new InProcessTransaction(InProcessResults.shielded(() -> timeout == null
           ? database.beginTx() : database.beginTx(timeout.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
@@ -182,7 +183,7 @@ final class InProcessDriver implements Driver {
 
     @Override
     public Result run(String query, Record parameters) {
-      return run(query, parameters == null ? Map.of() : parameters.asMap(), TransactionConfig.empty());
+      return autoCommit(query, InProcessResults.parameters(parameters), TransactionConfig.empty());
     }
 
     @Override
@@ -203,11 +204,17 @@ final class InProcessDriver implements Driver {
       if (!open) {
         throw new ClientException("No more interaction with this session is allowed as it has been closed");
       }
+      var timeout = timeout(config);
+      ResultTransformer<Result> read = result -> InProcessResults.read(query, result);
+      return InProcessResults.shielded(() -> timeout == null
+          ? database.executeTransactionally(query, parameters, read)
+          : database.executeTransactionally(query, parameters, read, timeout));
+    }
+
+    /** The transaction's time limit, or null for the database's own (the driver's zero means none set). */
+    private static Duration timeout(TransactionConfig config) {
       var timeout = config.timeout();
-      return InProcessResults.shielded(() -> timeout == null || timeout.isZero()
-          ? database.executeTransactionally(query, parameters, result -> InProcessResults.read(query, result))
-          : database.executeTransactionally(query, parameters, result -> InProcessResults.read(query, result),
-              Duration.ofMillis(timeout.toMillis())));
+      return timeout == null || timeout.isZero() ? null : timeout;
     }
 
     @Override

@@ -27,6 +27,7 @@ import org.neo4j.driver.internal.InternalNode;
 import org.neo4j.driver.internal.InternalPath;
 import org.neo4j.driver.internal.InternalRecord;
 import org.neo4j.driver.internal.InternalRelationship;
+import org.neo4j.driver.internal.util.QueryKeys;
 import org.neo4j.driver.summary.DatabaseInfo;
 import org.neo4j.driver.summary.GqlStatusObject;
 import org.neo4j.driver.summary.Notification;
@@ -76,6 +77,13 @@ final class InProcessResults {
     }
   }
 
+  static void shielded(Runnable work) {
+    shielded(() -> {
+      work.run();
+      return null;
+    });
+  }
+
   /** A statement's parameters as the embedded database takes them: plain Java values. */
   static Map<String, Object> parameters(Map<String, Object> parameters) {
     if (parameters == null || parameters.isEmpty()) {
@@ -87,7 +95,11 @@ final class InProcessResults {
   }
 
   static Map<String, Object> parameters(Value parameters) {
-    return parameters == null || parameters.isNull() ? Map.of() : parameters(parameters.asMap(InProcessResults::plain));
+    return parameters == null || parameters.isNull() ? Map.of() : parameters(parameters.asMap());
+  }
+
+  static Map<String, Object> parameters(Record parameters) {
+    return parameters == null ? Map.of() : parameters(parameters.asMap());
   }
 
   private static Object plain(Object value) {
@@ -170,6 +182,8 @@ final class InProcessResults {
   /** Reads a statement's result to its end: its rows, and what it did. */
   static Buffered read(String text, org.neo4j.graphdb.Result result) {
     var keys = List.copyOf(result.columns());
+    // one index of the keys for all rows: a record given only the list builds its own
+    var queryKeys = new QueryKeys(keys);
     var records = new ArrayList<Record>();
     while (result.hasNext()) {
       var row = result.next();
@@ -177,7 +191,7 @@ final class InProcessResults {
       for (var key : keys) {
         values.add(value(row.get(key)));
       }
-      records.add(new InternalRecord(keys, values));
+      records.add(new InternalRecord(queryKeys, values));
     }
     return new Buffered(keys, records, new Summary(new Query(text), counters(result.getQueryStatistics()),
         queryType(result.getQueryExecutionType())));

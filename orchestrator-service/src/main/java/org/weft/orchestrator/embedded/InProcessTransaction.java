@@ -31,7 +31,7 @@ final class InProcessTransaction implements Transaction, TransactionContext {
 
   @Override
   public Result run(String query, Record parameters) {
-    return execute(query, InProcessResults.parameters(parameters == null ? Map.of() : parameters.asMap()));
+    return execute(query, InProcessResults.parameters(parameters));
   }
 
   @Override
@@ -57,32 +57,24 @@ final class InProcessTransaction implements Transaction, TransactionContext {
 
   @Override
   public void commit() {
-    ensureOpen("commit");
-    open = false;
-    InProcessResults.shielded(() -> {
-      try (transaction) {
-        transaction.commit();
-      }
-      return null;
-    });
+    end("commit", transaction::commit);
   }
 
   @Override
   public void rollback() {
-    ensureOpen("roll back");
-    open = false;
-    InProcessResults.shielded(() -> {
-      try (transaction) {
-        transaction.rollback();
-      }
-      return null;
-    });
+    end("roll back", transaction::rollback);
   }
 
-  private void ensureOpen(String what) {
+  private void end(String what, Runnable ending) {
     if (!open) {
       throw new ClientException("Can't " + what + ", transaction has been committed or rolled back");
     }
+    open = false;
+    InProcessResults.shielded(() -> {
+      try (transaction) {
+        ending.run();
+      }
+    });
   }
 
   @Override
@@ -95,10 +87,7 @@ final class InProcessTransaction implements Transaction, TransactionContext {
   public void close() {
     if (open) {
       open = false;
-      InProcessResults.shielded(() -> {
-        transaction.close();
-        return null;
-      });
+      InProcessResults.shielded(transaction::close);
     }
   }
 }

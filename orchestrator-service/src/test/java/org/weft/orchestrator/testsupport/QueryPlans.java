@@ -3,8 +3,10 @@ package org.weft.orchestrator.testsupport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.summary.Plan;
 import org.neo4j.driver.summary.ResultSummary;
@@ -29,7 +31,16 @@ public final class QueryPlans {
   private static final Pattern BROAD_SEEK = Pattern.compile(
       "INDEX \\w+:Experiment\\((state|type|gatewayId|createdAt|eventsPending)\\)");
 
+  /** One Bolt driver per server for the whole test JVM, closed when it exits. */
+  private static final Map<String, Driver> DRIVERS = new ConcurrentHashMap<>();
+
   private QueryPlans() {}
+
+  private static Driver connect(String boltUri) {
+    var driver = GraphDatabase.driver(boltUri, AuthTokens.none());
+    Runtime.getRuntime().addShutdownHook(new Thread(driver::close));
+    return driver;
+  }
 
   /**
    * The operators of the statement's plan that read more than they must, as {@code operator details}.
@@ -59,7 +70,7 @@ public final class QueryPlans {
   }
 
   private static ResultSummary explain(String boltUri, String statement, Map<String, Object> parameters) {
-    try (var driver = GraphDatabase.driver(boltUri, AuthTokens.none()); var session = driver.session()) {
+    try (var session = DRIVERS.computeIfAbsent(boltUri, QueryPlans::connect).session()) {
       return session.run("EXPLAIN " + statement, parameters).consume();
     }
   }
