@@ -228,11 +228,28 @@ public class ExperimentOwnership {
   }
 
   /**
-   * The experiment ended: its marker and owner node go, in the background (the end is recorded in
-   * Neo4j already; Curator retries the delete until it succeeds, also across reconnections).
+   * The experiment ended: its owner node and marker go together, in one ZooKeeper transaction in the
+   * background (the end is recorded in Neo4j already). Deleted one after the other, the marker would
+   * be left for a moment without its owner, which is how reconciliation recognises an orphan: every
+   * instance's reconciliation would be deleting markers of experiments as they end. Should the
+   * transaction fail (no owner node any more, or no connection), the marker and whatever is under it
+   * are deleted with Curator's guaranteed delete, which it retries until it succeeds.
    */
   public void release(String experimentId) {
     owned.remove(experimentId);
+    try {
+      client.transaction().inBackground((c, event) -> {
+        if (event.getResultCode() != KeeperException.Code.OK.intValue()) {
+          deleteMarker(experimentId);
+        }
+      }).forOperations(client.transactionOp().delete().forPath(paths.owner(experimentId)),
+          client.transactionOp().delete().forPath(paths.runningExperiment(experimentId)));
+    } catch (Exception e) {
+      deleteMarker(experimentId);
+    }
+  }
+
+  private void deleteMarker(String experimentId) {
     try {
       client.delete().guaranteed().deletingChildrenIfNeeded().inBackground((c, event) -> {
         if (event.getResultCode() != KeeperException.Code.OK.intValue()

@@ -1,6 +1,7 @@
 package org.weft.orchestrator.coordination;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +81,43 @@ class ExperimentOwnershipIT {
       fresh.forEach(ownership::release);
       ownership.release(orphan);
     }
+  }
+
+  @Test
+  void aReleasedExperimentsMarkerNeverShowsWithoutItsOwner() throws Exception {
+    // reconciliation takes a marker without owner for an orphan: a release must not look like one,
+    // even for a moment, or another instance's reconciliation deletes markers under a release
+    var ids = new ArrayList<String>();
+    for (int i = 0; i < 300; i++) {
+      var id = UUID.randomUUID().toString();
+      assertThat(ownership.claimNew(id)).isTrue();
+      ids.add(id);
+    }
+    var releasing = new Thread(() -> ids.forEach(ownership::release));
+    var seenWithoutOwner = new ArrayList<String>();
+    releasing.start();
+    do {
+      for (var id : ownership.markers()) {
+        if (ids.contains(id) && !ownership.hasOwner(id)
+            && zookeeper.checkExists().forPath("/weft/running-experiments/" + id) != null) {
+          seenWithoutOwner.add(id);
+        }
+      }
+    } while (releasing.isAlive() || !java.util.Collections.disjoint(ownership.markers(), ids));
+    releasing.join();
+
+    assertThat(seenWithoutOwner).isEmpty();
+  }
+
+  @Test
+  void releasingAnExperimentWhoseOwnerNodeIsGoneStillRemovesItsMarker() throws Exception {
+    var id = UUID.randomUUID().toString();
+    zookeeper.create().creatingParentsIfNeeded().forPath("/weft/running-experiments/" + id);
+
+    ownership.release(id);
+
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> zookeeper.checkExists().forPath("/weft/running-experiments/" + id) == null);
   }
 
   @Test
