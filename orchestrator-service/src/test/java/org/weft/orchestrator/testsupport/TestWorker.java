@@ -41,6 +41,9 @@ public final class TestWorker implements AutoCloseable {
   private final List<TaskDispatch> received = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> runs = new ConcurrentHashMap<>();
   private final Map<String, TaskResult> answered = new ConcurrentHashMap<>();
+  /** By task id, in {@link System#nanoTime()}: when its latest dispatch came out of a poll, and when its result went to the producer. */
+  private final Map<String, Long> consumedAt = new ConcurrentHashMap<>();
+  private final Map<String, Long> producedAt = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Behaviour behaviour;
 
@@ -94,6 +97,7 @@ public final class TestWorker implements AutoCloseable {
 
   /** Sends any result, as a misbehaving or slow worker might. */
   public void send(TaskResult result) {
+    producedAt.put(result.taskId(), System.nanoTime());
     // no flush: while the broker is away the producer keeps results and delivers them when it is back
     producer.send(new ProducerRecord<>("weft.task-results", result.experimentId(), JSON.writeValueAsString(result)));
   }
@@ -116,6 +120,19 @@ public final class TestWorker implements AutoCloseable {
     return Map.copyOf(runs);
   }
 
+  /**
+   * When the latest dispatch of a task came out of the consumer's poll ({@link System#nanoTime()}):
+   * the dispatches of one poll are consumed together, however long answering the first ones takes.
+   */
+  public Long consumedAt(String taskId) {
+    return consumedAt.get(taskId);
+  }
+
+  /** When the latest result of a task was handed to the producer ({@link System#nanoTime()}). */
+  public Long producedAt(String taskId) {
+    return producedAt.get(taskId);
+  }
+
   public String id() {
     return id;
   }
@@ -125,8 +142,12 @@ public final class TestWorker implements AutoCloseable {
       consumer.subscribe(Pattern.compile("weft\\.tasks\\..*"));
       while (running.get()) {
         try {
-          for (var record : consumer.poll(Duration.ofMillis(100))) {
-            handle(JSON.readValue(record.value(), TaskDispatch.class));
+          var records = consumer.poll(Duration.ofMillis(100));
+          long polledAt = System.nanoTime();
+          for (var record : records) {
+            var dispatch = JSON.readValue(record.value(), TaskDispatch.class);
+            consumedAt.put(dispatch.taskId(), polledAt);
+            handle(dispatch);
           }
           consumer.commitSync();
         } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
