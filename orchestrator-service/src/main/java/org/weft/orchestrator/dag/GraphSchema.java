@@ -23,6 +23,7 @@ class GraphSchema {
       "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
       "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
       "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
+      "CREATE INDEX task_node_wake_at IF NOT EXISTS FOR (t:TaskNode) ON (t.wakeAt)",
       "CREATE INDEX experiment_events_pending IF NOT EXISTS FOR (e:Experiment) ON (e.eventsPending)",
       "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)");
 
@@ -56,6 +57,24 @@ class GraphSchema {
       } IN TRANSACTIONS OF 10000 ROWS""";
 
   /**
+   * Databases written before the ticks went through {@code TaskNode.wakeAt}: the attempts in flight
+   * of running experiments, and the retries waiting in executing ones, get theirs (the earlier of
+   * the two deadlines; the end of the backoff). Run once per database (marker node); it reads every
+   * task node, as there is no index on the state alone.
+   */
+  static final String WAKE_AT_UPGRADE = """
+      MATCH (t:TaskNode) WHERE t.state IN ['DISPATCHED', 'RUNNING', 'READY'] AND t.wakeAt IS NULL
+      CALL (t) {
+        MATCH (e:Experiment {id: t.experimentId})
+        WITH t, e
+        WHERE (t.state = 'READY' AND e.state = 'EXECUTING')
+           OR (t.state <> 'READY' AND e.state IN ['EXECUTING', 'CANCELLING'])
+        SET t.wakeAt = CASE WHEN t.state = 'READY' THEN coalesce(t.notBefore, 0)
+                            WHEN t.heartbeatDeadline < t.timeLimitDeadline THEN t.heartbeatDeadline
+                            ELSE t.timeLimitDeadline END
+      } IN TRANSACTIONS OF 10000 ROWS""";
+
+  /**
    * Indexes of earlier versions that no query uses any more. Every index costs each write of its
    * property; a global one on {@code TaskNode.state} also tempted the planner into seeking every
    * waiting node of every experiment.
@@ -86,6 +105,13 @@ class GraphSchema {
       neo4j.query(EVENTS_GROUPED_UPGRADE).run();
       neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s.eventsGrouped = true").run();
       log.info("Audit events stored in groups");
+    }
+    var wakeAt = neo4j.query("OPTIONAL MATCH (s:WeftSchema {name: 'graph'}) RETURN coalesce(s.wakeAt, false)")
+        .fetchAs(Boolean.class).one().orElse(false);
+    if (!wakeAt) {
+      neo4j.query(WAKE_AT_UPGRADE).run();
+      neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s.wakeAt = true").run();
+      log.info("Attempts in flight and waiting retries given their wake-up times");
     }
     RETIRED.forEach(statement -> neo4j.query(statement).run());
     neo4j.query("CALL db.awaitIndexes(60)").run();

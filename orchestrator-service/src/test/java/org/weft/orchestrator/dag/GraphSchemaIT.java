@@ -104,6 +104,34 @@ class GraphSchemaIT {
   }
 
   @Test
+  void anOlderDatabasesAttemptsInFlightAndWaitingRetriesGetTheirWakeUpTimes() {
+    neo4j.query("""
+            CREATE (:Experiment {id: 'legacy-4', state: 'EXECUTING', createdAt: datetime()}),
+                   (:Experiment {id: 'legacy-5', state: 'FAILED', createdAt: datetime()}),
+                   (:TaskNode {id: 'legacy-4:a', experimentId: 'legacy-4', state: 'RUNNING',
+                               heartbeatDeadline: 5000, timeLimitDeadline: 9000}),
+                   (:TaskNode {id: 'legacy-4:b', experimentId: 'legacy-4', state: 'DISPATCHED',
+                               heartbeatDeadline: 8000, timeLimitDeadline: 6000}),
+                   (:TaskNode {id: 'legacy-4:c', experimentId: 'legacy-4', state: 'READY', notBefore: 7000}),
+                   (:TaskNode {id: 'legacy-4:d', experimentId: 'legacy-4', state: 'WAITING'}),
+                   (:TaskNode {id: 'legacy-5:a', experimentId: 'legacy-5', state: 'READY', notBefore: 7000})""").run();
+    neo4j.query("MATCH (s:WeftSchema) DELETE s").run();
+    try {
+      schema.apply();
+
+      var wakeAt = new java.util.HashMap<String, Object>();
+      neo4j.query("MATCH (t:TaskNode) WHERE t.id STARTS WITH 'legacy-' RETURN t.id AS id, t.wakeAt AS wakeAt")
+          .fetch().all().forEach(row -> wakeAt.put((String) row.get("id"), row.get("wakeAt")));
+      assertThat(wakeAt).containsEntry("legacy-4:a", 5000L).containsEntry("legacy-4:b", 6000L)
+          .containsEntry("legacy-4:c", 7000L).containsEntry("legacy-4:d", null).containsEntry("legacy-5:a", null);
+      assertThat(neo4j.query("MATCH (s:WeftSchema {name: 'graph'}) RETURN s.wakeAt")
+          .fetchAs(Boolean.class).one()).contains(true);
+    } finally {
+      neo4j.query("MATCH (n) WHERE (n:Experiment OR n:TaskNode) AND n.id STARTS WITH 'legacy-' DELETE n").run();
+    }
+  }
+
+  @Test
   void aSecondMasterDagWithTheSameTypeAndVersionIsRefusedByTheDatabase() {
     neo4j.query("CREATE (:MasterDag {type: 'schema-probe', version: 1})").run();
     try {

@@ -69,6 +69,23 @@ public final class QueryPlans {
         .map(notification -> notification.code() + ": " + notification.description()).toList();
   }
 
+  /**
+   * Runs the statement with {@code PROFILE} and answers the rows its operators produced, all added
+   * up: what it read and passed on, whatever it returned in the end. It runs: use it on reads, or
+   * on writes with nothing to write.
+   */
+  public static long rowsProduced(String boltUri, String statement, Map<String, Object> parameters) {
+    try (var session = DRIVERS.computeIfAbsent(boltUri, QueryPlans::connect).session()) {
+      var profile = session.run("PROFILE " + statement, parameters).consume().profile();
+      var all = new ArrayList<org.neo4j.driver.summary.ProfiledPlan>();
+      all.add(profile);
+      for (int i = 0; i < all.size(); i++) {
+        all.addAll(all.get(i).children());
+      }
+      return all.stream().mapToLong(org.neo4j.driver.summary.ProfiledPlan::records).sum();
+    }
+  }
+
   private static ResultSummary explain(String boltUri, String statement, Map<String, Object> parameters) {
     try (var session = DRIVERS.computeIfAbsent(boltUri, QueryPlans::connect).session()) {
       return session.run("EXPLAIN " + statement, parameters).consume();
