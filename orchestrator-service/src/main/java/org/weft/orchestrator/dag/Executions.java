@@ -380,7 +380,8 @@ public class Executions {
   /**
    * Attempts of experiments {@code $ids} past their heartbeat timeout or time limit. It runs every
    * tick, so it reads only the nodes whose {@code wakeAt} has come, through its index: going through
-   * every owned experiment instead cost a third of a core with 2,000 of them running and none due.
+   * every owned experiment instead took the timer thread 14 % of a core with 2,000 of them running
+   * and none due.
    */
   static final String EXPIRED = """
       MATCH (t:TaskNode) USING INDEX SEEK t:TaskNode(wakeAt)

@@ -22,7 +22,6 @@ class GraphSchema {
       "CREATE INDEX experiment_type IF NOT EXISTS FOR (e:Experiment) ON (e.type)",
       "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
       "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
-      "CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)",
       "CREATE INDEX task_node_wake_at IF NOT EXISTS FOR (t:TaskNode) ON (t.wakeAt)",
       "CREATE INDEX experiment_events_pending IF NOT EXISTS FOR (e:Experiment) ON (e.eventsPending)",
       "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)");
@@ -82,7 +81,9 @@ class GraphSchema {
   static final List<String> RETIRED = List.of(
       "DROP INDEX event_published IF EXISTS",
       "DROP INDEX task_node_dispatch IF EXISTS",
-      "DROP INDEX task_node_state IF EXISTS");
+      "DROP INDEX task_node_state IF EXISTS",
+      // the ticks went through it; they go through wakeAt now, and it changed twice per task
+      "DROP INDEX task_node_experiment_state IF EXISTS");
 
   private final Neo4jClient neo4j;
 

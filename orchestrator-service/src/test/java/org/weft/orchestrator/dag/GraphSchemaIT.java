@@ -40,11 +40,14 @@ class GraphSchemaIT {
   @Test
   void indexesNoQueryUsesAreDroppedFromAnOlderDatabase() {
     neo4j.query("CREATE INDEX task_node_state IF NOT EXISTS FOR (t:TaskNode) ON (t.state)").run();
+    neo4j.query("CREATE INDEX task_node_experiment_state IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId, t.state)")
+        .run();
 
     schema.apply();
 
     assertThat(neo4j.query("SHOW INDEXES YIELD name RETURN name").fetchAs(String.class).all())
-        .doesNotContain("task_node_state", "task_node_dispatch").contains("task_node_experiment_state");
+        .doesNotContain("task_node_state", "task_node_dispatch", "task_node_experiment_state")
+        .contains("task_node_experiment", "task_node_wake_at");
   }
 
   @Test
