@@ -81,10 +81,10 @@ class IdleCostBenchmark {
           long engineBefore = threadCpu(threads, "weft-engine");
           long jvmBefore = processCpuNanos();
           await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> held.get() == expected);
-          double seconds = QUIET.toNanos();
+          double quietNanos = QUIET.toNanos();
           report.append("%,6d experiments running, nothing due: JVM %5.1f %% of a core, engine timers %5.1f %%%n"
-              .formatted(target, 100 * (processCpuNanos() - jvmBefore) / seconds,
-                  100 * (threadCpu(threads, "weft-engine") - engineBefore) / seconds));
+              .formatted(target, 100 * (processCpuNanos() - jvmBefore) / quietNanos,
+                  100 * (threadCpu(threads, "weft-engine") - engineBefore) / quietNanos));
         }
       } finally {
         clients.shutdownNow();

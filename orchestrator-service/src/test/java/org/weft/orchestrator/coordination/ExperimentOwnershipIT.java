@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -103,7 +104,7 @@ class ExperimentOwnershipIT {
           seenWithoutOwner.add(id);
         }
       }
-    } while (releasing.isAlive() || !java.util.Collections.disjoint(ownership.markers(), ids));
+    } while (releasing.isAlive() || !Collections.disjoint(ownership.markers(), ids));
     releasing.join();
 
     assertThat(seenWithoutOwner).isEmpty();

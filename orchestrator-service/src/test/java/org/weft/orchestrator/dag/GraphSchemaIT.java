@@ -3,6 +3,7 @@ package org.weft.orchestrator.dag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashMap;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -122,7 +123,7 @@ class GraphSchemaIT {
     try {
       schema.apply();
 
-      var wakeAt = new java.util.HashMap<String, Object>();
+      var wakeAt = new HashMap<String, Object>();
       neo4j.query("MATCH (t:TaskNode) WHERE t.id STARTS WITH 'legacy-' RETURN t.id AS id, t.wakeAt AS wakeAt")
           .fetch().all().forEach(row -> wakeAt.put((String) row.get("id"), row.get("wakeAt")));
       assertThat(wakeAt).containsEntry("legacy-4:a", 5000L).containsEntry("legacy-4:b", 6000L)

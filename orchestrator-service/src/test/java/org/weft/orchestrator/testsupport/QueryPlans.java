@@ -9,6 +9,7 @@ import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.summary.Plan;
+import org.neo4j.driver.summary.ProfiledPlan;
 import org.neo4j.driver.summary.ResultSummary;
 
 /**
@@ -77,12 +78,12 @@ public final class QueryPlans {
   public static long rowsProduced(String boltUri, String statement, Map<String, Object> parameters) {
     try (var session = DRIVERS.computeIfAbsent(boltUri, QueryPlans::connect).session()) {
       var profile = session.run("PROFILE " + statement, parameters).consume().profile();
-      var all = new ArrayList<org.neo4j.driver.summary.ProfiledPlan>();
+      var all = new ArrayList<ProfiledPlan>();
       all.add(profile);
       for (int i = 0; i < all.size(); i++) {
         all.addAll(all.get(i).children());
       }
-      return all.stream().mapToLong(org.neo4j.driver.summary.ProfiledPlan::records).sum();
+      return all.stream().mapToLong(ProfiledPlan::records).sum();
     }
   }
 
