@@ -10,6 +10,8 @@ import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -20,10 +22,29 @@ import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 class ExperimentOwnershipIT {
 
   @Autowired
-  ExperimentOwnership ownership;
-
-  @Autowired
   CuratorFramework zookeeper;
+
+  /**
+   * An instance's ownership apart from the engine's: the engine's reconciliation releases what its
+   * own ownership holds and Neo4j does not know, which the experiments of these tests are not.
+   */
+  private ExperimentOwnership ownership;
+  private CuratorFramework ownClient;
+
+  @BeforeEach
+  void anInstanceOfItsOwn() throws Exception {
+    ownClient = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100));
+    ownClient.start();
+    ownClient.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS);
+    ownership = new ExperimentOwnership(ownClient,
+        new ZooKeeperProperties(connectString, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5)),
+        new InstanceIdentity("ownership-test"));
+  }
+
+  @AfterEach
+  void closeIt() {
+    ownClient.close();
+  }
 
   @Value("${weft.zookeeper.connect-string}")
   String connectString;
