@@ -216,15 +216,19 @@ public class Executions {
   /** What applying a batch did: one outcome per result, and what to send. */
   public record Batch(List<Outcome> outcomes, Effects effects) {}
 
-  /**
-   * The tail of every statement that dispatches the nodes {@code s} it matched: a new attempt with a
-   * new dispatch id, its deadlines set, returned with what its dispatch message needs.
-   */
-  static final String MARK_DISPATCHED = """
+  /** Makes the nodes {@code s} a statement matched a new attempt: a new dispatch id, its deadlines set. */
+  private static final String DISPATCH = """
       SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
           s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
           s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null,
           s.wakeAt = $now + CASE WHEN s.heartbeatTimeoutMs < s.timeLimitMs THEN s.heartbeatTimeoutMs ELSE s.timeLimitMs END
+      """;
+
+  /**
+   * The tail of every statement that dispatches the nodes {@code s} it matched: {@link #DISPATCH},
+   * then each returned with what its dispatch message needs.
+   */
+  static final String MARK_DISPATCHED = DISPATCH + """
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
              s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
       ORDER BY s.experimentId, s.position""";
@@ -233,7 +237,7 @@ public class Executions {
    * Applies heartbeats and successes {@code $rows} (in batch order, one per task) in one statement:
    * each only if it belongs to the current attempt of a node of an executing experiment, which the
    * statement checks as it goes, so that a batch costs no read beforehand. After all of them (fan-in
-   * within the batch) it dispatches the successors they made ready, as {@link #MARK_DISPATCHED} does,
+   * within the batch) it dispatches the successors they made ready, as {@link #DISPATCH} does,
    * finds the experiments left with nothing to execute, and appends every change to the audit trail
    * ({@link LiveDags#NUMBER_EVENTS}). A row it does not apply changes nothing; the caller learns
    * why by applying it the slow way.
@@ -284,10 +288,7 @@ public class Executions {
         MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
         WITH DISTINCT s
         WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
-        SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
-            s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
-            s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null,
-            s.wakeAt = $now + CASE WHEN s.heartbeatTimeoutMs < s.timeLimitMs THEN s.heartbeatTimeoutMs ELSE s.timeLimitMs END
+      """ + DISPATCH + """
         WITH s ORDER BY s.experimentId, s.position
         // the outputs its context names, so that resolving it needs no read afterwards
         CALL (s) {

@@ -100,22 +100,21 @@ class GraphSchema {
       neo4j.query(EVENTS_PUBLISHED_UPGRADE).run();
       log.info("Upgraded the experiments' event publication marks");
     }
-    var grouped = neo4j.query("OPTIONAL MATCH (s:WeftSchema {name: 'graph'}) RETURN coalesce(s.eventsGrouped, false)")
-        .fetchAs(Boolean.class).one().orElse(false);
-    if (!grouped) {
-      neo4j.query(EVENTS_GROUPED_UPGRADE).run();
-      neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s.eventsGrouped = true").run();
-      log.info("Audit events stored in groups");
-    }
-    var wakeAt = neo4j.query("OPTIONAL MATCH (s:WeftSchema {name: 'graph'}) RETURN coalesce(s.wakeAt, false)")
-        .fetchAs(Boolean.class).one().orElse(false);
-    if (!wakeAt) {
-      neo4j.query(WAKE_AT_UPGRADE).run();
-      neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s.wakeAt = true").run();
-      log.info("Attempts in flight and waiting retries given their wake-up times");
-    }
+    upgradeOnce("eventsGrouped", EVENTS_GROUPED_UPGRADE, "Audit events stored in groups");
+    upgradeOnce("wakeAt", WAKE_AT_UPGRADE, "Attempts in flight and waiting retries given their wake-up times");
     RETIRED.forEach(statement -> neo4j.query(statement).run());
     neo4j.query("CALL db.awaitIndexes(60)").run();
     log.info("Graph schema in place ({} constraints and indexes)", STATEMENTS.size());
+  }
+
+  /** Runs an upgrade unless the database's marker node says, under {@code flag}, that it has run. */
+  private void upgradeOnce(String flag, String upgrade, String done) {
+    var applied = neo4j.query("OPTIONAL MATCH (s:WeftSchema {name: 'graph'}) RETURN coalesce(s." + flag + ", false)")
+        .fetchAs(Boolean.class).one().orElse(false);
+    if (!applied) {
+      neo4j.query(upgrade).run();
+      neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s." + flag + " = true").run();
+      log.info(done);
+    }
   }
 }

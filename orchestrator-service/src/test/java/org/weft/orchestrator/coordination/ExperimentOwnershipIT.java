@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -35,7 +36,7 @@ class ExperimentOwnershipIT {
   void anInstanceOfItsOwn() throws Exception {
     ownClient = CuratorFrameworkFactory.newClient(connectString, new RetryOneTime(100));
     ownClient.start();
-    ownClient.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS);
+    ownClient.blockUntilConnected(10, TimeUnit.SECONDS);
     ownership = new ExperimentOwnership(ownClient,
         new ZooKeeperProperties(connectString, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5)),
         new InstanceIdentity("ownership-test"));
