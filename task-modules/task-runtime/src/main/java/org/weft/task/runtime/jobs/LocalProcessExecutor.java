@@ -142,6 +142,10 @@ public final class LocalProcessExecutor implements JobExecutor {
 
   @Override
   public JobStatus status(String jobId) {
+    // read before the end records: the watcher writes the record, then stops watching, so a job
+    // not watched now has its record on disk already, and a job watched now that has no record yet
+    // is running or ending (read after, the record could appear in between and be missed)
+    boolean watched = watching.contains(jobId);
     var dir = jobDir(jobId);
     var jobFile = dir.resolve("job.json");
     if (!Files.isRegularFile(jobFile)) {
@@ -167,9 +171,9 @@ public final class LocalProcessExecutor implements JobExecutor {
             startedAt, Files.getLastModifiedTime(codeFile).toInstant(), stdout, stderr, stopReason(dir));
       }
       var process = process(job);
-      if (process.isPresent() || watching.contains(jobId)) {
+      if (process.isPresent() || watched) {
         var wallTime = job.get("wallTime");
-        if (process.isPresent() && !watching.contains(jobId) && wallTime != null && !wallTime.isNull()
+        if (process.isPresent() && !watched && wallTime != null && !wallTime.isNull()
             && Instant.now().isAfter(startedAt.plus(Duration.parse(wallTime.asString())))) {
           // its executor, which would have killed it, is gone: whoever looks enforces the limit
           mark(dir, "timed-out", "timed out after " + wallTime.asString());
