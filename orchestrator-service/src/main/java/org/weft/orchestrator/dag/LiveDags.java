@@ -74,7 +74,10 @@ public class LiveDags {
         Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
         Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()),
         Map.entry("outputsFrom", outputsFrom(task.context())))).toList();
-    var edges = plan.edges().stream().map(edge -> Map.<String, Object>of("from", edge.from(), "to", edge.to())).toList();
+    var positions = new HashMap<String, Integer>();
+    plan.tasks().forEach(task -> positions.put(task.id(), task.position()));
+    var edges = plan.edges().stream()
+        .map(edge -> List.of(positions.get(edge.from()), positions.get(edge.to()))).toList();
     return new NewLiveDag(id, experiment, tasks, edges, new PendingEvent(id, "experiment.state", null,
         ExperimentState.CREATED.name(),
         "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size())));
@@ -86,7 +89,7 @@ public class LiveDags {
    * @param id the new experiment's id
    */
   public record NewLiveDag(String id, Map<String, Object> experiment, List<Map<String, Object>> tasks,
-      List<Map<String, Object>> edges, PendingEvent created) {}
+      List<List<Integer>> edges, PendingEvent created) {}
 
   /**
    * Checks the inputs against the template and writes the experiment and its whole live DAG in one
@@ -120,50 +123,64 @@ public class LiveDags {
     return List.copyOf(keys);
   }
 
-  /** Creates experiments {@code $experiments} with their task nodes, each linked to its template. */
-  static final String CREATE_EXPERIMENTS = """
+  /**
+   * Creates experiments {@code $experiments}, each with its task nodes and the edges between them,
+   * leaving {@code e}, {@code x} and {@code nodes} (the task nodes in position order). A row
+   * {@code x}: {@code experiment} (properties), {@code tasks} (properties of each task node),
+   * {@code edges} (pairs of positions in {@code tasks}) and {@code created} (the creation event).
+   * The edges join nodes the statement holds, so linking them reads nothing (looked up by their
+   * ids, each end took a seek and an index entry lock).
+   */
+  static final String CREATE_LIVE_DAGS = """
       UNWIND $experiments AS x
       MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
       USING INDEX SEEK m:MasterDag(type, version)
       CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
       SET e = x.experiment, e.eventSeq = 0, e.publishedSeq = 0
       WITH e, x
-      UNWIND x.tasks AS task
-      CREATE (e)-[:HAS_TASK]->(t:TaskNode {id: task.id, experimentId: e.id, key: task.key, position: task.position,
-          taskType: task.taskType,
-          state: task.state, isExecuted: false, attempt: 0, maxAttempts: task.maxAttempts, context: task.context,
-          backoffMs: task.backoffMs, timeLimitMs: task.timeLimitMs, heartbeatTimeoutMs: task.heartbeatTimeoutMs,
-          outputsFrom: task.outputsFrom, createdAt: e.createdAt})""";
+      CALL (e, x) {
+        UNWIND x.tasks AS task
+        CREATE (e)-[:HAS_TASK]->(t:TaskNode)
+        SET t += task, t.experimentId = e.id, t.isExecuted = false, t.attempt = 0, t.createdAt = e.createdAt
+        WITH t ORDER BY t.position
+        RETURN collect(t) AS nodes
+      }
+      CALL (x, nodes) {
+        UNWIND x.edges AS edge
+        WITH nodes[edge[0]] AS a, nodes[edge[1]] AS b
+        CREATE (a)-[:NEXT]->(b)
+      }
+      """;
+
+  /** Creates experiments {@code $experiments} ({@link #CREATE_LIVE_DAGS}) and records their creation. */
+  static final String CREATE_EXPERIMENTS = CREATE_LIVE_DAGS + """
+      WITH e, {events: [x.created]} AS g
+      """ + LiveDags.RECORD_EVENTS + """
+      RETURN e.id AS id, base, g.events AS events""";
 
   /**
-   * Links new task nodes {@code $edges} (from, to). Seeks forced: given many edges, the planner may
-   * scan every task node's id to join them with the list, which grows with every experiment run.
-   */
-  static final String CREATE_EDGES = """
-      UNWIND $edges AS edge
-      MATCH (a:TaskNode {id: edge.from}) USING INDEX SEEK a:TaskNode(id)
-      MATCH (b:TaskNode {id: edge.to}) USING INDEX SEEK b:TaskNode(id)
-      CREATE (a)-[:NEXT]->(b)""";
-
-  /**
-   * Writes many new experiments in the caller's transaction, with three statements whatever their
+   * Writes many new experiments in the caller's transaction, with one statement whatever their
    * number.
    */
   public void writeAll(List<NewLiveDag> dags) {
-    var experiments = dags.stream()
-        .map(dag -> Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks())).toList();
-    var edges = dags.stream().flatMap(dag -> dag.edges().stream()).toList();
-    {
-      neo4j.query(CREATE_EXPERIMENTS)
-          .bind(experiments).to("experiments")
-          .run();
-      if (!edges.isEmpty()) {
-        neo4j.query(CREATE_EDGES)
-            .bind(edges).to("edges")
-            .run();
-      }
-      appendEvents(dags.stream().map(NewLiveDag::created).toList());
-    }
+    var at = ZonedDateTime.now(ZoneOffset.UTC);
+    var rows = neo4j.query(CREATE_EXPERIMENTS)
+        .bindAll(Map.of("experiments", rows(dags, at), "now", at.toInstant().toEpochMilli()))
+        .fetch().all();
+    reserveAppended(List.copyOf(rows), at);
+  }
+
+  /** The rows {@link #CREATE_LIVE_DAGS} takes, with creation events at {@code at}. */
+  static List<Map<String, Object>> rows(List<NewLiveDag> dags, ZonedDateTime at) {
+    return dags.stream().map(dag -> {
+      var created = new HashMap<String, Object>();
+      created.put("type", dag.created().type());
+      created.put("state", dag.created().state());
+      created.put("detail", dag.created().detail());
+      created.put("at", at);
+      return Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks(), "edges", dag.edges(),
+          "created", created);
+    }).toList();
   }
 
   /** Records one state change in the experiment's audit trail, in the caller's transaction. */
@@ -186,11 +203,18 @@ public class LiveDags {
    */
   static final String NUMBER_EVENTS = """
       MATCH (e:Experiment {id: g.id}) USING INDEX SEEK e:Experiment(id)
+      """ + LiveDags.RECORD_EVENTS;
+
+  /**
+   * Numbers and writes the events {@code g.events} of the experiment {@code e}, as
+   * {@link #NUMBER_EVENTS} does, keeping every variable and adding {@code base}.
+   */
+  static final String RECORD_EVENTS = """
       SET e.eventSeq = e.eventSeq + size(g.events), e.eventsPending = true, e.lastEventAt = $now
-      WITH e, g, e.eventSeq - size(g.events) AS base
+      WITH *, e.eventSeq - size(g.events) AS base
       CREATE (:Event {experimentId: e.id, seq: base + 1, last: base + size(g.events), at: g.events[0].at,
-          types: [x IN g.events | x.type], taskKeys: [x IN g.events | coalesce(x.taskKey, '')],
-          states: [x IN g.events | x.state], details: [x IN g.events | coalesce(x.detail, '')]})
+          types: [ev IN g.events | ev.type], taskKeys: [ev IN g.events | coalesce(ev.taskKey, '')],
+          states: [ev IN g.events | ev.state], details: [ev IN g.events | coalesce(ev.detail, '')]})
       """;
 
   /** Appends groups of events {@code $groups} to the audit trail ({@link #NUMBER_EVENTS}). */

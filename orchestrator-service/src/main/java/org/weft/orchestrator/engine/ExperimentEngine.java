@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -33,6 +34,7 @@ import org.weft.orchestrator.dag.Executions;
 import org.weft.orchestrator.dag.GroupCommit;
 import org.weft.orchestrator.dag.LiveDags;
 import org.weft.orchestrator.messaging.TaskDispatcher;
+import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
 
 /**
@@ -137,18 +139,11 @@ public class ExperimentEngine implements SmartLifecycle {
 
   private List<Created> createAll(List<LiveDags.NewLiveDag> dags) {
     var sample = Timer.start();
-    var ids = dags.stream().map(LiveDags.NewLiveDag::id).toList();
-    var recovery = inTransaction(() -> {
-      liveDags.writeAll(dags);
-      return executions.recoverAll(ids, System.currentTimeMillis());
-    });
+    var effects = inTransaction(() -> executions.createAndLaunch(dags, System.currentTimeMillis()));
     sample.stop(launchTimer);
-    var effects = recovery.effects();
-    return ids.stream().map(id -> new Created(recovery.states().getOrDefault(id, ExperimentState.CREATED),
-        new Executions.Effects(Executions.Outcome.APPLIED,
-            effects.dispatches().stream().filter(dispatch -> dispatch.experimentId().equals(id)).toList(),
-            effects.controls().stream().filter(control -> control.experimentId().equals(id)).toList(),
-            effects.ended().contains(id) ? Set.of(id) : Set.of()))).toList();
+    var dispatches = effects.dispatches().stream().collect(Collectors.groupingBy(TaskDispatch::experimentId));
+    return dags.stream().map(dag -> new Created(ExperimentState.EXECUTING, new Executions.Effects(
+        Executions.Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), List.of(), Set.of()))).toList();
   }
 
   /**

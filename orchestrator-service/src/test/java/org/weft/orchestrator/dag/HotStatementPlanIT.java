@@ -35,8 +35,8 @@ class HotStatementPlanIT {
           Map.entry("outputs", "{}"), Map.entry("detail", "attempt 1"))),
       "groups", List.of(Map.of("id", "e-1", "events", List.of(Map.of("state", "RUNNING")))),
       "experiments", List.of(Map.of("experiment", Map.of("type", "history", "templateVersion", 1, "id", "e-1"),
-          "tasks", List.of(Map.of("id", "t-1")))),
-      "edges", List.of(Map.of("from", "t-1", "to", "t-2")),
+          "tasks", List.of(Map.of("id", "t-1", "position", 0), Map.of("id", "t-2", "position", 1)),
+          "edges", List.of(List.of(0, 1)), "created", Map.of("type", "experiment.state", "state", "CREATED"))),
       "taskId", "t-1",
       "now", 1L,
       "at", ZonedDateTime.now());
@@ -60,7 +60,7 @@ class HotStatementPlanIT {
   static List<Arguments> statements() {
     return List.of(
         Arguments.of("new experiments", LiveDags.CREATE_EXPERIMENTS),
-        Arguments.of("their task nodes linked", LiveDags.CREATE_EDGES),
+        Arguments.of("new experiments launched", Executions.CREATE_AND_LAUNCH),
         Arguments.of("a batch of results, what they made ready, their events", Executions.APPLY_RESULTS),
         Arguments.of("the states of experiments taken in hand", Executions.STATES),
         Arguments.of("experiments starting", Executions.START_EXECUTING),

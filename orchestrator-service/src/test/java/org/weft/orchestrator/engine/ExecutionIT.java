@@ -142,6 +142,55 @@ class ExecutionIT {
   }
 
   @Test
+  void aNewExperimentIsWrittenLaunchedItsRootsDispatchedAndItsStartRecordedAsOneGroupOfEvents() {
+    var type = Api.registerTemplate(masterDags, "engine", """
+        tasks:
+          - {key: a, taskType: env-setup, heartbeatTimeout: PT30S, timeLimit: PT10M}
+          - {key: b, taskType: env-setup, timeLimit: PT20S}
+          - {key: c, taskType: env-setup, dependsOn: [a, b]}
+        """);
+    worker.behave(dispatch -> null);
+    long before = System.currentTimeMillis();
+
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+
+    await().atMost(RUN).until(() -> worker.received(id).size() == 2);
+    var experiment = neo4j.query("MATCH (e:Experiment {id: $id}) RETURN e {.*} AS e")
+        .bind(id).to("id").fetchAs(Map.class).one().orElseThrow();
+    assertThat(experiment.get("state")).isEqualTo("EXECUTING");
+    assertThat(experiment.get("startedAt")).isNotNull();
+    var nodes = new java.util.HashMap<String, Map<String, Object>>();
+    neo4j.query("MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode) RETURN t {.*} AS t")
+        .bind(id).to("id").fetchAs(Map.class).all().forEach(t -> nodes.put((String) t.get("key"), t));
+    for (var dispatch : worker.received(id)) {
+      var root = nodes.get(dispatch.taskKey());
+      assertThat(root).containsEntry("state", "DISPATCHED").containsEntry("attempt", 1L)
+          .containsEntry("dispatchId", dispatch.dispatchId());
+      long dispatchedAt = (Long) root.get("dispatchedAt");
+      assertThat(dispatchedAt).isGreaterThanOrEqualTo(before);
+      assertThat(dispatch.deadline().toEpochMilli()).isEqualTo(root.get("timeLimitDeadline"));
+    }
+    // the earlier deadline of each: a's heartbeat timeout, b's time limit
+    assertThat(nodes.get("a").get("wakeAt")).isEqualTo((Long) nodes.get("a").get("dispatchedAt") + 30_000);
+    assertThat(nodes.get("b").get("wakeAt")).isEqualTo((Long) nodes.get("b").get("dispatchedAt") + 20_000);
+    assertThat(nodes.get("c")).containsEntry("state", "WAITING").containsEntry("attempt", 0L)
+        .doesNotContainKey("wakeAt");
+    var groups = neo4j.query("MATCH (v:Event {experimentId: $id}) RETURN v {.*} AS v")
+        .bind(id).to("id").fetchAs(Map.class).all();
+    assertThat(groups).singleElement().satisfies(group -> {
+      assertThat(group).containsEntry("seq", 1L).containsEntry("last", 5L);
+      assertThat((List<String>) group.get("states"))
+          .containsExactly("CREATED", "LAUNCHED", "EXECUTING", "DISPATCHED", "DISPATCHED");
+      assertThat((List<String>) group.get("taskKeys")).containsExactly("", "", "", "a", "b");
+    });
+    assertThat(experiment.get("eventSeq")).isEqualTo(5L);
+
+    worker.behave(TestWorker.succeedAtOnce("worker-1"));
+    worker.received(id).forEach(dispatch -> worker.send(TestWorker.success(dispatch, "worker-1")));
+    api.awaitState(id, "COMPLETED", RUN);
+  }
+
+  @Test
   void aRetryableFailureIsRetriedAsANewAttemptThatCanSucceed() {
     var type = Api.registerTemplate(masterDags, "engine", """
         tasks:
