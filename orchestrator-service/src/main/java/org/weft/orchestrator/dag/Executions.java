@@ -466,20 +466,26 @@ public class Executions {
 
   /**
    * Writes new experiments and launches them in the caller's transaction, with one statement
-   * whatever their number ({@link #CREATE_AND_LAUNCH}).
+   * whatever their number ({@link #CREATE_AND_LAUNCH}). Those planned from a template version that
+   * is no longer the newest are left out.
    *
-   * @return the root nodes' dispatches, to send after the commit
+   * @return the experiments created, and their root nodes' dispatches to send after the commit
    */
-  public Effects createAndLaunch(List<LiveDags.NewLiveDag> dags, long nowMillis) {
+  public Launched createAndLaunch(List<LiveDags.NewLiveDag> dags, long nowMillis) {
     ExperimentState.CREATED.moveTo(ExperimentState.LAUNCHED);
     ExperimentState.LAUNCHED.moveTo(ExperimentState.EXECUTING);
     var at = utcNow();
     var rows = List.copyOf(neo4j.query(CREATE_AND_LAUNCH)
         .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at)).fetch().all());
     liveDags.reserveAppended(rows, at);
+    var created = new LinkedHashSet<String>();
+    rows.forEach(row -> created.add((String) row.get("id")));
     var dispatched = rows.stream().flatMap(row -> rowsOf(row.get("dispatched")).stream()).toList();
-    return new Effects(Outcome.APPLIED, dispatchesOf(dispatched), List.of(), Set.of());
+    return new Launched(created, dispatchesOf(dispatched));
   }
+
+  /** What {@link #createAndLaunch} did: the experiments it created, the dispatches to send. */
+  public record Launched(Set<String> created, List<TaskDispatch> dispatches) {}
 
   /**
    * Takes many experiments in hand at once, as {@link #recover} does one, with a handful of

@@ -78,7 +78,8 @@ public class LiveDags {
     plan.tasks().forEach(task -> positions.put(task.id(), task.position()));
     var edges = plan.edges().stream()
         .map(edge -> List.of(positions.get(edge.from()), positions.get(edge.to()))).toList();
-    return new NewLiveDag(id, experiment, tasks, edges, new PendingEvent(id, "experiment.state", null,
+    return new NewLiveDag(id, request.templateVersion() == null, experiment, tasks, edges,
+        new PendingEvent(id, "experiment.state", null,
         ExperimentState.CREATED.name(),
         "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size())));
   }
@@ -86,10 +87,18 @@ public class LiveDags {
   /**
    * An experiment and its live DAG, checked and ready to be written by {@link #writeAll}.
    *
-   * @param id the new experiment's id
+   * @param id     the new experiment's id
+   * @param latest whether it asked for the newest version of its template, which is then checked
+   *               to still be the newest when it is written
    */
-  public record NewLiveDag(String id, Map<String, Object> experiment, List<Map<String, Object>> tasks,
-      List<List<Integer>> edges, PendingEvent created) {}
+  public record NewLiveDag(String id, boolean latest, Map<String, Object> experiment, List<Map<String, Object>> tasks,
+      List<List<Integer>> edges, PendingEvent created) {
+
+    /** The same, written whatever versions its template has by then. */
+    public NewLiveDag pinned() {
+      return new NewLiveDag(id, false, experiment, tasks, edges, created);
+    }
+  }
 
   /**
    * Checks the inputs against the template and writes the experiment and its whole live DAG in one
@@ -127,14 +136,17 @@ public class LiveDags {
    * Creates experiments {@code $experiments}, each with its task nodes and the edges between them,
    * leaving {@code e}, {@code x} and {@code nodes} (the task nodes in position order). A row
    * {@code x}: {@code experiment} (properties), {@code tasks} (properties of each task node),
-   * {@code edges} (pairs of positions in {@code tasks}) and {@code created} (the creation event).
-   * The edges join nodes the statement holds, so linking them reads nothing (looked up by their
-   * ids, each end took a seek and an index entry lock).
+   * {@code edges} (pairs of positions in {@code tasks}), {@code created} (the creation event) and
+   * {@code latest}. One planned from what was the newest version of its template is not created
+   * if a newer one is there now: the caller plans it again. The edges join nodes the statement
+   * holds, so linking them reads nothing (looked up by their ids, each end took a seek and an index
+   * entry lock).
    */
   static final String CREATE_LIVE_DAGS = """
       UNWIND $experiments AS x
       MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
       USING INDEX SEEK m:MasterDag(type, version)
+      WHERE NOT x.latest OR NOT EXISTS { MATCH (n:MasterDag {type: m.type}) WHERE n.version > m.version }
       CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
       SET e = x.experiment, e.eventSeq = 0, e.publishedSeq = 0
       WITH e, x
@@ -164,10 +176,15 @@ public class LiveDags {
    */
   public void writeAll(List<NewLiveDag> dags) {
     var at = ZonedDateTime.now(ZoneOffset.UTC);
-    var rows = neo4j.query(CREATE_EXPERIMENTS)
+    var rows = List.copyOf(neo4j.query(CREATE_EXPERIMENTS)
         .bindAll(Map.of("experiments", rows(dags, at), "now", at.toInstant().toEpochMilli()))
-        .fetch().all();
-    reserveAppended(List.copyOf(rows), at);
+        .fetch().all());
+    if (rows.size() < dags.size()) {
+      var created = rows.stream().map(row -> row.get("id")).toList();
+      var stale = dags.stream().filter(dag -> !created.contains(dag.id())).findFirst().orElseThrow();
+      throw new NewerTemplateException(stale.id(), (String) stale.experiment().get("type"));
+    }
+    reserveAppended(rows, at);
   }
 
   /** The rows {@link #CREATE_LIVE_DAGS} takes, with creation events at {@code at}. */
@@ -179,7 +196,7 @@ public class LiveDags {
       created.put("detail", dag.created().detail());
       created.put("at", at);
       return Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks(), "edges", dag.edges(),
-          "created", created);
+          "created", created, "latest", dag.latest());
     }).toList();
   }
 

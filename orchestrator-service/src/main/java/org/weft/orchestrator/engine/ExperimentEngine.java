@@ -33,6 +33,7 @@ import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.Executions;
 import org.weft.orchestrator.dag.GroupCommit;
 import org.weft.orchestrator.dag.LiveDags;
+import org.weft.orchestrator.dag.NewerTemplateException;
 import org.weft.orchestrator.messaging.TaskDispatcher;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -116,6 +117,9 @@ public class ExperimentEngine implements SmartLifecycle {
       Created created;
       try {
         created = creates.submit(dag);
+        if (created.state() == null) {
+          throw new NewerTemplateException(dag.id(), (String) dag.experiment().get("type"));
+        }
       } catch (RuntimeException e) {
         if (claimed) {
           // nothing was written: the marker would claim an experiment that does not exist
@@ -137,12 +141,14 @@ public class ExperimentEngine implements SmartLifecycle {
   /** A created experiment's state, and what its launch sends. */
   private record Created(ExperimentState state, Executions.Effects effects) {}
 
+  /** Those left out because their template has a newer version now have no state. */
   private List<Created> createAll(List<LiveDags.NewLiveDag> dags) {
     var sample = Timer.start();
-    var effects = inTransaction(() -> executions.createAndLaunch(dags, System.currentTimeMillis()));
+    var launched = inTransaction(() -> executions.createAndLaunch(dags, System.currentTimeMillis()));
     sample.stop(launchTimer);
-    var dispatches = effects.dispatches().stream().collect(Collectors.groupingBy(TaskDispatch::experimentId));
-    return dags.stream().map(dag -> new Created(ExperimentState.EXECUTING, new Executions.Effects(
+    var dispatches = launched.dispatches().stream().collect(Collectors.groupingBy(TaskDispatch::experimentId));
+    return dags.stream().map(dag -> new Created(
+        launched.created().contains(dag.id()) ? ExperimentState.EXECUTING : null, new Executions.Effects(
         Executions.Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), List.of(), Set.of()))).toList();
   }
 

@@ -11,6 +11,7 @@ import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.LiveDagViews;
 import org.weft.orchestrator.dag.LiveDags;
 import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.dag.NewerTemplateException;
 import org.weft.orchestrator.dag.Page;
 import org.weft.orchestrator.dag.UnknownMasterDagException;
 
@@ -46,13 +47,22 @@ public class ExperimentService {
       }
     }
     var template = (request.templateVersion() == null
-        ? masterDags.latest(request.experimentType())
+        ? masterDags.latestKnown(request.experimentType())
         : masterDags.version(request.experimentType(), request.templateVersion()))
         .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), request.templateVersion()));
     var dag = liveDags.plan(request, template);
     ExperimentState state;
     try {
-      state = engine.submit(dag);
+      try {
+        state = engine.submit(dag);
+      } catch (NewerTemplateException e) {
+        // another instance registered a newer version: the newest now it is, without a second check
+        // (a registration from now on is concurrent with this submission, which may take either)
+        template = masterDags.latest(request.experimentType())
+            .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), null));
+        dag = liveDags.plan(request, template).pinned();
+        state = engine.submit(dag);
+      }
     } catch (DataIntegrityViolationException e) {
       // the same Idempotency-Key arrived twice at once; the other request created the experiment
       if (request.idempotencyKey() != null) {

@@ -36,7 +36,8 @@ class HotStatementPlanIT {
       "groups", List.of(Map.of("id", "e-1", "events", List.of(Map.of("state", "RUNNING")))),
       "experiments", List.of(Map.of("experiment", Map.of("type", "history", "templateVersion", 1, "id", "e-1"),
           "tasks", List.of(Map.of("id", "t-1", "position", 0), Map.of("id", "t-2", "position", 1)),
-          "edges", List.of(List.of(0, 1)), "created", Map.of("type", "experiment.state", "state", "CREATED"))),
+          "edges", List.of(List.of(0, 1)), "created", Map.of("type", "experiment.state", "state", "CREATED"),
+          "latest", true)),
       "taskId", "t-1",
       "now", 1L,
       "at", ZonedDateTime.now());
