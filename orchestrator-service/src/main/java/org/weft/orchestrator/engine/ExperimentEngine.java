@@ -50,7 +50,6 @@ public class ExperimentEngine implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(ExperimentEngine.class);
 
   private final Executions executions;
-  private final LiveDags liveDags;
   private final ExperimentOwnership ownership;
   private final TaskDispatcher dispatcher;
   private final TransactionTemplate transactions;
@@ -74,10 +73,9 @@ public class ExperimentEngine implements SmartLifecycle {
   private final Unsent unsent = new Unsent();
   private volatile Thread launcher;
 
-  ExperimentEngine(Executions executions, LiveDags liveDags, ExperimentOwnership ownership, TaskDispatcher dispatcher,
+  ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher,
       TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
     this.executions = executions;
-    this.liveDags = liveDags;
     this.ownership = ownership;
     this.dispatcher = dispatcher;
     this.transactions = transactions;
