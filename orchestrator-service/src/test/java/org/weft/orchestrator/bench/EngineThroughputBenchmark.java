@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -79,12 +80,13 @@ class EngineThroughputBenchmark {
       recording = profile();
       for (var shape : List.of("bench-chain", "bench-diamond")) {
         var latencies = new ArrayList<Double>();
+        var fanIn = new ArrayList<Double>();
         var batches = meters.get("weft.engine.results.batch").timer();
         long batchesBefore = batches.count();
         double batchTimeBefore = batches.totalTime(TimeUnit.MILLISECONDS);
         for (int i = 0; i < SEQUENTIAL; i++) {
           var id = runAll(api, shape, 1).get(0);
-          latencies.addAll(taskToTask(worker, id));
+          latencies.addAll(taskToTask(worker, id, fanIn));
         }
         double batchMeanAlone = (batches.totalTime(TimeUnit.MILLISECONDS) - batchTimeBefore)
             / Math.max(1, batches.count() - batchesBefore);
@@ -109,6 +111,13 @@ class EngineThroughputBenchmark {
         Collections.sort(latencies);
         report.append("%-14s task-to-task latency, one experiment at a time: p50 %5.1f ms  p90 %5.1f ms  p99 %5.1f ms%n"
             .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
+        if (!fanIn.isEmpty()) {
+          Collections.sort(fanIn);
+          var others = new ArrayList<>(latencies);
+          fanIn.forEach(others::remove);
+          report.append("%-14s of which into a node with several predecessors: p50 %5.1f ms, the others p50 %5.1f ms%n"
+              .formatted(shape, percentile(fanIn, 50), percentile(others, 50)));
+        }
         report.append("%-14s result transaction, one experiment at a time: mean %.1f ms (commit included)%n"
             .formatted(shape, batchMeanAlone));
         var split = split(api, worker, answering, shape);
@@ -246,18 +255,27 @@ class EngineThroughputBenchmark {
    * For every node with predecessors: when its dispatch came out of the worker's poll minus when the
    * result of its last predecessor went to the worker's producer. The dispatches of one poll count
    * as consumed together: the eight of the diamond's fan-out arrive in one poll, and the time the
-   * test worker then takes to answer the first ones is not the orchestrator's.
+   * test worker then takes to answer the first ones is not the orchestrator's. Those of nodes with
+   * several predecessors (the diamond's bottom) are added to {@code fanIn} too.
    */
-  private List<Double> taskToTask(TestWorker worker, String experimentId) {
+  private List<Double> taskToTask(TestWorker worker, String experimentId, List<Double> fanIn) {
     var latencies = new ArrayList<Double>();
     var edges = neo4j.query("""
             MATCH (a:TaskNode {experimentId: $id})-[:NEXT]->(b:TaskNode) RETURN a.id AS a, b.id AS b""")
         .bind(experimentId).to("id").fetch().all();
-    var lastPredecessor = new java.util.HashMap<String, Long>();
+    var lastPredecessor = new HashMap<String, Long>();
+    var predecessors = new HashMap<String, Integer>();
     for (var edge : edges) {
       lastPredecessor.merge((String) edge.get("b"), worker.producedAt((String) edge.get("a")), Math::max);
+      predecessors.merge((String) edge.get("b"), 1, Integer::sum);
     }
-    lastPredecessor.forEach((node, predecessor) -> latencies.add((worker.consumedAt(node) - predecessor) / 1e6));
+    lastPredecessor.forEach((node, predecessor) -> {
+      double latency = (worker.consumedAt(node) - predecessor) / 1e6;
+      latencies.add(latency);
+      if (predecessors.get(node) > 1) {
+        fanIn.add(latency);
+      }
+    });
     return latencies;
   }
 
