@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.weft.orchestrator.testsupport.Api.read;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -94,7 +95,7 @@ class NewestTemplateIT {
     var experiment = api.get("/api/v1/experiments/" + experimentId);
     var dag = api.get("/api/v1/experiments/" + experimentId + "/dag");
     List<String> keys = read(dag, "$.nodes[*].key");
-    return java.util.stream.Stream.concat(
-        java.util.stream.Stream.of(String.valueOf((Object) read(experiment, "$.templateVersion"))), keys.stream()).toList();
+    return Stream.concat(Stream.of(String.valueOf((Object) read(experiment, "$.templateVersion"))), keys.stream())
+        .toList();
   }
 }

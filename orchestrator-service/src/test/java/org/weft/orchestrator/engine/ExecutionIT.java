@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -159,7 +160,7 @@ class ExecutionIT {
         .bind(id).to("id").fetchAs(Map.class).one().orElseThrow();
     assertThat(experiment.get("state")).isEqualTo("EXECUTING");
     assertThat(experiment.get("startedAt")).isNotNull();
-    var nodes = new java.util.HashMap<String, Map<String, Object>>();
+    var nodes = new HashMap<String, Map<String, Object>>();
     neo4j.query("MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode) RETURN t {.*} AS t")
         .bind(id).to("id").fetchAs(Map.class).all().forEach(t -> nodes.put((String) t.get("key"), t));
     for (var dispatch : worker.received(id)) {
