@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -36,9 +37,9 @@ public class MasterDags {
   private static final int CACHED_VERSIONS = 1_000;
 
   private final Neo4jClient neo4j;
-  private final Map<String, MasterDagView> versions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, MasterDagView> versions = new ConcurrentHashMap<>();
   /** The latest version of each type this instance has seen; another instance may have a newer one. */
-  private final Map<String, Integer> latestSeen = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Integer> latestSeen = new ConcurrentHashMap<>();
   private final TransactionTemplate transactions;
   private final TemplateParser parser;
   private final MasterDagValidator validator;
@@ -131,7 +132,7 @@ public class MasterDags {
 
   /**
    * The newest version of a type this instance knows of, without asking Neo4j once it knows one:
-   * a read transaction per submission was a sixth of a submission's CPU. Another instance may have
+   * a read transaction per submission was a sixth of the request threads' CPU in a burst. Another instance may have
    * registered a newer one since, so what is created from it must check, in its own transaction,
    * that it is still the newest ({@link LiveDags#CREATE_LIVE_DAGS}), and take {@link #latest} if
    * not.
