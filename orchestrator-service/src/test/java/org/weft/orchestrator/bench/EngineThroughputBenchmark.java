@@ -194,8 +194,8 @@ class EngineThroughputBenchmark {
    * ZooKeeper and the orchestrator share this JVM, and on 2 cores the compiler goes on compiling
    * their code for minutes. In one run of 100 rounds the round times fell from 17 s to about 3 s
    * within 10 rounds and stayed near 2.5 s until round 60, while the compiler spent about a second
-   * per second compiling; it then fell below a third of a second per second from about round 80
-   * on, the rounds to about 1.8 s. A rule that waited only for the first plateau (10 rounds)
+   * per second compiling; then the compiling fell, to under half the round's time in most rounds
+   * after round 70, and the rounds to about 1.8 s. A rule that waited only for the first plateau (10 rounds)
    * measured the chain at 600–700 completions/s; the run of 100 rounds measured it at 1,086/s.
    * Every round's time and compiling time is printed.
    */
