@@ -121,7 +121,8 @@ class EngineThroughputBenchmark {
             .formatted(shape, median(cpus), BURSTS, joined(cpus, "%.2f")));
         report.append("%-14s JIT compiling during the burst: %.2f s per second of it (median of %d: %s)%n"
             .formatted(shape, median(compiling), BURSTS, joined(compiling, "%.2f")));
-        report.append("%-14s CPU per task by thread, ms (last burst): %s%n".formatted(shape, threadTops.get(BURSTS - 1)));
+        report.append("%-14s CPU per task by thread, ms (last burst): %s%n"
+            .formatted(shape, threadTops.get(BURSTS - 1)));
         Collections.sort(latencies);
         report.append("%-14s task-to-task latency, one experiment at a time: p50 %5.1f ms  p90 %5.1f ms  p99 %5.1f ms%n"
             .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
@@ -189,15 +190,15 @@ class EngineThroughputBenchmark {
 
   /**
    * Runs both shapes until the JIT compiler has mostly finished (two rounds in a row in which it
-   * spent less than {@link #COMPILED} of the round's time compiling; at least 10 rounds, at most 120):
-   * the figures are those of an orchestrator that has been up for a while. Neo4j, the Kafka broker,
-   * ZooKeeper and the orchestrator share this JVM, and on 2 cores the compiler goes on compiling
-   * their code for minutes. In one run of 100 rounds the round times fell from 17 s to about 3 s
-   * within 10 rounds and stayed near 2.5 s until round 60, while the compiler spent about a second
-   * per second compiling; then the compiling fell, to under half the round's time in most rounds
-   * after round 70, and the rounds to about 1.8 s. A rule that waited only for the first plateau (10 rounds)
-   * measured the chain at 600–700 completions/s; the run of 100 rounds measured it at 1,086/s.
-   * Every round's time and compiling time is printed.
+   * spent less than {@link #COMPILED} of the round's time compiling; at least 10 rounds, at most
+   * 120): the figures are those of an orchestrator that has been up for a while. Neo4j, the Kafka
+   * broker, ZooKeeper and the orchestrator share this JVM, and on 2 cores the compiler goes on
+   * compiling their code for minutes. In one run of 100 rounds the round times fell from 17 s to
+   * about 3 s within 10 rounds and stayed near 2.5 s until round 60, while the compiler spent about
+   * a second per second compiling; then the compiling fell, to under half the round's time in most
+   * rounds after round 70, and the rounds to about 1.8 s. A rule that waited only for the first
+   * plateau (10 rounds) measured the chain at 600–700 completions/s; the run of 100 rounds measured
+   * it at 1,086/s. Every round's time and compiling time is printed.
    */
   private String warmUp(Api api) throws Exception {
     var rounds = new ArrayList<String>();

@@ -16,36 +16,38 @@ final class Measures {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  /**
-   * CPU time of the live threads by kind: their names with the digits left out, so that a pool's
-   * threads count together.
-   */
-  static Map<String, Long> threadCpuNanos() {
+  /** A live thread's name and CPU time, by thread id. */
+  record ThreadCpu(String name, long nanos) {}
+
+  /** The CPU time of every live thread, by thread id. */
+  static Map<Long, ThreadCpu> threadCpuNanos() {
     var threads = ManagementFactory.getThreadMXBean();
-    var byKind = new HashMap<String, Long>();
+    var byId = new HashMap<Long, ThreadCpu>();
     for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (info != null) {
-        byKind.merge(info.getThreadName().replaceAll("\\d+", "#"),
-            Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
+        byId.put(info.getThreadId(),
+            new ThreadCpu(info.getThreadName(), Math.max(0, threads.getThreadCpuTime(info.getThreadId()))));
       }
     }
-    return byKind;
+    return byId;
   }
 
   /**
-   * The kinds of thread that took the most CPU between two {@link #threadCpuNanos()} readings, in
-   * milliseconds per {@code unit}, the largest first, then what the process took besides its live
-   * Java threads ({@code processNanos} over the same time): the JIT compiler, the garbage
+   * The kinds of thread (names without their digits, so that a pool counts as one) that took the
+   * most CPU between two {@link #threadCpuNanos()} readings, in milliseconds divided by
+   * {@code units}, the largest first; then what the process took besides the threads alive at the
+   * second reading ({@code processNanos} over the same time): the JIT compiler, the garbage
    * collector, threads that ended in between.
    */
-  static String topThreads(Map<String, Long> before, Map<String, Long> after, int count, double units,
+  static String topThreads(Map<Long, ThreadCpu> before, Map<Long, ThreadCpu> after, int count, double units,
       long processNanos) {
-    var deltas = after.entrySet().stream()
-        .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+    var byKind = new HashMap<String, Long>();
+    after.forEach((id, thread) -> byKind.merge(thread.name().replaceAll("\\d+", "#"),
+        thread.nanos() - (before.containsKey(id) ? before.get(id).nanos() : 0), Long::sum));
+    long threads = byKind.values().stream().mapToLong(Long::longValue).sum();
+    return byKind.entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .toList();
-    long threads = deltas.stream().mapToLong(Map.Entry::getValue).sum();
-    return deltas.stream().limit(count)
+        .limit(count)
         .map(e -> "%s %.2f".formatted(e.getKey(), e.getValue() / 1e6 / units))
         .collect(Collectors.joining(", ", "", ", JIT, GC and ended threads %.2f".formatted(
             (processNanos - threads) / 1e6 / units)));

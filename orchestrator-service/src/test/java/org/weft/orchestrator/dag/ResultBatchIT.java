@@ -112,6 +112,23 @@ class ResultBatchIT {
   }
 
   @Test
+  void aLaterHeartbeatAloneInABatchMovesTheDeadlineAndRecordsNothing() {
+    long now = System.currentTimeMillis();
+    applyAt(now, running("top"));
+    long firstDeadline = heartbeatDeadline("top");
+    var eventsBefore = taskEvents();
+
+    // nothing to record and nothing to dispatch: the statement must still answer
+    var batch = applyAt(now + 1_000, running("top"));
+
+    assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED);
+    assertThat(batch.effects().dispatches()).isEmpty();
+    assertThat(taskEvents()).isEqualTo(eventsBefore);
+    assertThat(heartbeatDeadline("top")).isEqualTo(firstDeadline + 1_000);
+    assertThat(node("top")).containsEntry("state", "RUNNING").containsEntry("isExecuted", false);
+  }
+
+  @Test
   void aDispatchCarriesTheUpstreamOutputsItsContextNames() {
     var batch = apply(succeeded("top"));
 
@@ -230,7 +247,11 @@ class ResultBatchIT {
   }
 
   private Executions.Batch apply(TaskResult... results) {
-    var batch = transactions.execute(status -> executions.applyAll(List.of(results), System.currentTimeMillis()));
+    return applyAt(System.currentTimeMillis(), results);
+  }
+
+  private Executions.Batch applyAt(long nowMillis, TaskResult... results) {
+    var batch = transactions.execute(status -> executions.applyAll(List.of(results), nowMillis));
     remember(batch.effects());
     return batch;
   }
@@ -254,6 +275,11 @@ class ResultBatchIT {
   private Map<String, Object> node(String key) {
     return neo4j.query("MATCH (t:TaskNode {id: $id}) RETURN t.state AS state, t.isExecuted AS isExecuted, t.attempt AS attempt")
         .bind(LiveDagPlan.taskId(experimentId, key)).to("id").fetch().one().orElseThrow();
+  }
+
+  private long heartbeatDeadline(String key) {
+    return neo4j.query("MATCH (t:TaskNode {id: $id}) RETURN t.heartbeatDeadline AS deadline")
+        .bind(LiveDagPlan.taskId(experimentId, key)).to("id").fetchAs(Long.class).one().orElseThrow();
   }
 
   private List<String> taskEvents() {
