@@ -132,10 +132,10 @@ public class MasterDags {
 
   /**
    * The newest version of a type this instance knows of, without asking Neo4j once it knows one:
-   * a read transaction per submission was a sixth of the request threads' CPU in a burst. Another instance may have
-   * registered a newer one since, so what is created from it must check, in its own transaction,
-   * that it is still the newest ({@link LiveDags#CREATE_LIVE_DAGS}), and take {@link #latest} if
-   * not.
+   * a read transaction per submission was a sixth of the request threads' CPU in a burst. Another
+   * instance may have registered a newer one since, so what is created from it must check, in its
+   * own transaction, that it is still the newest ({@link LiveDags#CREATE_LIVE_DAGS}), and take
+   * {@link #latest} if not.
    */
   public Optional<MasterDagView> latestKnown(String type) {
     var known = latestSeen.get(type);

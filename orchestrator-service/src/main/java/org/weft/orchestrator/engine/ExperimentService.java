@@ -10,6 +10,7 @@ import org.springframework.stereotype.Service;
 import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.LiveDagViews;
 import org.weft.orchestrator.dag.LiveDags;
+import org.weft.orchestrator.dag.MasterDagView;
 import org.weft.orchestrator.dag.MasterDags;
 import org.weft.orchestrator.dag.NewerTemplateException;
 import org.weft.orchestrator.dag.Page;
@@ -51,24 +52,32 @@ public class ExperimentService {
         : masterDags.version(request.experimentType(), request.templateVersion()))
         .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), request.templateVersion()));
     var dag = liveDags.plan(request, template);
-    ExperimentState state;
     try {
-      try {
-        state = engine.submit(dag);
-      } catch (NewerTemplateException e) {
-        // another instance registered a newer version: the newest now it is, without a second check
-        // (a registration from now on is concurrent with this submission, which may take either)
-        template = masterDags.latest(request.experimentType())
-            .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), null));
-        dag = liveDags.plan(request, template).pinned();
-        state = engine.submit(dag);
-      }
+      return create(request, template, dag);
     } catch (DataIntegrityViolationException e) {
       // the same Idempotency-Key arrived twice at once; the other request created the experiment
       if (request.idempotencyKey() != null) {
         return replay(request.idempotencyKey()).orElseThrow(() -> e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * Hands a planned experiment to the engine; planned again from the newest version if another
+   * instance registered a newer one than this instance knew.
+   */
+  private Submission create(LiveDagViews.NewExperiment request, MasterDagView template, LiveDags.NewLiveDag dag) {
+    ExperimentState state;
+    try {
+      state = engine.submit(dag);
+    } catch (NewerTemplateException e) {
+      // the newest now it is, without a second check (a registration from now on is concurrent
+      // with this submission, which may take either)
+      template = masterDags.latest(request.experimentType())
+          .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), null));
+      dag = liveDags.plan(request, template).pinned();
+      state = engine.submit(dag);
     }
     try (var ignored = MDC.putCloseable("experimentId", dag.id())) {
       log.info("Experiment {} created from {} version {}", dag.id(), template.type(), template.version());

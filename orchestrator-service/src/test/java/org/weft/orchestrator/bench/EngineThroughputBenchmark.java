@@ -84,12 +84,13 @@ class EngineThroughputBenchmark {
       for (var shape : List.of("bench-chain", "bench-diamond")) {
         var latencies = new ArrayList<Double>();
         var fanIn = new ArrayList<Double>();
+        var others = new ArrayList<Double>();
         var batches = meters.get("weft.engine.results.batch").timer();
         long batchesBefore = batches.count();
         double batchTimeBefore = batches.totalTime(TimeUnit.MILLISECONDS);
         for (int i = 0; i < SEQUENTIAL; i++) {
           var id = runAll(api, shape, 1).get(0);
-          latencies.addAll(taskToTask(worker, id, fanIn));
+          latencies.addAll(taskToTask(worker, id, fanIn, others));
         }
         double batchMeanAlone = (batches.totalTime(TimeUnit.MILLISECONDS) - batchTimeBefore)
             / Math.max(1, batches.count() - batchesBefore);
@@ -105,10 +106,11 @@ class EngineThroughputBenchmark {
           long start = System.nanoTime();
           var submitted = new long[1];
           runAll(api, shape, BURST, submitted);
-          rates.add(BURST * 10 / ((System.nanoTime() - start) / 1e9));
+          double seconds = (System.nanoTime() - start) / 1e9;
+          rates.add(BURST * 10 / seconds);
           long cpu = processCpuNanos() - cpuBefore;
           cpus.add(cpu / 1e6 / (BURST * 10));
-          compiling.add((compileMillis() - compilingBefore) / ((System.nanoTime() - start) / 1e6));
+          compiling.add((compileMillis() - compilingBefore) / 1e3 / seconds);
           var threadsAfter = threadCpuNanos();
           threadTops.add(topThreads(threadsBefore, threadsAfter, 10, BURST * 10, cpu));
           submissions.add((submitted[0] - start) / 1e9);
@@ -128,8 +130,7 @@ class EngineThroughputBenchmark {
             .formatted(shape, percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)));
         if (!fanIn.isEmpty()) {
           Collections.sort(fanIn);
-          var others = new ArrayList<>(latencies);
-          fanIn.forEach(others::remove);
+          Collections.sort(others);
           report.append("%-14s of which into a node with several predecessors: p50 %5.1f ms, the others p50 %5.1f ms%n"
               .formatted(shape, percentile(fanIn, 50), percentile(others, 50)));
         }
@@ -267,10 +268,12 @@ class EngineThroughputBenchmark {
    * For every node with predecessors: when its dispatch came out of the worker's poll minus when the
    * result of its last predecessor went to the worker's producer. The dispatches of one poll count
    * as consumed together: the eight of the diamond's fan-out arrive in one poll, and the time the
-   * test worker then takes to answer the first ones is not the orchestrator's. Those of nodes with
-   * several predecessors (the diamond's bottom) are added to {@code fanIn} too.
+   * test worker then takes to answer the first ones is not the orchestrator's. Each is also added
+   * to {@code fanIn} for a node with several predecessors (the diamond's bottom), to {@code others}
+   * for the rest.
    */
-  private List<Double> taskToTask(TestWorker worker, String experimentId, List<Double> fanIn) {
+  private List<Double> taskToTask(TestWorker worker, String experimentId, List<Double> fanIn,
+      List<Double> others) {
     var latencies = new ArrayList<Double>();
     var edges = neo4j.query("""
             MATCH (a:TaskNode {experimentId: $id})-[:NEXT]->(b:TaskNode) RETURN a.id AS a, b.id AS b""")
@@ -284,9 +287,7 @@ class EngineThroughputBenchmark {
     lastPredecessor.forEach((node, predecessor) -> {
       double latency = (worker.consumedAt(node) - predecessor) / 1e6;
       latencies.add(latency);
-      if (predecessors.get(node) > 1) {
-        fanIn.add(latency);
-      }
+      (predecessors.get(node) > 1 ? fanIn : others).add(latency);
     });
     return latencies;
   }
