@@ -31,7 +31,8 @@ public class TaskTypeCatalog {
       "input-staging", new TaskType(Set.of("path", "paths", "checksums"), false),
       "job-submission", new TaskType(Set.of("jobId", "workdir", "stdout", "stderr"), true),
       "monitoring", new TaskType(Set.of("exitCode", "runTime", "stdout", "stderr"), false),
-      "output-staging", new TaskType(Set.of("location", "files"), false));
+      "output-staging", new TaskType(Set.of("location", "files"), false),
+      "noop", new TaskType(Set.of(), false));
 
   private final Map<String, TaskType> types;
 
