@@ -143,7 +143,9 @@ class TaskServiceCrashScenarioIT {
         "--spring.kafka.consumer.properties.session.timeout.ms=6000",
         "--spring.kafka.consumer.properties.heartbeat.interval.ms=1000",
         "--weft.worker.workspace=" + workspace, "--weft.worker.heartbeat-interval=1s",
-        "--weft.worker.jobs.poll-interval=250ms"));
+        "--weft.worker.jobs.poll-interval=250ms",
+        // each run of a dispatch, which the test counts, is logged at DEBUG
+        "--logging.level.org.weft.task.runtime.WorkerRuntime=DEBUG"));
     args.addAll(List.of(extra));
     return TaskServiceJar.launch(service, id, workDir, args).awaitOutput("Worker " + id + " runs", STARTUP);
   }

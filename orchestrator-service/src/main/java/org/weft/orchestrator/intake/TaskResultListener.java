@@ -6,12 +6,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.engine.ExperimentEngine;
 import org.weft.orchestrator.messaging.MessageJson;
 import org.weft.task.api.TaskResult;
-import org.weft.task.api.Topics;
+import org.weft.task.runtime.DeadLetters;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -27,16 +27,14 @@ class TaskResultListener {
 
   private final ExperimentEngine engine;
   private final MessageJson json;
-  private final KafkaTemplate<String, String> kafka;
-  private final Topics topics;
+  private final DeadLetterPublishingRecoverer deadLetters;
   private final MeterRegistry meters;
 
-  TaskResultListener(ExperimentEngine engine, MessageJson json, KafkaTemplate<String, String> kafka, Topics topics,
+  TaskResultListener(ExperimentEngine engine, MessageJson json, DeadLetterPublishingRecoverer deadLetters,
       MeterRegistry meters) {
     this.engine = engine;
     this.json = json;
-    this.kafka = kafka;
-    this.topics = topics;
+    this.deadLetters = deadLetters;
     this.meters = meters;
   }
 
@@ -62,11 +60,6 @@ class TaskResultListener {
     meters.counter("weft.task.results", "outcome", "malformed", "status", "unknown").increment();
     log.warn("Malformed task result at {}-{}@{} sent to the dead-letter topic: {}", record.topic(), record.partition(),
         record.offset(), e.getMessage());
-    var parked = new org.apache.kafka.clients.producer.ProducerRecord<>(topics.deadLetter(record.topic()), record.key(),
-        record.value());
-    parked.headers().add("weft-error", String.valueOf(e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    parked.headers().add("weft-source", "%s-%d@%d".formatted(record.topic(), record.partition(), record.offset())
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    kafka.send(parked).join();
+    DeadLetters.park(deadLetters, record, e);
   }
 }

@@ -11,6 +11,7 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.ExponentialBackOff;
 import org.weft.orchestrator.dag.TaskTypeCatalog;
 import org.weft.task.api.Topics;
+import org.weft.task.runtime.DeadLetters;
 
 @Configuration(proxyBeanMethods = false)
 class MessagingConfiguration {
@@ -45,12 +46,16 @@ class MessagingConfiguration {
    * parked on the dead-letter topic rather than lost.
    */
   @Bean
-  DefaultErrorHandler kafkaErrorHandler(KafkaTemplate<Object, Object> template, Topics topics) {
+  DefaultErrorHandler kafkaErrorHandler(DeadLetterPublishingRecoverer deadLetters) {
     var backOff = new ExponentialBackOff(200, 2.0);
     backOff.setMaxInterval(5_000);
     backOff.setMaxElapsedTime(120_000);
-    var recoverer = new DeadLetterPublishingRecoverer(template,
-        (record, e) -> new org.apache.kafka.common.TopicPartition(topics.deadLetter(record.topic()), -1));
-    return new DefaultErrorHandler(recoverer, backOff);
+    return new DefaultErrorHandler(deadLetters, backOff);
+  }
+
+  /** Where unusable results go: the same recoverer, topics and headers as the workers' ({@link DeadLetters}). */
+  @Bean
+  DeadLetterPublishingRecoverer deadLetterRecoverer(KafkaTemplate<Object, Object> template, Topics topics) {
+    return DeadLetters.recoverer(template, topics);
   }
 }

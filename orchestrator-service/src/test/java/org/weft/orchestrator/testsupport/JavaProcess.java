@@ -89,6 +89,11 @@ public final class JavaProcess implements AutoCloseable {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
+  /** The operating system's id of the process (the JVM itself: the launcher script execs it). */
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }

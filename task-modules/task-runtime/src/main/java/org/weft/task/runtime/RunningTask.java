@@ -1,17 +1,43 @@
 package org.weft.task.runtime;
 
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.TopicPartition;
 
 /** An attempt this worker has taken, from its admission until its result is sent. */
-final class RunningTask {
+final class RunningTask implements TaskLane.Waiting {
+
+  private enum Phase {
+    WAITING, STARTED, REVOKED
+  }
 
   final TaskContext context;
+  final TopicPartition partition;
+  final long offset;
   final Instant admittedAt = Instant.now();
+  private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.WAITING);
   private volatile Thread runner;
   private volatile boolean handedBack;
 
-  RunningTask(TaskContext context) {
+  RunningTask(TaskContext context, TopicPartition partition, long offset) {
     this.context = context;
+    this.partition = partition;
+    this.offset = offset;
+  }
+
+  /** Starts the attempt, unless it was revoked while it waited for a thread. */
+  boolean start() {
+    return phase.compareAndSet(Phase.WAITING, Phase.STARTED);
+  }
+
+  @Override
+  public boolean revoke() {
+    return phase.compareAndSet(Phase.WAITING, Phase.REVOKED);
+  }
+
+  @Override
+  public boolean hasStarted() {
+    return phase.get() != Phase.WAITING;
   }
 
   void runningOn(Thread thread) {

@@ -10,6 +10,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -61,6 +62,12 @@ public class WorkerAutoConfiguration {
         factory.updateConfigs(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
       }
     };
+  }
+
+  /** {@code worker} in {@code /actuator/health}. */
+  @Bean
+  public HealthIndicator workerHealthIndicator(WorkerRuntime runtime) {
+    return new WorkerHealthIndicator(runtime);
   }
 
   @Bean

@@ -26,6 +26,11 @@ import org.springframework.util.unit.DataSize;
  *                          answer repeats (default {@code 10000})
  * @param workspace         the root of the experiments' working directories (default
  *                          {@code ./data/workspace}); task microservices of one installation share it
+ * @param stateDir          where this worker process keeps what must outlive it: the journal of the
+ *                          dispatches it ran, one file per task type (default {@code ./data/worker};
+ *                          the orchestrator's embedded workers use {@code worker} in its data
+ *                          directory). Keep it on a local disk: instances started from one
+ *                          directory each take a journal of their own in it
  * @param staging           input and output staging
  * @param jobs              job submission and monitoring
  */
@@ -39,6 +44,7 @@ public record WorkerProperties(
     @DefaultValue("20s") Duration shutdownGrace,
     @DefaultValue("10000") int remembered,
     @DefaultValue("./data/workspace") String workspace,
+    @DefaultValue("./data/worker") String stateDir,
     @DefaultValue Staging staging,
     @DefaultValue Jobs jobs) {
 
@@ -91,6 +97,10 @@ public record WorkerProperties(
   /** The workspace as an absolute path (paths are kept as text: Spring's conversion to Path refuses {@code ..}). */
   public Path workspaceDir() {
     return absolute(workspace);
+  }
+
+  public Path stateDirectory() {
+    return absolute(stateDir);
   }
 
   public Path outputs() {

@@ -7,29 +7,32 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.zookeeper.CreateMode;
@@ -39,6 +42,7 @@ import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.weft.task.api.TaskControl;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -48,18 +52,23 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Runs the task handlers of this process. Per task type it consumes {@code weft.tasks.{taskType}}
- * in the consumer group {@code weft-workers-{taskType}} (so instances of a task microservice share
- * the work), runs up to {@code concurrency} attempts at once, sends {@code RUNNING} heartbeats while
- * they run and their results when they end, and registers as the ephemeral
- * {@code /weft/workers/{taskType}/{workerId}} with its load. A dispatch is committed once admitted:
- * an attempt lost with its worker is the orchestrator's to retry (its heartbeats stop).
+ * Runs the task handlers of this process. Per task type a {@link TaskLane} consumes
+ * {@code weft.tasks.{taskType}} in the consumer group {@code weft-workers-{taskType}} (so instances
+ * of a task microservice share the work) and runs up to {@code concurrency} attempts at once; the
+ * runtime sends a {@code RUNNING} heartbeat when it takes an attempt and while it runs, its result
+ * when it ends, and registers as the ephemeral {@code /weft/workers/{taskType}/{workerId}} with its
+ * load. Results and heartbeats are sent without waiting for the broker; one the broker refused is
+ * sent again. The {@link DispatchJournal} in {@code state-dir} remembers what ran here across
+ * restarts, so a repeated dispatch never runs twice.
  */
 public final class WorkerRuntime implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
-  private static final Duration POLL = Duration.ofMillis(200);
-  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration POLL = Duration.ofSeconds(1);
+  private static final Duration RESEND_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration FIRST_HEARTBEAT = Duration.ofMillis(20);
+  /** Past this many unsent messages heartbeats are dropped: results and repeats matter, heartbeats recur. */
+  private static final int MAX_UNSENT = 100_000;
 
   private final List<TaskHandler> handlers;
   private final ConsumerFactory<String, String> consumers;
@@ -70,20 +79,25 @@ public final class WorkerRuntime implements SmartLifecycle {
   private final WorkerProperties properties;
   private final MeterRegistry meters;
   private final String workerId;
-  private final DispatchJournal journal;
+  private final DeadLetterPublishingRecoverer deadLetters;
   private final JsonMapper json = JsonMapper.builder()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .build();
   private final Map<String, RunningTask> running = new ConcurrentHashMap<>();
-  private final Map<String, Semaphore> slots = new ConcurrentHashMap<>();
-  private final Map<String, ExecutorService> pools = new ConcurrentHashMap<>();
+  private final Map<String, TaskLane> lanes = new ConcurrentHashMap<>();
+  private final Map<String, DispatchJournal> journals = new ConcurrentHashMap<>();
   private final Map<String, PersistentNode> registrations = new ConcurrentHashMap<>();
-  private final List<Thread> loops = new ArrayList<>();
-  private final List<Consumer<String, String>> openConsumers = new ArrayList<>();
+  private final Deque<Unsent> unsent = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger unsentCount = new AtomicInteger();
   private final Instant startedAt = Instant.now();
   private volatile boolean active;
+  private volatile Thread controlLoop;
+  private volatile Consumer<String, String> controlConsumer;
   private volatile ScheduledExecutorService heartbeats;
+
+  /** A message the broker did not take, to be sent again. */
+  private record Unsent(String key, String value, boolean heartbeat) {}
 
   public WorkerRuntime(List<TaskHandler> handlers, ConsumerFactory<String, String> consumers,
       KafkaTemplate<String, String> kafka, Topics topics, CuratorFramework zookeeper, String zookeeperRoot,
@@ -99,10 +113,11 @@ public final class WorkerRuntime implements SmartLifecycle {
     this.properties = properties;
     this.meters = meters;
     this.workerId = properties.id() != null && !properties.id().isBlank() ? properties.id() : defaultWorkerId();
-    this.journal = new DispatchJournal(properties.remembered());
+    this.deadLetters = DeadLetters.recoverer(kafka, topics);
     for (var handler : this.handlers) {
       topics.tasks(handler.taskType()); // refuses a task type that cannot name a topic, at start-up
     }
+    meters.gauge("weft.worker.unsent", unsentCount);
   }
 
   public String workerId() {
@@ -113,64 +128,41 @@ public final class WorkerRuntime implements SmartLifecycle {
     return handlers.stream().map(TaskHandler::taskType).toList();
   }
 
-  /** Attempts running here now, of every task type. */
+  /** Attempts taken here now, of every task type. */
   public int load() {
     return running.size();
   }
 
-  // ----------------------------------------------------------------------------------------------
-  // consuming dispatches
-
-  private void consume(TaskHandler handler) {
-    var type = handler.taskType();
-    var overrides = new Properties();
-    overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    overrides.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(properties.concurrency()));
-    overrides.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    overrides.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "5000");
-    Consumer<String, String> consumer;
-    synchronized (openConsumers) {
-      consumer = consumers.createConsumer("weft-workers-" + type, workerId + "-" + type, null, overrides);
-      openConsumers.add(consumer);
-    }
-    var slots = this.slots.get(type);
-    try (consumer) {
-      consumer.subscribe(List.of(topics.tasks(type)));
-      while (active) {
-        if (slots.availablePermits() == 0) {
-          consumer.pause(consumer.assignment());
-        } else if (!consumer.paused().isEmpty()) {
-          consumer.resume(consumer.paused());
-        }
-        var records = consumer.poll(POLL);
-        if (records.isEmpty()) {
-          continue;
-        }
-        var rewound = new HashSet<TopicPartition>();
-        for (var record : records) {
-          var partition = new TopicPartition(record.topic(), record.partition());
-          if (rewound.contains(partition)) {
-            continue;
-          }
-          if (!slots.tryAcquire()) {
-            // no free slot: this record and the rest of its partition come again with the next poll
-            consumer.seek(partition, record.offset());
-            rewound.add(partition);
-            continue;
-          }
-          admit(handler, record);
-        }
-        consumer.commitSync();
+  /** Each task type's consumer: whether it works, its last failure, how often it was started again. */
+  public Map<String, Map<String, Object>> lanes() {
+    var all = new TreeMap<String, Map<String, Object>>();
+    lanes.forEach((type, lane) -> {
+      var details = new LinkedHashMap<String, Object>();
+      details.put("consumer", lane.health().name());
+      details.put("taken", lane.held());
+      details.put("restarts", lane.restarts());
+      if (lane.lastError() != null) {
+        details.put("lastError", lane.lastError());
       }
-    } catch (WakeupException e) {
-      // stopping
-    } catch (RuntimeException e) {
-      log.error("The consumer of {} stopped: {}", topics.tasks(type), e.toString(), e);
-    }
+      all.put(type, details);
+    });
+    return all;
   }
 
-  /** Takes one dispatch (holding a slot): runs it, or answers a repeat; gives the slot back unless it runs. */
-  private void admit(TaskHandler handler, ConsumerRecord<String, String> record) {
+  /** Whether every task type's consumer works (a lane still starting counts as working). */
+  public boolean healthy() {
+    return lanes.values().stream().noneMatch(lane -> lane.health() == TaskLane.Health.DOWN);
+  }
+
+  private DispatchJournal journal(String type) {
+    return journals.get(type);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // taking dispatches
+
+  /** Takes one dispatch of {@code lane}'s task type; returns the attempt it runs, if it runs one. */
+  private TaskLane.Waiting admit(TaskHandler handler, TaskLane lane, ConsumerRecord<String, String> record) {
     var type = handler.taskType();
     TaskDispatch dispatch;
     try {
@@ -179,45 +171,71 @@ public final class WorkerRuntime implements SmartLifecycle {
         throw new IllegalArgumentException("empty message");
       }
     } catch (RuntimeException e) {
-      slots.get(type).release();
       malformed(type, record, e);
-      return;
+      return null;
     }
     if (!type.equals(dispatch.taskType())) {
-      slots.get(type).release();
       send(failure(dispatch, "dispatch for task type '%s' arrived on the topic of '%s'".formatted(dispatch.taskType(), type),
           false));
-      return;
+      return null;
     }
-    var admission = journal.admit(dispatch.dispatchId());
+    var admission = journal(type).admit(dispatch.dispatchId());
     if (admission instanceof DispatchJournal.Admission.AlreadyRunning) {
-      slots.get(type).release();
       meters.counter("weft.worker.repeats", "task.type", type, "kind", "running").increment();
-      log.info("Dispatch {} is running here already; its result will follow", dispatch.dispatchId());
-    } else if (admission instanceof DispatchJournal.Admission.AlreadyDone done) {
-      slots.get(type).release();
-      meters.counter("weft.worker.repeats", "task.type", type, "kind", "done").increment();
-      log.info("Dispatch {} ran here already; answering with its result", dispatch.dispatchId());
-      send(done.result());
-    } else {
-      var task = new RunningTask(new TaskContext(dispatch, workerId));
-      running.put(dispatch.dispatchId(), task);
-      pools.get(type).execute(() -> execute(handler, task));
+      log.debug("Dispatch {} is running here already; its result will follow", dispatch.dispatchId());
+      var task = running.get(dispatch.dispatchId());
+      if (task != null) {
+        send(heartbeat(task));
+      }
+      return null;
     }
+    if (admission instanceof DispatchJournal.Admission.AlreadyDone done) {
+      meters.counter("weft.worker.repeats", "task.type", type, "kind", "done").increment();
+      log.debug("Dispatch {} ran here already; answering with its result", dispatch.dispatchId());
+      send(done.result());
+      return null;
+    }
+    if (admission instanceof DispatchJournal.Admission.Interrupted) {
+      meters.counter("weft.worker.repeats", "task.type", type, "kind", "interrupted").increment();
+      log.warn("Dispatch {} was running here when this worker's process stopped; not running it again",
+          dispatch.dispatchId());
+      var result = failure(dispatch,
+          "the worker %s stopped while this attempt ran; it is not run again, since it may have begun its work"
+              .formatted(workerId), true);
+      journal(type).finish(dispatch.dispatchId(), result);
+      send(result);
+      return null;
+    }
+    var task = new RunningTask(new TaskContext(dispatch, workerId),
+        new TopicPartition(record.topic(), record.partition()), record.offset());
+    running.put(dispatch.dispatchId(), task);
+    lane.pool().execute(() -> execute(handler, lane, task));
+    return task;
   }
 
-  private void execute(TaskHandler handler, RunningTask task) {
+  private void execute(TaskHandler handler, TaskLane lane, RunningTask task) {
     var dispatch = task.context.dispatch();
     var type = handler.taskType();
+    if (!task.start()) {
+      // its partition went to another worker while it waited here, and runs it there
+      journal(type).abandon(dispatch.dispatchId());
+      running.remove(dispatch.dispatchId());
+      lane.release();
+      return;
+    }
+    lane.started(task.partition, task.offset);
     task.runningOn(Thread.currentThread());
+    // a task that ends within FIRST_HEARTBEAT needs no heartbeat: its result says it all, in one
+    // transaction of the orchestrator instead of two; a longer one is known to run from then on
+    var firstBeat = firstHeartbeat(task);
     MDC.put("experimentId", dispatch.experimentId());
     MDC.put("taskId", dispatch.taskId());
     var sample = Timer.start(meters);
     TaskResult result;
     try {
-      send(heartbeat(task));
       task.context.checkCancelled();
-      log.info("Running {} attempt {} of {} (dispatch {})", type, dispatch.attempt(), dispatch.taskKey(), dispatch.dispatchId());
+      log.debug("Running {} attempt {} of {} (dispatch {})", type, dispatch.attempt(), dispatch.taskKey(),
+          dispatch.dispatchId());
       var outputs = handler.run(task.context);
       task.context.checkCancelled();
       result = new TaskResult(dispatch.dispatchId(), dispatch.experimentId(), dispatch.taskId(), dispatch.attempt(),
@@ -227,30 +245,49 @@ public final class WorkerRuntime implements SmartLifecycle {
     } finally {
       Thread.interrupted(); // a cancel's interrupt must not leak into the pool's next task
       task.runningOn(null);
+      if (firstBeat != null) {
+        firstBeat.cancel(false);
+      }
     }
     sample.stop(meters.timer("weft.worker.task.duration", "task.type", type));
     var outcome = result.status() == TaskResult.Status.SUCCEEDED ? "succeeded"
         : task.context.isCancelled() ? "cancelled" : "failed";
     meters.counter("weft.worker.tasks", "task.type", type, "outcome", outcome).increment();
     if (result.status() == TaskResult.Status.SUCCEEDED) {
-      log.info("{} of {} succeeded", type, dispatch.taskKey());
+      log.debug("{} of {} succeeded", type, dispatch.taskKey());
     } else {
-      log.info("{} of {} failed (retryable: {}): {}", type, dispatch.taskKey(), result.error().retryable(),
+      log.debug("{} of {} failed (retryable: {}): {}", type, dispatch.taskKey(), result.error().retryable(),
           result.error().message());
     }
-    if (task.handedBack()) {
-      journal.abandon(dispatch.dispatchId());
-    } else {
-      journal.finish(dispatch.dispatchId(), result);
+    try {
+      if (task.handedBack()) {
+        journal(type).abandon(dispatch.dispatchId());
+      } else {
+        journal(type).finish(dispatch.dispatchId(), result);
+      }
+    } catch (RuntimeException e) {
+      log.error("Cannot record the end of dispatch {}: {}", dispatch.dispatchId(), e.toString());
     }
     send(result);
     synchronized (running) {
       running.remove(dispatch.dispatchId());
       running.notifyAll();
     }
-    slots.get(type).release();
+    lane.release();
     MDC.remove("experimentId");
     MDC.remove("taskId");
+  }
+
+  private ScheduledFuture<?> firstHeartbeat(RunningTask task) {
+    try {
+      return heartbeats.schedule(() -> {
+        if (running.containsKey(task.context.dispatch().dispatchId()) && !task.context.isCancelled()) {
+          send(heartbeat(task));
+        }
+      }, FIRST_HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      return null;
+    }
   }
 
   private TaskResult failure(TaskDispatch dispatch, RunningTask task, Throwable e) {
@@ -286,7 +323,8 @@ public final class WorkerRuntime implements SmartLifecycle {
 
   /**
    * A message on a task topic that is not a dispatch. When it names its attempt, the attempt fails
-   * with the reason (no retry can mend the message); otherwise it is parked on the dead-letter topic.
+   * with the reason (no retry can mend the message); otherwise it is parked on the dead-letter topic,
+   * as the orchestrator parks what it cannot read.
    */
   private void malformed(String type, ConsumerRecord<String, String> record, RuntimeException e) {
     meters.counter("weft.worker.malformed", "task.type", type).increment();
@@ -308,13 +346,7 @@ public final class WorkerRuntime implements SmartLifecycle {
     }
     log.warn("Unreadable message at {}-{}@{} parked on the dead-letter topic: {}", record.topic(), record.partition(),
         record.offset(), e.getMessage());
-    var parked = new ProducerRecord<>(topics.deadLetter(record.topic()), record.key(), record.value());
-    parked.headers().add("weft-error", String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
-    try {
-      kafka.send(parked).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception sendFailed) {
-      log.error("Cannot park the unreadable message: {}", sendFailed.toString());
-    }
+    DeadLetters.park(deadLetters, record, e);
   }
 
   private static String text(JsonNode tree, String field) {
@@ -322,16 +354,46 @@ public final class WorkerRuntime implements SmartLifecycle {
     return node != null && node.isString() && !node.asString().isBlank() ? node.asString() : null;
   }
 
+  /** Hands a result or heartbeat to the producer; one the broker does not take is sent again. */
   private void send(TaskResult result) {
+    var heartbeat = result.status() == TaskResult.Status.RUNNING;
+    send(new Unsent(result.experimentId(), json.writeValueAsString(result), heartbeat));
+  }
+
+  private void send(Unsent message) {
     try {
-      kafka.send(topics.taskResults(), result.experimentId(), json.writeValueAsString(result))
-          .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      log.warn("Interrupted while sending the result of {}; a repeated dispatch will get it", result.dispatchId());
-    } catch (Exception e) {
-      // the journal keeps the result: the orchestrator's retry or re-send of this dispatch gets it
-      log.error("Cannot send the {} result of dispatch {}: {}", result.status(), result.dispatchId(), e.toString());
+      kafka.send(topics.taskResults(), message.key(), message.value()).whenComplete((sent, failure) -> {
+        if (failure != null) {
+          keep(message, failure);
+        }
+      });
+    } catch (RuntimeException e) {
+      // the producer refused at once: closed, or its buffer full past max.block.ms
+      keep(message, e);
+    }
+  }
+
+  private void keep(Unsent message, Throwable failure) {
+    if (message.heartbeat() && unsentCount.get() >= MAX_UNSENT) {
+      return;
+    }
+    if (unsentCount.getAndIncrement() == 0) {
+      log.warn("Kafka did not take a message for {}; sending it again shortly: {}", topics.taskResults(),
+          failure.toString());
+    }
+    unsent.add(message);
+  }
+
+  /** Sends again, in order, what the broker did not take. */
+  private void resend() {
+    int count = unsentCount.get();
+    for (int i = 0; i < count; i++) {
+      var message = unsent.poll();
+      if (message == null) {
+        break;
+      }
+      unsentCount.decrementAndGet();
+      send(message);
     }
   }
 
@@ -342,28 +404,39 @@ public final class WorkerRuntime implements SmartLifecycle {
     var overrides = new Properties();
     overrides.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
-    Consumer<String, String> consumer;
-    synchronized (openConsumers) {
+    long backoff = 1_000;
+    while (active) {
       // every worker hears every command: a group of its own
-      consumer = consumers.createConsumer("weft-worker-control-" + workerId, workerId + "-control", null, overrides);
-      openConsumers.add(consumer);
-    }
-    try (consumer) {
-      consumer.subscribe(List.of(topics.taskControl()));
-      while (active) {
-        for (var record : consumer.poll(POLL)) {
-          try {
-            apply(json.readValue(record.value(), TaskControl.class));
-          } catch (RuntimeException e) {
-            log.warn("Unreadable command at {}-{}@{} ignored: {}", record.topic(), record.partition(), record.offset(),
-                e.getMessage());
-          }
+      try (var consumer = consumers.createConsumer("weft-worker-control-" + workerId, workerId + "-control", null,
+          overrides)) {
+        controlConsumer = consumer;
+        if (!active) {
+          return;
         }
+        consumer.subscribe(List.of(topics.taskControl()));
+        while (active) {
+          for (var record : consumer.poll(POLL)) {
+            try {
+              apply(json.readValue(record.value(), TaskControl.class));
+            } catch (RuntimeException e) {
+              log.warn("Unreadable command at {}-{}@{} ignored: {}", record.topic(), record.partition(),
+                  record.offset(), e.getMessage());
+            }
+          }
+          backoff = 1_000;
+        }
+      } catch (WakeupException e) {
+        // stopping
+      } catch (RuntimeException e) {
+        if (!active) {
+          return;
+        }
+        log.error("The consumer of {} failed; starting a new one in {} ms", topics.taskControl(), backoff, e);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+        backoff = Math.min(backoff * 2, 30_000);
+      } finally {
+        controlConsumer = null;
       }
-    } catch (WakeupException e) {
-      // stopping
-    } catch (RuntimeException e) {
-      log.error("The consumer of {} stopped: {}", topics.taskControl(), e.toString(), e);
     }
   }
 
@@ -389,9 +462,9 @@ public final class WorkerRuntime implements SmartLifecycle {
   private void beat() {
     try {
       for (var task : running.values()) {
-        if (!task.context.isCancelled()) {
-          var result = heartbeat(task);
-          kafka.send(topics.taskResults(), result.experimentId(), json.writeValueAsString(result));
+        // one waiting for a thread is still queued, for the orchestrator as for Kafka
+        if (task.hasStarted() && !task.context.isCancelled()) {
+          send(heartbeat(task));
         }
       }
       registrations.forEach((type, node) -> {
@@ -410,7 +483,8 @@ public final class WorkerRuntime implements SmartLifecycle {
     var data = new LinkedHashMap<String, Object>();
     data.put("workerId", workerId);
     data.put("taskType", type);
-    data.put("running", running.values().stream().filter(t -> t.context.dispatch().taskType().equals(type)).count());
+    var lane = lanes.get(type);
+    data.put("running", lane == null ? 0 : lane.held());
     data.put("capacity", properties.concurrency());
     data.put("host", hostName());
     data.put("pid", ProcessHandle.current().pid());
@@ -419,38 +493,73 @@ public final class WorkerRuntime implements SmartLifecycle {
     return json.writeValueAsBytes(data);
   }
 
+  private void register(String type) {
+    registrations.computeIfAbsent(type, t -> {
+      var node = new PersistentNode(zookeeper, CreateMode.EPHEMERAL, false,
+          ZKPaths.makePath(zookeeperRoot, "workers", t, workerId), registration(t));
+      node.start();
+      return node;
+    });
+  }
+
+  private void deregister(String type) {
+    var node = registrations.remove(type);
+    if (node != null) {
+      try {
+        node.close();
+      } catch (IOException e) {
+        log.debug("Closing the registration of {}: {}", type, e.toString());
+      }
+    }
+  }
+
   // ----------------------------------------------------------------------------------------------
   // lifecycle
 
   @Override
   public void start() {
+    active = true;
     if (handlers.isEmpty()) {
       log.info("No task handlers to run in this process");
-      active = true;
       return;
     }
-    active = true;
+    var scheduler = new ScheduledThreadPoolExecutor(1, named("weft-worker-heartbeats"));
+    scheduler.setRemoveOnCancelPolicy(true);
+    heartbeats = scheduler;
     for (var handler : handlers) {
       var type = handler.taskType();
-      slots.put(type, new Semaphore(properties.concurrency()));
-      pools.put(type, Executors.newFixedThreadPool(properties.concurrency(), named("weft-task-" + type)));
-      Gauge.builder("weft.worker.running", running,
-              all -> all.values().stream().filter(t -> t.context.dispatch().taskType().equals(type)).count())
-          .tag("task.type", type).register(meters);
-      var node = new PersistentNode(zookeeper, CreateMode.EPHEMERAL, false,
-          ZKPaths.makePath(zookeeperRoot, "workers", type, workerId), registration(type));
-      node.start();
-      registrations.put(type, node);
-      var loop = loop("weft-worker-" + type, () -> consume(handler));
-      loops.add(loop);
-      loop.start();
+      journals.put(type, DispatchJournal.open(properties.remembered(), properties.stateDirectory(), type,
+          DispatchJournal.codec(json::writeValueAsString, line -> json.readValue(line, TaskResult.class))));
+      var lane = new TaskLane[1];
+      lane[0] = new TaskLane(type, topics.tasks(type), properties.concurrency(), consumers, workerId + "-" + type,
+          new TaskLane.Admitter() {
+            @Override
+            public TaskLane.Waiting admit(ConsumerRecord<String, String> record) {
+              return WorkerRuntime.this.admit(handler, lane[0], record);
+            }
+
+            @Override
+            public void register() {
+              WorkerRuntime.this.register(type);
+            }
+
+            @Override
+            public void deregister() {
+              WorkerRuntime.this.deregister(type);
+            }
+          });
+      lanes.put(type, lane[0]);
+      Gauge.builder("weft.worker.running", lane[0], TaskLane::held).tag("task.type", type).register(meters);
     }
-    var controlLoop = loop("weft-worker-control", this::control);
-    loops.add(controlLoop);
-    controlLoop.start();
-    heartbeats = Executors.newSingleThreadScheduledExecutor(named("weft-worker-heartbeats"));
+    lanes.values().forEach(TaskLane::start);
+    var control = new Thread(this::control, "weft-worker-control");
+    control.setDaemon(true);
+    controlLoop = control;
+    control.start();
     heartbeats.scheduleWithFixedDelay(this::beat, properties.heartbeatInterval().toMillis(),
         properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+    heartbeats.scheduleWithFixedDelay(this::resend, RESEND_INTERVAL.toMillis(), RESEND_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
     log.info("Worker {} runs {} with {} slots each", workerId, taskTypes(), properties.concurrency());
   }
 
@@ -460,16 +569,11 @@ public final class WorkerRuntime implements SmartLifecycle {
       return;
     }
     active = false;
-    synchronized (openConsumers) {
-      openConsumers.forEach(Consumer::wakeup);
+    var control = controlConsumer;
+    if (control != null) {
+      control.wakeup();
     }
-    for (var loop : loops) {
-      try {
-        loop.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    lanes.values().forEach(TaskLane::stop);
     // running attempts may finish within the grace; the rest go back to the orchestrator
     awaitIdle(properties.shutdownGrace());
     if (!running.isEmpty()) {
@@ -477,18 +581,14 @@ public final class WorkerRuntime implements SmartLifecycle {
       running.values().forEach(RunningTask::handBack);
       awaitIdle(Duration.ofSeconds(10));
     }
+    resend();
     var current = heartbeats;
     if (current != null) {
       current.shutdownNow();
     }
-    pools.values().forEach(ExecutorService::shutdownNow);
-    registrations.values().forEach(node -> {
-      try {
-        node.close();
-      } catch (IOException e) {
-        log.debug("Closing a registration: {}", e.toString());
-      }
-    });
+    lanes.values().forEach(lane -> lane.pool().shutdownNow());
+    new ArrayList<>(registrations.keySet()).forEach(this::deregister);
+    journals.values().forEach(DispatchJournal::close);
     log.info("Worker {} stopped", workerId);
   }
 
@@ -519,22 +619,12 @@ public final class WorkerRuntime implements SmartLifecycle {
     return Integer.MAX_VALUE - 2000;
   }
 
-  private static java.util.concurrent.ThreadFactory named(String name) {
+  static ThreadFactory named(String name) {
     return runnable -> {
       var thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
     };
-  }
-
-  /**
-   * The consumer loops are what a task microservice on its own lives for: with no web server, the
-   * JVM would exit as soon as {@code main} returns if they were daemons. {@link #stop()} ends them.
-   */
-  private static Thread loop(String name, Runnable body) {
-    var thread = new Thread(body, name);
-    thread.setDaemon(false);
-    return thread;
   }
 
   private static String hostName() {

@@ -1,0 +1,89 @@
+package org.weft.orchestrator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.WeftJar;
+
+/**
+ * {@code ./weft run}, with its task microservices in the same process, killed with -9 while jobs are
+ * being submitted and followed, then started again on the same data. The jobs outlive the process;
+ * the restarted workers remember, from their journals, which dispatches were running when it died
+ * and never start a job again for the same attempt: across every experiment, no more jobs are
+ * started than job-submission attempts are recorded, and every experiment completes.
+ */
+class AllInOneCrashScenarioIT {
+
+  private static final Duration STARTUP = Duration.ofMinutes(3);
+  private static final int EXPERIMENTS = 6;
+
+  @TempDir
+  Path workDir;
+
+  @Test
+  void aKilledAllInOneProcessResumesAndStartsNoJobTwiceForOneAttempt() throws Exception {
+    var workspace = Files.createDirectories(workDir.resolve("workspace"));
+    var programs = Files.createDirectories(workDir.resolve("programs"));
+    var program = programs.resolve("slow-simulate");
+    Files.writeString(program, """
+        #!/bin/sh
+        # takes --steps seconds; records each start, so a job started twice shows
+        while [ $# -gt 0 ]; do
+          case "$1" in --steps) steps=$2 ;; --input) input=$2 ;; --output-dir) out=$2 ;; esac
+          shift 2
+        done
+        mkdir -p "$out"
+        echo "started $$" >> "$out/runs"
+        sleep "$steps"
+        cp "$input" "$out/result.out"
+        """);
+    Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+    var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
+    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+    args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
+        "--weft.worker.heartbeat-interval=1s", "--weft.worker.jobs.poll-interval=250ms",
+        "--weft.dag.defaults.heartbeat-timeout=PT5S", "--weft.dag.defaults.backoff=PT0.5S",
+        "--weft.zookeeper.session-timeout=4s"));
+    var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
+    var ids = new ArrayList<String>();
+    try (var first = WeftJar.launch("weft-1", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
+      for (int i = 0; i < EXPERIMENTS; i++) {
+        ids.add(api.submit("""
+            {"experimentType": "single-application",
+             "inputs": {"input-file": "file://%s", "program": "slow-simulate", "steps": %d}}"""
+            .formatted(input, 3 + i)));
+      }
+      await("some jobs to be followed").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
+          ids.stream().filter(id -> "RUNNING".equals(api.node(id, "monitor").get("state"))).count() >= 2);
+      // the jobs live on, as they would after a crash of the service that started them
+      first.killAlone();
+    }
+    try (var second = WeftJar.launch("weft-2", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
+      for (var id : ids) {
+        api.awaitState(id, "COMPLETED", Duration.ofMinutes(2));
+      }
+      long jobsStarted = 0;
+      long attempts = 0;
+      for (var id : ids) {
+        var outputDir = Path.of((String) Api.outputs(api.node(id, "setup")).get("outputDir"));
+        var runs = Files.readAllLines(outputDir.resolve("runs")).size();
+        var attemptsOfRun = ((Number) api.node(id, "run").get("attempt")).intValue();
+        assertThat(runs).as("jobs started for %s's %d job-submission attempts", id, attemptsOfRun)
+            .isBetween(1, attemptsOfRun);
+        jobsStarted += runs;
+        attempts += attemptsOfRun;
+        assertThat(outputDir.resolve("result.out")).hasContent("1 2 3");
+      }
+      assertThat(jobsStarted).isLessThanOrEqualTo(attempts);
+    }
+  }
+}
