@@ -227,6 +227,11 @@ public class ExperimentOwnership {
     return Set.copyOf(owned);
   }
 
+  /** How many experiments this instance owns, without copying them. */
+  public int ownedCount() {
+    return owned.size();
+  }
+
   /**
    * The experiment ended: its owner node and marker go together, in one ZooKeeper transaction in the
    * background (the end is recorded in Neo4j already). Deleted one after the other, the marker would

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
@@ -44,6 +46,17 @@ public class WorkerDirectory {
     }
     found.sort(Comparator.comparing(Worker::taskType).thenComparing(Worker::workerId));
     return found;
+  }
+
+  /** The task types that have at least one live worker registered now. */
+  public Set<String> liveTaskTypes() throws Exception {
+    var live = new TreeSet<String>();
+    for (var type : children(workers)) {
+      if (!children(ZKPaths.makePath(workers, type)).isEmpty()) {
+        live.add(type);
+      }
+    }
+    return live;
   }
 
   private List<String> children(String path) throws Exception {

@@ -29,13 +29,18 @@ public record DagProperties(
    * @param backoff          wait before a retry (default {@code PT2S})
    * @param timeLimit        longest one attempt may run (default {@code PT1H})
    * @param heartbeatTimeout longest silence from a running task before it counts as lost (default
-   *                         {@code PT30S})
+   *                         {@code PT30S}); it counts from when a worker takes the attempt, not
+   *                         while the attempt waits for one
+   * @param redeliverAfter   how long an attempt may wait for a worker to take it before its dispatch
+   *                         is sent again, with the same id, in case it was lost; waiting is never a
+   *                         failure (default {@code PT5M})
    */
   public record TaskDefaults(
       @DefaultValue("3") int maxAttempts,
       @DefaultValue("PT2S") java.time.Duration backoff,
       @DefaultValue("PT1H") java.time.Duration timeLimit,
-      @DefaultValue("PT30S") java.time.Duration heartbeatTimeout) {}
+      @DefaultValue("PT30S") java.time.Duration heartbeatTimeout,
+      @DefaultValue("PT5M") java.time.Duration redeliverAfter) {}
 
 
   public DagProperties {

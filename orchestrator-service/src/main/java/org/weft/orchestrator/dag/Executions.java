@@ -67,10 +67,12 @@ public class Executions {
 
   private final Neo4jClient neo4j;
   private final LiveDags liveDags;
+  private final long redeliverMs;
 
-  Executions(Neo4jClient neo4j, LiveDags liveDags) {
+  Executions(Neo4jClient neo4j, LiveDags liveDags, DagProperties properties) {
     this.neo4j = neo4j;
     this.liveDags = liveDags;
+    this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
   /** Experiments that have not ended, oldest first, with their states. */
@@ -166,7 +168,7 @@ public class Executions {
     if (!rows.isEmpty()) {
       var at = utcNow();
       var answer = neo4j.query(APPLY_RESULTS)
-          .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at)).fetch().one().orElseThrow();
+          .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().one().orElseThrow();
       var applied = new HashSet<Integer>();
       for (var index : (List<?>) answer.get("applied")) {
         applied.add(((Number) index).intValue());
@@ -216,17 +218,34 @@ public class Executions {
   /** What applying a batch did: one outcome per result, and what to send. */
   public record Batch(List<Outcome> outcomes, Effects effects) {}
 
-  /** Makes the nodes {@code s} a statement matched a new attempt: a new dispatch id, its deadlines set. */
+  /**
+   * Makes the nodes {@code s} a statement matched a new attempt: a new dispatch id, queued for a
+   * worker. A queued attempt has no heartbeat deadline and no time limit yet: the time it waits for
+   * a worker is not silence, and counting it as such turned a burst into a retry storm (attempts
+   * waiting behind others timed out, and their retries queued behind them again). Both start when a
+   * worker takes it ({@link #RUNNING_DEADLINES}). It wakes the owner's timers after
+   * {@code $redeliverMs}, to be sent again with the same id should it have been lost.
+   */
   private static final String DISPATCH = """
       SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
-          s.dispatchedAt = $now, s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
-          s.timeLimitDeadline = $now + s.timeLimitMs, s.notBefore = null, s.startedAt = $at, s.endedAt = null,
-          s.wakeAt = $now + CASE WHEN s.heartbeatTimeoutMs < s.timeLimitMs THEN s.heartbeatTimeoutMs ELSE s.timeLimitMs END
+          s.dispatchedAt = $now, s.heartbeatDeadline = null, s.timeLimitDeadline = null,
+          s.notBefore = null, s.startedAt = $at, s.endedAt = null, s.wakeAt = $now + $redeliverMs
       """;
+
+  /**
+   * The deadlines of an attempt {@code t} a worker has taken ({@code RUNNING}), from {@code $now}: a
+   * heartbeat is due within the heartbeat timeout, the time limit counts from the first one, and
+   * the owner's timers wake at the earlier of the two.
+   */
+  static final String RUNNING_DEADLINES = """
+      t.heartbeatDeadline = $now + t.heartbeatTimeoutMs,
+      t.timeLimitDeadline = coalesce(t.timeLimitDeadline, $now + t.timeLimitMs),
+      t.wakeAt = CASE WHEN $now + t.heartbeatTimeoutMs < coalesce(t.timeLimitDeadline, $now + t.timeLimitMs)
+                      THEN $now + t.heartbeatTimeoutMs ELSE coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) END""";
 
   /** What the dispatch message of a node {@code s} just dispatched needs, as map projection fields. */
   private static final String DISPATCHED_FIELDS =
-      ".id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context, deadline: s.timeLimitDeadline";
+      ".id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context, deadline: " + "$now + s.timeLimitMs";
 
   /** The {@code DISPATCHED} events of the nodes {@code dispatched}, projected with {@link #DISPATCHED_FIELDS}. */
   private static final String DISPATCHED_EVENTS = """
@@ -239,7 +258,7 @@ public class Executions {
    */
   static final String MARK_DISPATCHED = DISPATCH + """
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
-             s.dispatchId AS dispatchId, s.context AS context, s.timeLimitDeadline AS deadline
+             s.dispatchId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline
       ORDER BY s.experimentId, s.position""";
 
   /**
@@ -276,12 +295,14 @@ public class Executions {
         RETURN t, e
       }
       WITH r, t, e, t.state AS before
+      WITH r, t, e, before, coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) AS limit
       SET t.workerId = r.workerId,
           t.state = CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'RUNNING' END,
           t.heartbeatDeadline = CASE r.status WHEN 'SUCCEEDED' THEN t.heartbeatDeadline ELSE $now + t.heartbeatTimeoutMs END,
+          t.timeLimitDeadline = CASE r.status WHEN 'SUCCEEDED' THEN t.timeLimitDeadline ELSE limit END,
           t.wakeAt = CASE WHEN r.status = 'SUCCEEDED' THEN null
-                          WHEN $now + t.heartbeatTimeoutMs < t.timeLimitDeadline THEN $now + t.heartbeatTimeoutMs
-                          ELSE t.timeLimitDeadline END,
+                          WHEN $now + t.heartbeatTimeoutMs < limit THEN $now + t.heartbeatTimeoutMs
+                          ELSE limit END,
           t.isExecuted = r.status = 'SUCCEEDED',
           t.outputs = CASE r.status WHEN 'SUCCEEDED' THEN r.outputs ELSE t.outputs END,
           t.endedAt = CASE r.status WHEN 'SUCCEEDED' THEN $at ELSE t.endedAt END,
@@ -359,12 +380,13 @@ public class Executions {
       UNWIND $ids AS id
       MATCH (s:TaskNode {experimentId: id}) USING INDEX SEEK s:TaskNode(experimentId)
       WHERE s.state IN ['DISPATCHED', 'RUNNING']
-      SET s.heartbeatDeadline = $now + s.heartbeatTimeoutMs,
-          s.wakeAt = CASE WHEN $now + s.heartbeatTimeoutMs < s.timeLimitDeadline THEN $now + s.heartbeatTimeoutMs
+      SET s.heartbeatDeadline = CASE s.state WHEN 'RUNNING' THEN $now + s.heartbeatTimeoutMs END,
+          s.wakeAt = CASE WHEN s.state = 'DISPATCHED' THEN $now + $redeliverMs
+                          WHEN $now + s.heartbeatTimeoutMs < s.timeLimitDeadline THEN $now + s.heartbeatTimeoutMs
                           ELSE s.timeLimitDeadline END
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
              s.attempt AS attempt, s.dispatchId AS dispatchId, s.context AS context,
-             s.timeLimitDeadline AS deadline
+             coalesce(s.timeLimitDeadline, $now + s.timeLimitMs) AS deadline
       ORDER BY s.experimentId, s.position""";
 
   /** Completes those of the experiments {@code $rows} (id, outputs) still executing. */
@@ -404,6 +426,19 @@ public class Executions {
       RETURN t.id AS id, t.experimentId AS experimentId, t.dispatchId AS dispatchId, t.attempt AS attempt,
              t.timeLimitDeadline < $now AS overTime, t.timeLimitMs AS timeLimitMs,
              t.heartbeatTimeoutMs AS heartbeatTimeoutMs""";
+
+  /**
+   * Attempts of experiments {@code $ids} queued for a worker for {@code $redeliverMs} without being
+   * taken; each wakes the timers again after as long. Sought like {@link #EXPIRED}.
+   */
+  static final String LONG_QUEUED = """
+      MATCH (t:TaskNode) USING INDEX SEEK t:TaskNode(wakeAt)
+      WHERE t.wakeAt <= $now AND t.experimentId IN $ids AND t.state = 'DISPATCHED'
+        AND t.heartbeatDeadline IS NULL AND t.timeLimitDeadline IS NULL
+      SET t.wakeAt = $now + $redeliverMs
+      RETURN t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
+             t.dispatchId AS dispatchId, t.context AS context, $now + t.timeLimitMs AS deadline
+      ORDER BY t.experimentId, t.position""";
 
   /**
    * Retries of executing experiments {@code $ids} whose backoff has passed; ends in
@@ -490,7 +525,7 @@ public class Executions {
     ExperimentState.LAUNCHED.moveTo(ExperimentState.EXECUTING);
     var at = utcNow();
     var rows = List.copyOf(neo4j.query(CREATE_AND_LAUNCH)
-        .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at)).fetch().all());
+        .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().all());
     liveDags.reserveAppended(rows, at);
     var created = new LinkedHashSet<String>();
     rows.forEach(row -> created.add((String) row.get("id")));
@@ -537,9 +572,9 @@ public class Executions {
           });
       // attempts in flight go out again as they were, with their own dispatch id
       var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query(IN_FLIGHT)
-          .bindAll(Map.of("ids", together, "now", nowMillis)).fetch().all())));
+          .bindAll(Map.of("ids", together, "now", nowMillis, "redeliverMs", redeliverMs)).fetch().all())));
       dispatches.addAll(markDispatched(neo4j.query(LAUNCH_READY + MARK_DISPATCHED)
-          .bindAll(Map.of("ids", together, "now", nowMillis, "at", at)), events));
+          .bindAll(Map.of("ids", together, "now", nowMillis, "at", at, "redeliverMs", redeliverMs)), events));
       var idle = new LinkedHashSet<>(together);
       dispatches.forEach(dispatch -> idle.remove(dispatch.experimentId()));
       var ended = completeAllDone(idle, events);
@@ -633,6 +668,20 @@ public class Executions {
         }).toList();
   }
 
+  /**
+   * Attempts of owned experiments that have waited for a worker for {@code redeliverAfter}: the
+   * dispatches to send again as they are, with their own ids (a worker that has one already answers
+   * with it, so a repeat never runs twice). Nothing else about them changes.
+   */
+  public List<TaskDispatch> longQueued(Set<String> experimentIds, long nowMillis) {
+    if (experimentIds.isEmpty()) {
+      return List.of();
+    }
+    return dispatchesOf(List.copyOf(neo4j.query(LONG_QUEUED)
+        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "redeliverMs", redeliverMs))
+        .fetch().all()));
+  }
+
   /** Retries of owned experiments whose backoff has passed. */
   public Effects dueRetries(Set<String> experimentIds, long nowMillis) {
     if (experimentIds.isEmpty()) {
@@ -640,7 +689,7 @@ public class Executions {
     }
     var events = new ArrayList<LiveDags.PendingEvent>();
     var dispatches = markDispatched(neo4j.query(DUE_RETRIES + MARK_DISPATCHED)
-        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "at", utcNow())), events);
+        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "at", utcNow(), "redeliverMs", redeliverMs)), events);
     liveDags.appendEvents(events);
     return new Effects(Outcome.APPLIED, dispatches, List.of(), Set.of());
   }
@@ -648,9 +697,8 @@ public class Executions {
   private Effects heartbeat(TaskResult result, TaskState state, String key, long nowMillis) {
     neo4j.query("""
             MATCH (t:TaskNode {id: $taskId})
-            SET t.state = 'RUNNING', t.workerId = $workerId, t.heartbeatDeadline = $now + t.heartbeatTimeoutMs,
-                t.wakeAt = CASE WHEN $now + t.heartbeatTimeoutMs < t.timeLimitDeadline THEN $now + t.heartbeatTimeoutMs
-                                ELSE t.timeLimitDeadline END""")
+            SET t.state = 'RUNNING', t.workerId = $workerId,
+            """ + RUNNING_DEADLINES)
         .bindAll(Map.of("taskId", result.taskId(), "workerId", nullToEmpty(result.workerId()), "now", nowMillis)).run();
     if (state == TaskState.DISPATCHED) {
       state.moveTo(TaskState.RUNNING);
@@ -682,7 +730,7 @@ public class Executions {
             MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = 'WAITING'
             WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
             """ + MARK_DISPATCHED)
-        .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", utcNow())), events);
+        .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", utcNow(), "redeliverMs", redeliverMs)), events);
     // a node just dispatched is not executed: only when none was can the experiment be done
     var ended = dispatches.isEmpty() ? completeAllDone(Set.of(result.experimentId()), events) : Set.<String>of();
     liveDags.appendEvents(events);

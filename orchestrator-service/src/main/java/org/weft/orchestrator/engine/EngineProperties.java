@@ -19,6 +19,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          launched in the transaction that creates them (default {@code 200})
  * @param launchWait        how long a rerun waits for its relaunch before it is answered with the
  *                          recorded state; the relaunch goes on (default {@code 10s})
+ * @param maxRunning        at most this many experiments run on this instance at once; a submission
+ *                          beyond it is refused with 429 and {@code Retry-After} before anything is
+ *                          written, so a burst larger than the installation can hold is turned
+ *                          away at the door instead of failing inside (default {@code 20000})
+ * @param retryAfter        what a refused submission is told to wait (default {@code 5s})
  */
 @ConfigurationProperties("weft.engine")
 public record EngineProperties(
@@ -26,4 +31,6 @@ public record EngineProperties(
     @DefaultValue("2s") Duration reconcileInterval,
     @DefaultValue("30s") Duration cancelGrace,
     @DefaultValue("200") int launchBatch,
-    @DefaultValue("10s") Duration launchWait) {}
+    @DefaultValue("10s") Duration launchWait,
+    @DefaultValue("20000") int maxRunning,
+    @DefaultValue("5s") Duration retryAfter) {}

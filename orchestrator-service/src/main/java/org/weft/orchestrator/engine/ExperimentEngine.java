@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +30,7 @@ import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.coordination.ExperimentOwnership;
+import org.weft.orchestrator.coordination.WorkerDirectory;
 import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.Executions;
 import org.weft.orchestrator.dag.GroupCommit;
@@ -51,6 +53,7 @@ public class ExperimentEngine implements SmartLifecycle {
 
   private final Executions executions;
   private final ExperimentOwnership ownership;
+  private final WorkerDirectory workers;
   private final TaskDispatcher dispatcher;
   private final TransactionTemplate transactions;
   private final EngineProperties properties;
@@ -73,10 +76,11 @@ public class ExperimentEngine implements SmartLifecycle {
   private final Unsent unsent = new Unsent();
   private volatile Thread launcher;
 
-  ExperimentEngine(Executions executions, ExperimentOwnership ownership, TaskDispatcher dispatcher,
-      TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
+  ExperimentEngine(Executions executions, ExperimentOwnership ownership, WorkerDirectory workers,
+      TaskDispatcher dispatcher, TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
     this.executions = executions;
     this.ownership = ownership;
+    this.workers = workers;
     this.dispatcher = dispatcher;
     this.transactions = transactions;
     this.properties = properties;
@@ -108,6 +112,11 @@ public class ExperimentEngine implements SmartLifecycle {
    * @return the state the experiment is in now
    */
   public ExperimentState submit(LiveDags.NewLiveDag dag) {
+    int running = ownership.ownedCount() + launching.size();
+    if (running >= properties.maxRunning()) {
+      meters.counter("weft.experiments.refused").increment();
+      throw new OverloadedException(running, properties.retryAfter());
+    }
     // claimed before it exists in Neo4j: reconciliation must not release the claim meanwhile
     launching.add(dag.id());
     try {
@@ -303,7 +312,7 @@ public class ExperimentEngine implements SmartLifecycle {
     }
     for (var ended : effects.ended()) {
       ownership.release(ended);
-      log.info("Experiment {} ended", ended);
+      log.debug("Experiment {} ended", ended);
     }
   }
 
@@ -328,6 +337,46 @@ public class ExperimentEngine implements SmartLifecycle {
       onResults(expired);
     }
     carryOut(inTransaction(() -> executions.dueRetries(owned, now)));
+    var queued = inTransaction(() -> executions.longQueued(owned, now));
+    if (!queued.isEmpty()) {
+      redeliver(queued);
+    }
+  }
+
+  /**
+   * Sends again attempts that have waited long for a worker, with their own ids, where a worker of
+   * their task type is registered in ZooKeeper: one that has the attempt already answers with it, so
+   * nothing runs twice, and a dispatch that was lost on its way is not waited for forever. Where no
+   * worker of the type lives, the dispatch is still in its topic for the first one to start: it
+   * waits, and the log and {@code weft.task.waiting} say why. Waiting never fails an attempt.
+   */
+  private void redeliver(List<TaskDispatch> queued) {
+    Set<String> live;
+    try {
+      live = workers.liveTaskTypes();
+    } catch (Exception e) {
+      log.debug("Cannot read the worker registry; sending {} long-queued dispatches again: {}", queued.size(),
+          e.toString());
+      live = null;
+    }
+    var again = new ArrayList<TaskDispatch>();
+    var waiting = new TreeMap<String, Integer>();
+    for (var dispatch : queued) {
+      if (live == null || live.contains(dispatch.taskType())) {
+        again.add(dispatch);
+      } else {
+        waiting.merge(dispatch.taskType(), 1, Integer::sum);
+      }
+    }
+    if (!again.isEmpty()) {
+      log.info("{} attempts waited for a worker longer than redeliver-after; their dispatches are sent again", again.size());
+      again.forEach(d -> meters.counter("weft.task.redeliveries", "task.type", d.taskType()).increment());
+      carryOut(new Executions.Effects(Executions.Outcome.APPLIED, again, List.of(), Set.of()));
+    }
+    waiting.forEach((type, count) -> {
+      log.warn("{} attempts of task type {} are waiting: no live worker of that type is registered", count, type);
+      meters.counter("weft.task.waiting", "task.type", type, "reason", "no-worker").increment(count);
+    });
   }
 
   /**

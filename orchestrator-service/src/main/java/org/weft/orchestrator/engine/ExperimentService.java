@@ -80,7 +80,7 @@ public class ExperimentService {
       state = engine.submit(dag);
     }
     try (var ignored = MDC.putCloseable("experimentId", dag.id())) {
-      log.info("Experiment {} created from {} version {}", dag.id(), template.type(), template.version());
+      log.debug("Experiment {} created from {} version {}", dag.id(), template.type(), template.version());
     }
     return new Submission(dag.id(), state, false);
   }

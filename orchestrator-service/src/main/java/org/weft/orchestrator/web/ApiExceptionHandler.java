@@ -19,6 +19,7 @@ import org.weft.orchestrator.dag.InvalidInputsException;
 import org.weft.orchestrator.dag.TemplateRejectedException;
 import org.weft.orchestrator.dag.UnknownMasterDagException;
 import org.weft.orchestrator.dag.Violation;
+import org.weft.orchestrator.engine.OverloadedException;
 
 /** Every error as RFC 9457 problem details; never a stack trace in a response. */
 @RestControllerAdvice
@@ -61,6 +62,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler(IllegalTransitionException.class)
   ProblemDetail conflict(IllegalTransitionException e) {
     return ApiProblem.of(HttpStatus.CONFLICT, "state-conflict", "State conflict", e.getMessage());
+  }
+
+  @ExceptionHandler(OverloadedException.class)
+  ResponseEntity<ProblemDetail> overloaded(OverloadedException e) {
+    var problem = ApiProblem.of(HttpStatus.TOO_MANY_REQUESTS, "overloaded", "Too many running experiments", e.getMessage());
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, e.retryAfter().toSeconds())))
+        .body(problem);
   }
 
   @ExceptionHandler(MethodArgumentTypeMismatchException.class)

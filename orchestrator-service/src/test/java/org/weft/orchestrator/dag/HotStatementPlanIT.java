@@ -71,6 +71,7 @@ class HotStatementPlanIT {
         Arguments.of("experiments done", Executions.DONE_SINKS),
         Arguments.of("experiments completing", Executions.COMPLETE),
         Arguments.of("expired attempts", Executions.EXPIRED),
+        Arguments.of("attempts long queued", Executions.LONG_QUEUED),
         Arguments.of("due retries", Executions.DUE_RETRIES + Executions.MARK_DISPATCHED),
         Arguments.of("audit events", LiveDags.APPEND_EVENTS));
   }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class LiveDagPlanTest {
 
   private static final DagProperties.TaskDefaults DEFAULTS =
-      new DagProperties.TaskDefaults(3, Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofSeconds(30));
+      new DagProperties.TaskDefaults(3, Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(5));
 
   @Test
   void oneNodePerTaskWithEdgesFromEachDependency() {

@@ -61,7 +61,32 @@ class TickStatementsIT {
   @Test
   void lookingForDueRetriesReadsNothingWhenNoneIsDue() {
     assertThat(QueryPlans.rowsProduced(boltUri, Executions.DUE_RETRIES + Executions.MARK_DISPATCHED,
-        Map.of("ids", running, "now", NOW, "at", ZonedDateTime.now()))).isZero();
+        Map.of("ids", running, "now", NOW, "at", ZonedDateTime.now(), "redeliverMs", 300_000))).isZero();
+  }
+
+  @Test
+  void lookingForLongQueuedAttemptsReadsNothingWhenNoneIsDue() {
+    assertThat(QueryPlans.rowsProduced(boltUri, Executions.LONG_QUEUED,
+        Map.of("ids", running, "now", NOW, "redeliverMs", 300_000))).isZero();
+  }
+
+  @Test
+  void anAttemptQueuedForAWorkerNeverExpiresAndIsSentAgainAfterRedeliverAfter() {
+    neo4j.query("""
+            MATCH (t:TaskNode {id: 'tick-7:run'})
+            SET t.state = 'DISPATCHED', t.heartbeatDeadline = null, t.timeLimitDeadline = null, t.wakeAt = $now - 1,
+                t.taskType = 'noop', t.attempt = 1, t.dispatchId = 'd-7', t.context = '{}', t.timeLimitMs = 60000""")
+        .bind(NOW).to("now").run();
+
+    var expired = neo4j.query(Executions.EXPIRED).bindAll(Map.of("ids", running, "now", NOW + 3_600_000))
+        .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
+    var queued = neo4j.query(Executions.LONG_QUEUED).bindAll(Map.of("ids", running, "now", NOW, "redeliverMs", 300_000))
+        .fetchAs(String.class).mappedBy((types, row) -> row.get("dispatchId").asString()).all();
+    var wakeAt = neo4j.query("MATCH (t:TaskNode {id: 'tick-7:run'}) RETURN t.wakeAt").fetchAs(Long.class).one();
+
+    assertThat(expired).as("expired an hour later").doesNotContain("tick-7:run").contains("tick-8:run");
+    assertThat(queued).containsExactly("d-7");
+    assertThat(wakeAt).contains(NOW + 300_000);
   }
 
   @Test

@@ -169,11 +169,12 @@ class ExecutionIT {
           .containsEntry("dispatchId", dispatch.dispatchId());
       long dispatchedAt = (Long) root.get("dispatchedAt");
       assertThat(dispatchedAt).isGreaterThanOrEqualTo(before);
-      assertThat(dispatch.deadline().toEpochMilli()).isEqualTo(root.get("timeLimitDeadline"));
+      // queued for a worker: no deadline runs until one takes it; the message says how long it may run
+      assertThat(root).doesNotContainKey("heartbeatDeadline").doesNotContainKey("timeLimitDeadline");
+      assertThat(dispatch.deadline().toEpochMilli()).isEqualTo(dispatchedAt + (Long) root.get("timeLimitMs"));
+      // the owner's timers look again only to send a lost dispatch again
+      assertThat(root.get("wakeAt")).isEqualTo(dispatchedAt + Duration.ofMinutes(5).toMillis());
     }
-    // the earlier deadline of each: a's heartbeat timeout, b's time limit
-    assertThat(nodes.get("a").get("wakeAt")).isEqualTo((Long) nodes.get("a").get("dispatchedAt") + 30_000);
-    assertThat(nodes.get("b").get("wakeAt")).isEqualTo((Long) nodes.get("b").get("dispatchedAt") + 20_000);
     assertThat(nodes.get("c")).containsEntry("state", "WAITING").containsEntry("attempt", 0L)
         .doesNotContainKey("wakeAt");
     var groups = neo4j.query("MATCH (v:Event {experimentId: $id}) RETURN v {.*} AS v")
@@ -247,9 +248,12 @@ class ExecutionIT {
   }
 
   @Test
-  void aSilentAttemptIsCancelledAndRetriedAfterItsHeartbeatTimeout() {
+  void anAttemptThatWentSilentAfterItsWorkerTookItIsCancelledAndRetriedAfterItsHeartbeatTimeout() {
     var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
-    worker.behave(dispatch -> dispatch.attempt() == 1 ? null : TestWorker.success(dispatch, "worker-1"));
+    // one heartbeat, then nothing: the worker took the attempt and died
+    worker.behave(dispatch -> dispatch.attempt() == 1
+        ? TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1")
+        : TestWorker.success(dispatch, "worker-1"));
     try (var control = Topic.follow(kafka, "weft.task-control")) {
       var id = api.submit("{\"experimentType\": \"" + type + "\"}");
 
@@ -261,6 +265,31 @@ class ExecutionIT {
         return cancels.stream().anyMatch(c -> c.contains(id + ":quiet") && c.contains("CANCEL"));
       });
     }
+  }
+
+  @Test
+  void anAttemptWaitingForAWorkerIsNeverTimedOutHoweverLongItWaits() {
+    var type = Api.registerTemplate(masterDags, "engine",
+        "tasks: [{key: queued, taskType: env-setup, heartbeatTimeout: PT1S, timeLimit: PT2S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
+    var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      dispatched.add(dispatch);
+      return null;
+    });
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+    await().atMost(RUN).until(() -> !dispatched.isEmpty());
+
+    // four times the heartbeat timeout, twice the time limit, and several ticks later: still the first attempt, queued
+    long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+      assertThat(api.node(id, "queued")).containsEntry("state", "DISPATCHED").containsEntry("attempt", 1);
+      return System.nanoTime() > until;
+    });
+    worker.send(TestWorker.success(dispatched.get(0), "worker-1"));
+
+    api.awaitState(id, "COMPLETED", RUN);
+    assertThat(dispatched).hasSize(1);
+    assertThat(api.node(id, "queued")).containsEntry("attempt", 1);
   }
 
   @Test
