@@ -64,7 +64,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class WorkerRuntime implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
-  private static final Duration POLL = Duration.ofSeconds(1);
+  private static final Duration POLL = Duration.ofSeconds(5);
   private static final Duration RESEND_INTERVAL = Duration.ofSeconds(1);
   private static final Duration FIRST_HEARTBEAT = Duration.ofMillis(20);
   /** Past this many unsent messages heartbeats are dropped: results and repeats matter, heartbeats recur. */
@@ -404,6 +404,7 @@ public final class WorkerRuntime implements SmartLifecycle {
     var overrides = new Properties();
     overrides.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+    overrides.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(TaskLane.IDLE_FETCH_WAIT.toMillis()));
     long backoff = 1_000;
     while (active) {
       // every worker hears every command: a group of its own
