@@ -5,13 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.JobPrograms;
 import org.weft.orchestrator.testsupport.WeftJar;
 
 /**
@@ -33,20 +33,7 @@ class AllInOneCrashScenarioIT {
   void aKilledAllInOneProcessResumesAndStartsNoJobTwiceForOneAttempt() throws Exception {
     var workspace = Files.createDirectories(workDir.resolve("workspace"));
     var programs = Files.createDirectories(workDir.resolve("programs"));
-    var program = programs.resolve("slow-simulate");
-    Files.writeString(program, """
-        #!/bin/sh
-        # takes --steps seconds; records each start, so a job started twice shows
-        while [ $# -gt 0 ]; do
-          case "$1" in --steps) steps=$2 ;; --input) input=$2 ;; --output-dir) out=$2 ;; esac
-          shift 2
-        done
-        mkdir -p "$out"
-        echo "started $$" >> "$out/runs"
-        sleep "$steps"
-        cp "$input" "$out/result.out"
-        """);
-    Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+    JobPrograms.slowSimulate(programs);
     var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
     var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
     args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,

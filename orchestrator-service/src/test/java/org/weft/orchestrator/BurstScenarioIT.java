@@ -73,6 +73,11 @@ class BurstScenarioIT {
       assertThat(counter(metrics, "weft_task_dispatches_total", "task_type=\"env-setup\"")).as("dispatches sent")
           .isEqualTo(EXPERIMENTS * TASKS);
       assertThat(weft.output()).doesNotContain("timed out").doesNotContain("sent no heartbeat");
+      // every dispatch was started, so its worker committed it: nothing is left queued
+      await("the backlog to read empty").atMost(Duration.ofSeconds(30)).until(() -> {
+        Number queued = Api.read(api.get("/api/v1/workers"), "$.queued['env-setup']");
+        return queued.longValue() == 0;
+      });
     }
   }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.FreePorts;
 import org.weft.orchestrator.testsupport.JavaProcess;
+import org.weft.orchestrator.testsupport.JobPrograms;
 import org.weft.orchestrator.testsupport.TaskServiceJar;
 import org.weft.orchestrator.testsupport.WeftJar;
 
@@ -53,18 +53,7 @@ class TaskServiceCrashScenarioIT {
     var kafka = "localhost:" + ports[1];
     var workspace = Files.createDirectories(workDir.resolve("workspace"));
     var programs = Files.createDirectories(workDir.resolve("programs"));
-    program(programs.resolve("slow-simulate"), """
-        #!/bin/sh
-        # takes --steps seconds; records each start, so a job run twice shows
-        while [ $# -gt 0 ]; do
-          case "$1" in --steps) steps=$2 ;; --input) input=$2 ;; --output-dir) out=$2 ;; esac
-          shift 2
-        done
-        mkdir -p "$out"
-        echo "started $$" >> "$out/runs"
-        sleep "$steps"
-        cp "$input" "$out/result.out"
-        """);
+    JobPrograms.slowSimulate(programs);
     var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
 
     try (var infrastructure = WeftJar.launchInfrastructureOn(ports, workDir, STARTUP);
@@ -148,11 +137,6 @@ class TaskServiceCrashScenarioIT {
         "--logging.level.org.weft.task.runtime.WorkerRuntime=DEBUG"));
     args.addAll(List.of(extra));
     return TaskServiceJar.launch(service, id, workDir, args).awaitOutput("Worker " + id + " runs", STARTUP);
-  }
-
-  private static void program(Path path, String text) throws Exception {
-    Files.writeString(path, text);
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   private static List<String> workers(CuratorFramework zk, String type) throws Exception {

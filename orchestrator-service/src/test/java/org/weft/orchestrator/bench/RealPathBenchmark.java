@@ -40,14 +40,16 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  *
  * <p>Two shapes of ten tasks of {@code -Dweft.bench.task-type} (default {@code noop}; {@code env-setup}
- * does real file work): a chain, and a diamond (one, eight in parallel, one). It prints, in order:
+ * does real file work): a chain, and a diamond (one, eight in parallel, one). It prints, in order: the idle cost after start-up,
  * the cold start (the first 2,000 tasks right after the service reports up, a burst of 100
  * experiments of each shape), the warm-up, then per shape three bursts of
  * {@code -Dweft.bench.burst} experiments (default 200) submitted at once, and the task-to-task
  * latency at light load (experiments one at a time): from a node's dispatch to its result applied,
  * both as the audit trail records them. A burst reports task completions per second from its first
  * submission to its last completion, CPU per task of the measured processes, and the attempts and
- * task runs beyond one per task. Last, each process's peak RSS.
+ * task runs beyond one per task. Then one burst of {@code -Dweft.bench.big-burst} experiments (default
+ * 2,000, half of each shape, 20,000 tasks) with the same counts, the experiments stored, and each
+ * process's peak RSS.
  */
 class RealPathBenchmark {
 
@@ -57,6 +59,7 @@ class RealPathBenchmark {
   private static final int BURSTS = Integer.getInteger("weft.bench.bursts", 3);
   private static final Duration WARM_UP = Duration.ofSeconds(Integer.getInteger("weft.bench.warm-up-seconds", 120));
   private static final int LIGHT_LOAD = Integer.getInteger("weft.bench.light-load", 30);
+  private static final int BIG_BURST = Integer.getInteger("weft.bench.big-burst", 2000);
   private static final Duration IDLE = Duration.ofSeconds(Integer.getInteger("weft.bench.idle-seconds", 60));
   private static final String JAVA_OPTS = System.getProperty("weft.bench.java-opts", "");
   private static final Duration STARTUP = Duration.ofMinutes(3);
@@ -112,6 +115,11 @@ class RealPathBenchmark {
           shape, Measures.percentile(hops, 50), Measures.percentile(hops, 90), Measures.percentile(hops, 99),
           hops.size());
     }
+    if (BIG_BURST > 0) {
+      System.out.printf("big burst, %d experiments of each shape at once: %s%n", BIG_BURST / 2,
+          burst(List.of("bench-chain", "bench-diamond"), BIG_BURST / 2));
+    }
+    System.out.printf("experiments stored: %d%n", total("/api/v1/experiments?size=1"));
     measured.forEach((name, process) -> System.out.printf("peak RSS %s: %d MiB (now %d MiB)%n", name,
         ProcessStats.rssMib(process.pid(), true), ProcessStats.rssMib(process.pid(), false)));
   }

@@ -1,0 +1,34 @@
+package org.weft.orchestrator.testsupport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Job programs the scenario tests run in place of the shipped {@code simulate}. */
+public final class JobPrograms {
+
+  private JobPrograms() {}
+
+  /**
+   * {@code slow-simulate} in {@code dir}: takes {@code --steps} seconds, copies {@code --input} to
+   * {@code --output-dir}/result.out, and appends a line to {@code --output-dir}/runs at each start,
+   * so that a job started twice shows.
+   */
+  public static Path slowSimulate(Path dir) throws IOException {
+    var program = Files.createDirectories(dir).resolve("slow-simulate");
+    Files.writeString(program, """
+        #!/bin/sh
+        while [ $# -gt 0 ]; do
+          case "$1" in --steps) steps=$2 ;; --input) input=$2 ;; --output-dir) out=$2 ;; esac
+          shift 2
+        done
+        mkdir -p "$out"
+        echo "started $$" >> "$out/runs"
+        sleep "$steps"
+        cp "$input" "$out/result.out"
+        """);
+    Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return program;
+  }
+}
