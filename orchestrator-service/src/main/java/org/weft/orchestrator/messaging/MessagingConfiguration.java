@@ -17,7 +17,12 @@ import org.weft.task.runtime.DeadLetters;
 class MessagingConfiguration {
 
   @Bean(destroyMethod = "close")
-  KafkaHealthIndicator kafkaHealthIndicator(KafkaAdmin admin) {
+  SharedAdminClient sharedAdminClient(KafkaAdmin admin) {
+    return new SharedAdminClient(admin);
+  }
+
+  @Bean
+  KafkaHealthIndicator kafkaHealthIndicator(SharedAdminClient admin) {
     return new KafkaHealthIndicator(admin);
   }
 

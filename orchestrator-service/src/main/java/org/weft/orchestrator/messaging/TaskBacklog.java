@@ -9,12 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.dag.TaskTypeCatalog;
 import org.weft.task.api.Topics;
@@ -28,20 +26,19 @@ import org.weft.task.api.Topics;
  * for, at most every {@code MAX_AGE}, so it costs nothing while nobody looks.
  */
 @Component
-public class TaskBacklog implements AutoCloseable {
+public class TaskBacklog {
 
   private static final Logger log = LoggerFactory.getLogger(TaskBacklog.class);
   private static final Duration MAX_AGE = Duration.ofSeconds(5);
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-  private final KafkaAdmin admin;
+  private final SharedAdminClient admin;
   private final Topics topics;
   private final List<String> taskTypes;
-  private AdminClient client;
   private Map<String, Long> last = Map.of();
   private long readAt;
 
-  TaskBacklog(KafkaAdmin admin, Topics topics, TaskTypeCatalog catalog, MeterRegistry meters) {
+  TaskBacklog(SharedAdminClient admin, Topics topics, TaskTypeCatalog catalog, MeterRegistry meters) {
     this.admin = admin;
     this.topics = topics;
     this.taskTypes = catalog.names();
@@ -68,7 +65,7 @@ public class TaskBacklog implements AutoCloseable {
   }
 
   private Map<String, Long> read() throws Exception {
-    var admin = client();
+    var admin = this.admin.get();
     var topicNames = taskTypes.stream().map(topics::tasks).toList();
     var described = admin.describeTopics(topicNames).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     var partitions = new ArrayList<TopicPartition>();
@@ -98,20 +95,5 @@ public class TaskBacklog implements AutoCloseable {
       backlog.put(type, queued);
     }
     return backlog;
-  }
-
-  private AdminClient client() {
-    if (client == null) {
-      client = AdminClient.create(admin.getConfigurationProperties());
-    }
-    return client;
-  }
-
-  @Override
-  public synchronized void close() {
-    if (client != null) {
-      client.close(Duration.ofSeconds(2));
-      client = null;
-    }
   }
 }
