@@ -32,7 +32,8 @@ import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.api.TaskDispatch;
 
 /**
- * Issue 4's speed figures on the embedded default: a 10-task chain and a 10-task diamond
+ * The engine's floor (issue 4), not what users run ({@link RealPathBenchmark} measures that): a
+ * 10-task chain and a 10-task diamond
  * (1 → 8 → 1), with a worker that answers at once, run as a burst of experiments (throughput) and a
  * few at a time (task-to-task latency: predecessor's result handed to the worker's producer →
  * successor's dispatch out of the worker's poll). Prints the figures; asserts nothing about time.
@@ -74,7 +75,7 @@ class EngineThroughputBenchmark {
     var api = new Api(port);
     masterDags.register(chain(), TemplateParser.Format.YAML);
     masterDags.register(diamond(), TemplateParser.Format.YAML);
-    var report = new StringBuilder("\n===== Weft engine benchmark (embedded default, %d cores) =====\n"
+    var report = new StringBuilder("\n===== Weft engine floor: an ideal worker in the orchestrator JVM, not the path users run (%d cores) =====\n"
         .formatted(Runtime.getRuntime().availableProcessors()));
     TestWorker.Behaviour answering = dispatch -> TestWorker.success(dispatch, "bench-worker");
     Recording recording = null;
