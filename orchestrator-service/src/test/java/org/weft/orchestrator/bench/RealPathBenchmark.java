@@ -1,6 +1,7 @@
 package org.weft.orchestrator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,6 +54,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class RealPathBenchmark {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RealPathBenchmark.class);
+
   private static final String MODE = System.getProperty("weft.bench.mode", "all-in-one");
   private static final String TASK_TYPE = System.getProperty("weft.bench.task-type", "noop");
   private static final int BURST = Integer.getInteger("weft.bench.burst", 200);
@@ -81,8 +84,8 @@ class RealPathBenchmark {
   void realPath(@TempDir Path dir) throws Exception {
     long started = System.nanoTime();
     start(dir);
-    System.out.printf("%n=== Real path: %s, task type %s, up after %.1f s ===%n", MODE, TASK_TYPE,
-        (System.nanoTime() - started) / 1e9);
+    log.info("=== Real path: {}, task type {}, up after {} s ===", MODE, TASK_TYPE,
+        "%.1f".formatted((System.nanoTime() - started) / 1e9));
     if (!IDLE.isZero()) {
       idle();
     }
@@ -90,7 +93,7 @@ class RealPathBenchmark {
     register("bench-diamond", diamond());
 
     var cold = burst(List.of("bench-chain", "bench-diamond"), 100);
-    System.out.println("cold start, first 2,000 tasks: " + cold);
+    log.info("cold start, first 2,000 tasks: {}", cold);
 
     long warmUpEnd = System.nanoTime() + WARM_UP.toNanos();
     int rounds = 0;
@@ -98,47 +101,52 @@ class RealPathBenchmark {
       burst(List.of("bench-chain", "bench-diamond"), 100);
       rounds++;
     }
-    System.out.printf("warm-up: %d rounds of 2,000 tasks in %d s%n", rounds, WARM_UP.toSeconds());
+    log.info("warm-up: {} rounds of 2,000 tasks in {} s", rounds, WARM_UP.toSeconds());
 
     for (var shape : List.of("bench-chain", "bench-diamond")) {
       var rates = new ArrayList<Double>();
       for (int i = 0; i < BURSTS; i++) {
         var result = burst(List.of(shape), BURST);
-        System.out.println(shape + " burst " + (i + 1) + ": " + result);
+        log.info("{} burst {}: {}", shape, i + 1, result);
         rates.add(result.tasksPerSecond());
       }
       rates.sort(null);
-      System.out.printf("%s: median %.0f tasks/s of %s%n", shape, rates.get(rates.size() / 2),
+      log.info("{}: median {} tasks/s of {}", shape, "%.0f".formatted(rates.get(rates.size() / 2)),
           rates.stream().map(r -> "%.0f".formatted(r)).collect(Collectors.joining(", ")));
       var hops = lightLoad(shape);
-      System.out.printf("%s task-to-task latency at light load: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms (%d hops)%n",
-          shape, Measures.percentile(hops, 50), Measures.percentile(hops, 90), Measures.percentile(hops, 99),
-          hops.size());
+      log.info("{}", "%s task-to-task latency at light load: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms (%d hops)"
+          .formatted(shape, Measures.percentile(hops, 50), Measures.percentile(hops, 90), Measures.percentile(hops, 99),
+              hops.size()));
     }
     if (BIG_BURST > 0) {
-      System.out.printf("big burst, %d experiments of each shape at once: %s%n", BIG_BURST / 2,
+      log.info("big burst, {} experiments of each shape at once: {}", BIG_BURST / 2,
           burst(List.of("bench-chain", "bench-diamond"), BIG_BURST / 2));
     }
-    System.out.printf("experiments stored: %d%n", total("/api/v1/experiments?size=1"));
-    measured.forEach((name, process) -> System.out.printf("peak RSS %s: %d MiB (now %d MiB)%n", name,
+    log.info("experiments stored: {}", total("/api/v1/experiments?size=1"));
+    measured.forEach((name, process) -> log.info("peak RSS {}: {} MiB (now {} MiB)", name,
         ProcessStats.rssMib(process.pid(), true), ProcessStats.rssMib(process.pid(), false)));
   }
 
   /**
    * Left alone right after startup: the CPU the measured processes take over {@code IDLE} (after a
-   * tenth of it to settle), and their RSS at its end.
+   * tenth of it to settle), all of them alive throughout, and their RSS at its end.
    */
-  private void idle() throws InterruptedException {
-    Thread.sleep(IDLE.toMillis() / 10);
+  private void idle() {
+    var settle = IDLE.dividedBy(10);
+    await().during(settle).atMost(settle.multipliedBy(3)).until(this::allAlive);
     long cpuBefore = cpu();
     long start = System.nanoTime();
-    Thread.sleep(IDLE.toMillis());
+    await().during(IDLE).atMost(IDLE.multipliedBy(3)).until(this::allAlive);
     double seconds = (System.nanoTime() - start) / 1e9;
     double share = (cpu() - cpuBefore) / 1e9 / seconds * 100;
     var rss = measured.entrySet().stream()
         .map(e -> e.getKey() + " " + ProcessStats.rssMib(e.getValue().pid(), false) + " MiB")
         .collect(Collectors.joining(", "));
-    System.out.printf("idle for %d s after startup: %.1f %% of a core; RSS %s%n", IDLE.toSeconds(), share, rss);
+    log.info("idle for {} s after startup: {} % of a core; RSS {}", IDLE.toSeconds(), "%.1f".formatted(share), rss);
+  }
+
+  private boolean allAlive() {
+    return measured.values().stream().allMatch(JavaProcess::isAlive);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -178,7 +186,7 @@ class RealPathBenchmark {
     processes.add(worker);
     measured.put(TASK_TYPE, worker);
     base = "http://localhost:" + ports[5];
-    await(() -> get("/api/v1/workers").contains(TASK_TYPE), Duration.ofMinutes(2));
+    until(() -> get("/api/v1/workers").contains(TASK_TYPE), Duration.ofMinutes(2));
   }
 
   /** What the launcher runs with: the build there is, the test's JDK, and any JAVA_OPTS asked for. */
@@ -279,7 +287,7 @@ class RealPathBenchmark {
 
   /** Waits until no experiment of {@code type} runs; returns how many of them have failed in all. */
   private long awaitEnded(String type) {
-    await(() -> total("/api/v1/experiments?type=" + type + "&state=EXECUTING&size=1") == 0
+    until(() -> total("/api/v1/experiments?type=" + type + "&state=EXECUTING&size=1") == 0
         && total("/api/v1/experiments?type=" + type + "&state=LAUNCHED&size=1") == 0
         && total("/api/v1/experiments?type=" + type + "&state=CREATED&size=1") == 0, Duration.ofMinutes(10));
     return total("/api/v1/experiments?type=" + type + "&state=FAILED&size=1");
@@ -290,7 +298,7 @@ class RealPathBenchmark {
     var hops = new ArrayList<Double>();
     for (int i = 0; i < LIGHT_LOAD; i++) {
       var id = JSON.readTree(submit(type).body()).get("experimentId").asString();
-      await(() -> get("/api/v1/experiments/" + id).contains("\"COMPLETED\""), Duration.ofMinutes(1));
+      until(() -> get("/api/v1/experiments/" + id).contains("\"COMPLETED\""), Duration.ofMinutes(1));
       var dispatched = new LinkedHashMap<String, Instant>();
       for (var event : JSON.readTree(get("/api/v1/experiments/" + id + "/events")).path("items")) {
         var key = event.path("taskKey").asString(null);
@@ -350,7 +358,7 @@ class RealPathBenchmark {
     }
   }
 
-  private static void await(java.util.function.BooleanSupplier condition, Duration atMost) {
-    org.awaitility.Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
+  private static void until(java.util.function.BooleanSupplier condition, Duration atMost) {
+    await().atMost(atMost).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
   }
 }

@@ -79,11 +79,7 @@ final class DispatchJournal implements AutoCloseable {
   }
 
   /** How results are written to and read from the file: one line of text each. */
-  interface Codec {
-    String write(TaskResult result);
-
-    TaskResult read(String line);
-  }
+  record Codec(Function<TaskResult, String> write, Function<String, TaskResult> read) {}
 
   private static final String RUN = "R ";
   private static final String DONE = "D ";
@@ -157,7 +153,7 @@ final class DispatchJournal implements AutoCloseable {
         if (line.startsWith(RUN)) {
           started.add(line.substring(RUN.length()));
         } else if (line.startsWith(DONE)) {
-          var result = codec.read(line.substring(DONE.length()));
+          var result = codec.read().apply(line.substring(DONE.length()));
           started.remove(result.dispatchId());
           interrupted.remove(result.dispatchId());
           finished.put(result.dispatchId(), result);
@@ -191,7 +187,7 @@ final class DispatchJournal implements AutoCloseable {
       lines.append(RUN).append(id).append('\n');
     }
     for (var result : finished.values()) {
-      lines.append(DONE).append(codec.write(result)).append('\n');
+      lines.append(DONE).append(codec.write().apply(result)).append('\n');
     }
     var fresh = file.resolveSibling(file.getFileName() + ".compacting");
     Files.writeString(fresh, lines, StandardCharsets.UTF_8);
@@ -253,7 +249,7 @@ final class DispatchJournal implements AutoCloseable {
   }
 
   synchronized void finish(String dispatchId, TaskResult result) {
-    append(DONE + (codec == null ? "" : codec.write(result)));
+    append(DONE + (codec == null ? "" : codec.write().apply(result)));
     running.remove(dispatchId);
     interrupted.remove(dispatchId);
     finished.put(dispatchId, result);
@@ -291,20 +287,5 @@ final class DispatchJournal implements AutoCloseable {
       }
       channel = null;
     }
-  }
-
-  /** A codec from two functions, for JSON. */
-  static Codec codec(Function<TaskResult, String> write, Function<String, TaskResult> read) {
-    return new Codec() {
-      @Override
-      public String write(TaskResult result) {
-        return write.apply(result);
-      }
-
-      @Override
-      public TaskResult read(String line) {
-        return read.apply(line);
-      }
-    };
   }
 }

@@ -160,6 +160,10 @@ final class TaskLane {
   /** An attempt taken by {@link Admitter#admit} has ended: its slot is free again. */
   void release() {
     held.decrementAndGet();
+    wake();
+  }
+
+  private void wake() {
     lock.lock();
     try {
       slotFreed.signalAll();
@@ -182,12 +186,7 @@ final class TaskLane {
     if (current != null) {
       current.wakeup();
     }
-    lock.lock();
-    try {
-      slotFreed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    wake();
     if (thread != null) {
       try {
         thread.join(10_000);

@@ -219,8 +219,7 @@ public final class WorkerRuntime implements SmartLifecycle {
     if (!task.start()) {
       // its partition went to another worker while it waited here, and runs it there
       journal(type).abandon(dispatch.dispatchId());
-      running.remove(dispatch.dispatchId());
-      lane.release();
+      forget(dispatch.dispatchId(), lane);
       return;
     }
     lane.started(task.partition, task.offset);
@@ -269,13 +268,18 @@ public final class WorkerRuntime implements SmartLifecycle {
       log.error("Cannot record the end of dispatch {}: {}", dispatch.dispatchId(), e.toString());
     }
     send(result);
+    forget(dispatch.dispatchId(), lane);
+    MDC.remove("experimentId");
+    MDC.remove("taskId");
+  }
+
+  /** An attempt taken here is over: its slot is free, and a shutdown waiting for the idle hears of it. */
+  private void forget(String dispatchId, TaskLane lane) {
     synchronized (running) {
-      running.remove(dispatch.dispatchId());
+      running.remove(dispatchId);
       running.notifyAll();
     }
     lane.release();
-    MDC.remove("experimentId");
-    MDC.remove("taskId");
   }
 
   private ScheduledFuture<?> firstHeartbeat(RunningTask task) {
@@ -530,7 +534,7 @@ public final class WorkerRuntime implements SmartLifecycle {
     for (var handler : handlers) {
       var type = handler.taskType();
       journals.put(type, DispatchJournal.open(properties.remembered(), properties.stateDirectory(), type,
-          DispatchJournal.codec(json::writeValueAsString, line -> json.readValue(line, TaskResult.class))));
+          new DispatchJournal.Codec(json::writeValueAsString, line -> json.readValue(line, TaskResult.class))));
       var lane = new TaskLane[1];
       lane[0] = new TaskLane(type, topics.tasks(type), properties.concurrency(), consumers, workerId + "-" + type,
           new TaskLane.Admitter() {

@@ -19,7 +19,7 @@ class DispatchJournalTest {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final DispatchJournal.Codec CODEC =
-      DispatchJournal.codec(JSON::writeValueAsString, line -> JSON.readValue(line, TaskResult.class));
+      new DispatchJournal.Codec(JSON::writeValueAsString, line -> JSON.readValue(line, TaskResult.class));
 
   private static TaskResult result(String dispatchId) {
     return new TaskResult(dispatchId, "e", "e:t", 1, TaskResult.Status.SUCCEEDED, Map.of(), null, "w", Instant.now());
