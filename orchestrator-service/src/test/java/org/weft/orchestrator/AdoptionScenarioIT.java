@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,12 @@ class AdoptionScenarioIT {
         await(id + "'s marker to go").atMost(Duration.ofSeconds(30))
             .until(() -> zk.checkExists().forPath("/weft/running-experiments/" + id) == null);
       }
-      assertThat(worker.runs().values()).containsOnly(1);
+      // the adopter sent the held dispatches again with their own ids: one attempt per node
+      var attemptsPerNode = worker.received().stream().collect(Collectors.groupingBy(TaskDispatch::taskId,
+          Collectors.mapping(TaskDispatch::dispatchId, Collectors.toSet())));
+      assertThat(attemptsPerNode.values()).allSatisfy(d -> assertThat(d).hasSize(1));
+      await("the adopter to send the held dispatches again").atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(held).allSatisfy(d -> assertThat(worker.deliveries().get(d.dispatchId())).isEqualTo(2)));
       log.info("Adoption took {} ms after kill -9 (session timeout {})", adoption.toMillis(), SESSION_TIMEOUT);
     }
   }

@@ -25,7 +25,8 @@ import org.weft.task.api.TaskResult;
  * A task worker for tests of the engine, before and besides the real task microservices: it
  * consumes every {@code weft.tasks.*} topic over real Kafka, records each dispatch, and answers as
  * its {@link Behaviour} says. Like a real worker it runs a dispatch id at most once and answers a
- * repeated one with the earlier result.
+ * repeated one with the earlier result; {@link #deliveries()} counts every delivery, repeats
+ * included, so that a test can see what the engine sent.
  */
 public final class TestWorker implements AutoCloseable {
 
@@ -39,12 +40,12 @@ public final class TestWorker implements AutoCloseable {
   private final Thread thread;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<TaskDispatch> received = new CopyOnWriteArrayList<>();
-  private final Map<String, Integer> runs = new ConcurrentHashMap<>();
+  private final Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+  private final Set<String> started = ConcurrentHashMap.newKeySet();
   private final Map<String, TaskResult> answered = new ConcurrentHashMap<>();
   /** By task id, in {@link System#nanoTime()}: when its latest dispatch came out of a poll, and when its result went to the producer. */
   private final Map<String, Long> consumedAt = new ConcurrentHashMap<>();
   private final Map<String, Long> producedAt = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Behaviour behaviour;
 
   public TestWorker(String bootstrapServers, String id, Behaviour behaviour) {
@@ -115,9 +116,9 @@ public final class TestWorker implements AutoCloseable {
     return received.stream().filter(d -> d.experimentId().equals(experimentId)).toList();
   }
 
-  /** How often each dispatch id was run (a repeat answered from memory does not count). */
-  public Map<String, Integer> runs() {
-    return Map.copyOf(runs);
+  /** How often each dispatch id was delivered, repeats (answered from memory) included. */
+  public Map<String, Integer> deliveries() {
+    return Map.copyOf(deliveries);
   }
 
   /**
@@ -154,7 +155,6 @@ public final class TestWorker implements AutoCloseable {
           return;
         } catch (RuntimeException e) {
           // the broker went away (the orchestrator holding it was killed): keep polling until it is back
-          failures.incrementAndGet();
         }
       }
     }
@@ -162,16 +162,16 @@ public final class TestWorker implements AutoCloseable {
 
   private void handle(TaskDispatch dispatch) {
     received.add(dispatch);
+    deliveries.merge(dispatch.dispatchId(), 1, Integer::sum);
     var earlier = answered.get(dispatch.dispatchId());
     if (earlier != null) {
       send(earlier);
       return;
     }
-    if (runs.containsKey(dispatch.dispatchId())) {
+    if (!started.add(dispatch.dispatchId())) {
       // still running here: a repeat of a dispatch in progress starts nothing
       return;
     }
-    runs.merge(dispatch.dispatchId(), 1, Integer::sum);
     var answer = behaviour.apply(dispatch);
     if (answer != null) {
       if (answer.status().isFinal()) {
