@@ -120,6 +120,50 @@ class CancelAndRerunIT {
   }
 
   @Test
+  void rerunResetsWhatIsDownstreamOfTheFailedTaskNotWhatMerelyComesAfterIt() {
+    // listed in this order, after-left comes after right without depending on it
+    var type = Api.registerTemplate(masterDags, "rerun", """
+        tasks:
+          - {key: root, taskType: env-setup}
+          - {key: left, taskType: env-setup, dependsOn: [root]}
+          - {key: right, taskType: env-setup, dependsOn: [root]}
+          - {key: after-left, taskType: env-setup, dependsOn: [left]}
+          - {key: after-right, taskType: env-setup, dependsOn: [right]}
+          - {key: join, taskType: env-setup, dependsOn: [after-left, after-right]}
+        """);
+    var right = new CopyOnWriteArrayList<TaskDispatch>();
+    // right fails for good only once after-left has succeeded, so both branches have ended when it fails
+    worker.behave(dispatch -> switch (dispatch.taskKey()) {
+      case "right" -> {
+        right.add(dispatch);
+        yield null;
+      }
+      case "after-left" -> {
+        await().atMost(RUN).until(() -> !right.isEmpty());
+        worker.send(TestWorker.success(dispatch, "worker-2"));
+        yield TestWorker.result(right.get(0), TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("bad luck", false),
+            "worker-2");
+      }
+      default -> TestWorker.success(dispatch, "worker-2");
+    });
+    var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+    api.awaitState(id, "FAILED", RUN);
+    var afterLeft = api.node(id, "after-left");
+    assertThat(afterLeft).containsEntry("state", "SUCCEEDED");
+    worker.behave(TestWorker.succeedAtOnce("worker-2"));
+
+    var rerun = api.postJson("/api/v1/experiments/" + id + "/rerun", "{}");
+
+    assertThat(rerun.statusCode()).isEqualTo(202);
+    assertThat((List<String>) read(rerun, "$.reset")).containsExactlyInAnyOrder("right", "after-right", "join");
+    api.awaitState(id, "COMPLETED", RUN);
+    assertThat(worker.keys(id)).filteredOn(key -> !key.equals("right")).doesNotHaveDuplicates();
+    assertThat(worker.keys(id)).filteredOn("right"::equals).hasSize(2);
+    assertThat(api.node(id, "after-left")).containsEntry("attempt", afterLeft.get("attempt"))
+        .containsEntry("outputs", afterLeft.get("outputs"));
+  }
+
+  @Test
   void rerunFromATaskOfACompletedExperimentRunsItAndEverythingDownstream() {
     var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");

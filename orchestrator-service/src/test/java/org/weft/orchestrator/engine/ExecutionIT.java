@@ -102,8 +102,10 @@ class ExecutionIT {
       List<String> states = read(dag, "$.nodes[*].state");
       assertThat(states).containsOnly("SUCCEEDED");
       assertThat((List<Boolean>) read(dag, "$.nodes[*].isExecuted")).containsOnly(true);
+      // one attempt per node, and its dispatch sent once: nothing here gives a reason to send it again
       assertThat(worker.received(id)).hasSize(states.size());
-      worker.dispatchIds(id).forEach(dispatchId -> assertThat(worker.runs().get(dispatchId)).isEqualTo(1));
+      assertThat(worker.dispatchIds(id)).hasSize(states.size())
+          .allSatisfy(dispatchId -> assertThat(worker.deliveries().get(dispatchId)).as(dispatchId).isEqualTo(1));
       // the marker goes right after the commit that completed the experiment
       await().atMost(RUN).until(() -> !markerExists(id));
     }
@@ -290,6 +292,57 @@ class ExecutionIT {
     api.awaitState(id, "COMPLETED", RUN);
     assertThat(dispatched).hasSize(1);
     assertThat(api.node(id, "queued")).containsEntry("attempt", 1);
+  }
+
+  @Test
+  void anAttemptThatKeepsHeartbeatingPastItsTimeLimitIsStoppedAndRetried() {
+    var type = Api.registerTemplate(masterDags, "engine",
+        "tasks: [{key: endless, taskType: env-setup, heartbeatTimeout: PT1S, timeLimit: PT2S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
+    var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
+    worker.behave(dispatch -> {
+      dispatched.add(dispatch);
+      return dispatch.attempt() == 1
+          ? TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1")
+          : TestWorker.success(dispatch, "worker-1");
+    });
+    try (var control = Topic.follow(kafka, "weft.task-control")) {
+      var id = api.submit("{\"experimentType\": \"" + type + "\"}");
+      await().atMost(RUN).until(() -> !dispatched.isEmpty());
+
+      // the first attempt stays alive by its heartbeats, well within their timeout, until its time limit ends it
+      var first = dispatched.get(0);
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+        worker.send(TestWorker.result(first, TaskResult.Status.RUNNING, Map.of(), null, "worker-1"));
+        return dispatched.size() > 1;
+      });
+
+      api.awaitState(id, "COMPLETED", RUN);
+      assertThat(dispatched).extracting(TaskDispatch::attempt).containsExactly(1, 2);
+      assertThat(api.get("/api/v1/experiments/" + id + "/events").body()).contains("exceeded its time limit of PT2S");
+      var commands = new ArrayList<String>();
+      await().atMost(RUN).until(() -> {
+        control.poll(Duration.ofMillis(200)).forEach(r -> commands.add(r.value()));
+        return commands.stream().anyMatch(c -> c.contains(first.dispatchId()) && c.contains("CANCEL"));
+      });
+    }
+  }
+
+  @Test
+  void weftsOwnMetersAreServedToPrometheus() {
+    var id = api.submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
+    api.awaitState(id, "COMPLETED", RUN);
+
+    var scrape = api.get("/actuator/prometheus");
+
+    assertThat(scrape.statusCode()).isEqualTo(200);
+    assertThat(scrape.body())
+        .containsPattern("(?m)^weft_task_dispatches_total\\{.*task_type=\"env-setup\".*\\} [1-9]")
+        .containsPattern("(?m)^weft_task_results_total\\{.*outcome=\"applied\".*status=\"succeeded\".*\\} [1-9]")
+        .containsPattern("(?m)^weft_engine_results_batch_seconds_count\\{.*\\} [1-9]")
+        .containsPattern("(?m)^weft_experiments_owned\\{")
+        .containsPattern("(?m)^weft_engine_unsent\\{")
+        .containsPattern("(?m)^weft_events_unpublished\\{");
   }
 
   @Test
