@@ -1,6 +1,7 @@
 package org.weft.orchestrator.web;
 
 import java.util.List;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -79,6 +80,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         : "a value of type " + (e.getRequiredType() == null ? "?" : e.getRequiredType().getSimpleName());
     return ApiProblem.withErrors(HttpStatus.BAD_REQUEST, "bad-request", "Bad request",
         List.of(new Violation(e.getName(), "must be " + expected)));
+  }
+
+  @ExceptionHandler(InvalidParameterException.class)
+  ProblemDetail undecodableParameter(InvalidParameterException e) {
+    return ApiProblem.withErrors(HttpStatus.BAD_REQUEST, "bad-request", "Bad request",
+        List.of(new Violation("(query)", "could not be decoded: a malformed percent-encoding or character set")));
   }
 
   @ExceptionHandler(Exception.class)

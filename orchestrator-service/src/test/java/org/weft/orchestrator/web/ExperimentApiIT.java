@@ -3,9 +3,18 @@ package org.weft.orchestrator.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.weft.orchestrator.testsupport.Api.read;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,6 +25,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.GraphSnapshot;
+import org.weft.orchestrator.testsupport.Http;
+import org.weft.orchestrator.testsupport.RawHttp;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 @WeftIntegrationTest
@@ -111,6 +122,26 @@ class ExperimentApiIT {
     assertThat(again.statusCode()).isEqualTo(202);
     assertThat((String) read(again, "$.experimentId")).isEqualTo(read(first, "$.experimentId"));
     assertThat(GraphSnapshot.of(neo4j)).isEqualTo(before);
+  }
+
+  @Test
+  void concurrentSubmissionsWithOneIdempotencyKeyCreateOneExperiment() {
+    var key = "race-" + UUID.randomUUID();
+    var pool = Executors.newFixedThreadPool(8);
+    try {
+      var answers = IntStream.range(0, 8)
+          .mapToObj(i -> CompletableFuture.supplyAsync(
+              () -> api.post("/api/v1/experiments", "application/json", SINGLE, Map.of("Idempotency-Key", key)), pool))
+          .toList().stream().map(CompletableFuture::join).toList();
+
+      assertThat(answers).extracting(HttpResponse::statusCode).containsOnly(202);
+      assertThat(answers).extracting(answer -> (String) read(answer, "$.experimentId")).hasSize(8).containsOnly(
+          (String) read(answers.get(0), "$.experimentId"));
+      assertThat(neo4j.query("MATCH (e:Experiment {idempotencyKey: $key}) RETURN count(e)")
+          .bind(key).to("key").fetchAs(Long.class).one()).contains(1L);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   static List<Arguments> invalidInputs() {
@@ -213,6 +244,46 @@ class ExperimentApiIT {
     assertThat(api.post("/api/v1/experiments", "text/plain", SINGLE).statusCode()).isEqualTo(415);
     var huge = "{\"experimentType\": \"single-application\", \"name\": \"" + "x".repeat(1_100_000) + "\"}";
     assertThat(api.postJson("/api/v1/experiments", huge).statusCode()).isEqualTo(413);
+  }
+
+  @Test
+  void aChunkedBodyPastTheLimitIs413AndChangesNothing() {
+    var before = GraphSnapshot.of(neo4j);
+    var huge = ("{\"experimentType\": \"single-application\", \"name\": \"" + "x".repeat(1_100_000) + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+    // a body of unknown length goes in chunks, with no Content-Length for the server to refuse early
+    var request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/experiments"))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge))).build();
+
+    var response = Http.send(request);
+
+    assertThat(response.statusCode()).isEqualTo(413);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(GraphSnapshot.of(neo4j)).isEqualTo(before);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedRequestLines")
+  void aRequestTheContainerCannotReadIsAProblemTooAndChangesNothing(String what, String target) throws Exception {
+    var before = GraphSnapshot.of(neo4j);
+
+    var answer = RawHttp.get(port, target);
+
+    assertThat(answer.status()).as(what).isEqualTo(400);
+    assertThat(answer.header("Content-Type")).as(what).startsWith("application/problem+json");
+    assertThat(answer.body()).as(what).contains("\"status\":400").doesNotContain("<html").doesNotContain("Exception");
+    assertThat(GraphSnapshot.of(neo4j)).isEqualTo(before);
+  }
+
+  static List<Arguments> malformedRequestLines() {
+    return List.of(
+        Arguments.of("a malformed escape in the path", "/api/v1/experiments/%ZZ"),
+        Arguments.of("an encoded NUL in the path", "/api/v1/experiments/a%00b"),
+        Arguments.of("an overlong UTF-8 slash in the path", "/api/v1/experiments/%C0%AF"),
+        Arguments.of("a malformed escape in the query", "/api/v1/experiments?state=%ZZ"),
+        Arguments.of("a raw control character in the path", "/api/v1/experiments/a\u0001b"));
   }
 
   @Test
