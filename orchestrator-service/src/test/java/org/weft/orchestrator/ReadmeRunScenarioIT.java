@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.GraphDatabase;
+import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.Http;
 import org.weft.orchestrator.testsupport.JavaProcess;
+import org.weft.orchestrator.testsupport.Readme;
 import org.weft.orchestrator.testsupport.WeftJar;
 
 /** The service started with the README's run command, in its own process, and killed. */
@@ -81,6 +83,33 @@ class ReadmeRunScenarioIT {
       }
       assertThat(consumeFromStart(kafka, "weft-it.survivor")).containsExactly("record");
       assertThat(weft.stop(Duration.ofSeconds(60))).as("exit code after SIGTERM").isIn(0, 143);
+    }
+  }
+
+  @Test
+  void theReadmesFirstExperimentSucceedsAsWritten() throws Exception {
+    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+    var port = WeftJar.arg(args, "server.port");
+    var api = new Api(Integer.parseInt(port));
+    var commands = Readme.commands("A first experiment");
+    assertThat(commands).as("the README's first experiment").anyMatch(c -> c.contains("EXPERIMENT_ID"));
+
+    try (var weft = startWeft("weft-readme", args)) {
+      String id = null;
+      for (var written : commands) {
+        // the README's port and, once the answer has given it, the experiment's id
+        var command = written.replace("localhost:8080", "localhost:" + port);
+        if (command.contains("EXPERIMENT_ID")) {
+          assertThat(id).as("an experiment id before: " + written).isNotNull();
+          command = command.replace("EXPERIMENT_ID", id);
+        }
+        var output = Readme.run(command, workDir);
+        if (output.contains("\"experimentId\"") && id == null) {
+          id = JsonPath.read(output, "$.experimentId");
+        }
+        assertThat(output).as(written).doesNotContain("\"status\":4").doesNotContain("\"status\":5");
+      }
+      api.awaitState(id, "COMPLETED", Duration.ofMinutes(1));
     }
   }
 

@@ -104,7 +104,7 @@ public class InputStagingHandler implements TaskHandler {
   private Path copyFile(URI uri, Path destination) throws IOException {
     var roots = new ArrayList<Path>(properties.staging().allowedRootDirs());
     roots.add(properties.workspaceDir());
-    var path = SafePaths.under(roots, uri.getPath(), "input " + uri);
+    var path = SafePaths.under(roots, uri.getPath(), "input");
     if (!Files.isRegularFile(path)) {
       throw TaskFailure.permanent("input " + uri + " is not a readable file");
     }
