@@ -2,24 +2,16 @@ package org.weft.orchestrator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
-import org.weft.orchestrator.embedded.EmbeddedInfrastructure;
 
 /** Tells the person who started Weft where to point a browser or curl. */
 @Component
 class ReadyBanner {
 
   private static final Logger log = LoggerFactory.getLogger(ReadyBanner.class);
-
-  private final ObjectProvider<EmbeddedInfrastructure> infrastructure;
-
-  ReadyBanner(ObjectProvider<EmbeddedInfrastructure> infrastructure) {
-    this.infrastructure = infrastructure;
-  }
 
   @EventListener
   void onReady(ApplicationReadyEvent event) {
@@ -32,8 +24,9 @@ class ReadyBanner {
         .append("\n  API            ").append(base).append("/api/v1")
         .append("\n  Health         ").append(base).append("/actuator/health")
         .append("\n  Metrics        ").append(base).append("/actuator/prometheus");
-    var embedded = infrastructure.getIfAvailable();
-    var browser = embedded == null ? null : embedded.neo4jBrowserUrl().orElse(null);
+    // set by the embedded infrastructure, where it is on the classpath and started servers
+    var embedded = environment.getProperty("weft.embedded.running");
+    var browser = environment.getProperty("weft.embedded.neo4j-browser-url");
     if (browser != null) {
       lines.append("\n  Neo4j Browser  ").append(browser)
           .append(" (connect to ").append(environment.getProperty("spring.neo4j.uri")).append(", no authentication)");
@@ -41,8 +34,8 @@ class ReadyBanner {
     lines.append("\n  Neo4j          ").append(environment.getProperty("spring.neo4j.uri"))
         .append("\n  ZooKeeper      ").append(environment.getProperty("weft.zookeeper.connect-string", "localhost:2181"))
         .append("\n  Kafka          ").append(environment.getProperty("spring.kafka.bootstrap-servers", "localhost:9092"));
-    if (embedded != null) {
-      lines.append("\n  Embedded       ").append(String.join(", ", embedded.started()));
+    if (embedded != null && !embedded.isEmpty()) {
+      lines.append("\n  Embedded       ").append(embedded);
     }
     log.info("{}", lines);
   }

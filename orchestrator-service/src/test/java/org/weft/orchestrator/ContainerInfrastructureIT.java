@@ -14,7 +14,7 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.neo4j.Neo4jContainer;
-import org.weft.orchestrator.embedded.EmbeddedInfrastructure;
+import org.weft.embedded.EmbeddedInfrastructure;
 import org.weft.orchestrator.testsupport.Http;
 
 /**

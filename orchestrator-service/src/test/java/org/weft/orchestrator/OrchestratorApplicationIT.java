@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.env.Environment;
-import org.weft.orchestrator.embedded.EmbeddedInfrastructure;
+import org.weft.embedded.EmbeddedInfrastructure;
 import org.weft.orchestrator.testsupport.Http;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 

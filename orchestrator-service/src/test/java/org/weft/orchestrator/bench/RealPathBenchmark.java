@@ -170,7 +170,7 @@ class RealPathBenchmark {
             "--weft.embedded.kafka.controller-port=" + ports[2], "--weft.embedded.neo4j.bolt-port=" + ports[3],
             "--weft.embedded.neo4j.http-port=" + ports[4])),
         environment())
-        .awaitOutput(org.weft.orchestrator.embedded.InfrastructureMain.READY_LINE, STARTUP);
+        .awaitOutput(org.weft.embedded.InfrastructureMain.READY_LINE, STARTUP);
     processes.add(infrastructure);
     measured.put("infrastructure", infrastructure);
     var zookeeper = "--weft.zookeeper.connect-string=localhost:" + ports[0];

@@ -39,7 +39,7 @@ public final class WeftJar {
             "--weft.embedded.zookeeper.port=" + ports[0], "--weft.embedded.kafka.port=" + ports[1],
             "--weft.embedded.kafka.controller-port=" + ports[2], "--weft.embedded.neo4j.bolt-port=" + ports[3],
             "--weft.embedded.neo4j.http-port=" + ports[4], "--weft.embedded.neo4j.page-cache=64MB"))
-        .awaitOutput(org.weft.orchestrator.embedded.InfrastructureMain.READY_LINE, startup);
+        .awaitOutput(org.weft.embedded.InfrastructureMain.READY_LINE, startup);
   }
 
   private static JavaProcess launch(String what, String name, Path workDir, List<String> args) {

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;

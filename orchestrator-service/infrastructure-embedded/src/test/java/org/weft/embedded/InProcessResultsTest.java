@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

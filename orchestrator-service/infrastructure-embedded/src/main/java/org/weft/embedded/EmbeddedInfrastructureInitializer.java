@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

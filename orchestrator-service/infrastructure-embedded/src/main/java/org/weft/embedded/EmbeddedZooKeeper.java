@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import java.lang.reflect.Array;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,18 +13,27 @@ import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.Record;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.InvalidDataAccessResourceUsageException;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 /**
  * The process that hosts Neo4j reaches it in process: what Spring Data Neo4j gets back, and the
  * errors it translates, must be what it gets over Bolt.
  */
-@WeftIntegrationTest
+@SpringBootTest(classes = InProcessDriverIT.Neo4jOnly.class, properties = {
+    // ZooKeeper and Kafka have addresses, so only Neo4j is started here
+    "weft.zookeeper.connect-string=localhost:1", "spring.kafka.bootstrap-servers=localhost:1",
+    "weft.embedded.data-dir=target/it-data/${random.uuid}", "weft.embedded.neo4j.bolt-port=0",
+    "weft.embedded.neo4j.http-port=0", "weft.embedded.neo4j.page-cache=64MB"})
 class InProcessDriverIT {
+
+  /** Spring Data Neo4j's auto-configuration and the embedded Neo4j, nothing else. */
+  @SpringBootApplication
+  static class Neo4jOnly {}
 
   @Autowired
   Driver driver;
@@ -95,13 +104,14 @@ class InProcessDriverIT {
 
   @Test
   void aConstraintViolationIsADataIntegrityViolationAndWritesNothing() {
+    neo4j.query("CREATE CONSTRAINT unique_probe_id IF NOT EXISTS FOR (p:UniqueProbe) REQUIRE p.id IS UNIQUE").run();
     var id = UUID.randomUUID().toString();
     assertThatThrownBy(() -> transactions.executeWithoutResult(status -> {
-      neo4j.query("CREATE (:Experiment {id: $id, probe: true})").bind(id).to("id").run();
-      neo4j.query("CREATE (:Experiment {id: $id, probe: true})").bind(id).to("id").run();
+      neo4j.query("CREATE (:UniqueProbe {id: $id})").bind(id).to("id").run();
+      neo4j.query("CREATE (:UniqueProbe {id: $id})").bind(id).to("id").run();
     })).isInstanceOf(DataIntegrityViolationException.class);
 
-    assertThat(count("MATCH (e:Experiment {id: $id}) RETURN count(e)", id)).isZero();
+    assertThat(count("MATCH (p:UniqueProbe {id: $id}) RETURN count(p)", id)).isZero();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 /** An embedded server cannot start because another process holds its port. */
 public class PortInUseException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -134,7 +134,12 @@ class EmbeddedInfrastructureIT {
   }
 
   static EmbeddedProperties onFreePorts(Path dataDir) {
-    var ports = org.weft.orchestrator.testsupport.FreePorts.take(5);
+    var ports = new int[5];
+    try (var free = new Ports("localhost")) {
+      for (int i = 0; i < ports.length; i++) {
+        ports[i] = free.reserve(0, "probe", "probe");
+      }
+    }
     return new EmbeddedProperties(true, dataDir, "localhost",
         new EmbeddedProperties.ZooKeeper(ports[0], Duration.ofMillis(500)),
         new EmbeddedProperties.Kafka(ports[1], ports[2]),

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.embedded;
+package org.weft.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +23,10 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
   static final String ZOOKEEPER_ADDRESS = "weft.zookeeper.connect-string";
   static final String KAFKA_ADDRESS = "spring.kafka.bootstrap-servers";
   static final String NEO4J_ADDRESS = "spring.neo4j.uri";
+  /** The servers running in this JVM, comma-separated; absent where none does. */
+  public static final String RUNNING = "weft.embedded.running";
+  /** Neo4j Browser's address, where Neo4j runs here. */
+  public static final String BROWSER_URL = "weft.embedded.neo4j-browser-url";
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedInfrastructure.class);
 
@@ -131,12 +135,18 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     return List.copyOf(names);
   }
 
-  /** The properties that point Weft's clients at the servers started here. */
+  /**
+   * The properties that point Weft's clients at the servers started here, and say which run here
+   * ({@value #RUNNING}) and where Neo4j Browser is ({@value #BROWSER_URL}) to whoever reports it:
+   * the orchestrator reads them from its environment, without depending on this module.
+   */
   Map<String, Object> clientProperties() {
     var properties = new LinkedHashMap<String, Object>();
     zookeeperConnectString().ifPresent(a -> properties.put(ZOOKEEPER_ADDRESS, a));
     kafkaBootstrapServers().ifPresent(a -> properties.put(KAFKA_ADDRESS, a));
     neo4jBoltUri().ifPresent(a -> properties.put(NEO4J_ADDRESS, a));
+    properties.put(RUNNING, String.join(", ", started()));
+    neo4jBrowserUrl().ifPresent(url -> properties.put(BROWSER_URL, url));
     return properties;
   }
 
