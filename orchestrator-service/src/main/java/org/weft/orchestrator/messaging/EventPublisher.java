@@ -20,12 +20,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.dao.TransientDataAccessException;
-import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.dag.EventOutbox;
-import org.weft.orchestrator.dag.StoredEvents;
+import org.weft.orchestrator.dag.PublishedEvents;
 import org.weft.task.api.Topics;
 
 /**
@@ -50,37 +48,7 @@ public class EventPublisher implements SmartLifecycle {
   private static final long SWEEP_GRACE_MILLIS = 10_000;
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
 
-  /**
-   * Records that experiments' events are published up to {@code last}, when they were up to just
-   * before {@code first} (an instance that published a later stretch first leaves the mark to the
-   * sweep). An ended experiment with everything published leaves the sweep's index.
-   */
-  static final String MARK_PUBLISHED = """
-      UNWIND $marks AS m
-      // a seek per mark forced: the planner may otherwise scan every experiment's id to join them
-      MATCH (e:Experiment {id: m.id}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.publishedSeq >= m.first - 1 AND e.publishedSeq < m.last
-      SET e.publishedSeq = m.last,
-          e.eventsPending = CASE WHEN m.last >= e.eventSeq AND e.state IN ['COMPLETED', 'FAILED', 'CANCELLED']
-                                 THEN null ELSE true END""";
-
-  /** Experiments with events that nobody published for a while, through the index on the flag. */
-  static final String PENDING = """
-      MATCH (e:Experiment {eventsPending: true})
-      WHERE e.lastEventAt < $cutoff
-      WITH e WHERE e.publishedSeq < e.eventSeq
-      RETURN e.id AS id, e.publishedSeq AS publishedSeq LIMIT $batch""";
-
-  /**
-   * The stored groups of one experiment's events that hold events after {@code $after}, in order,
-   * through the index on (experimentId, seq): without the hint, the planner scanned every event.
-   */
-  static final String UNPUBLISHED = """
-      MATCH (v:Event {experimentId: $id}) USING INDEX v:Event(experimentId, seq)
-      WHERE v.seq IS NOT NULL AND v.last > $after
-      RETURN v {.*} AS events ORDER BY v.seq LIMIT $batch""";
-
-  private final Neo4jClient neo4j;
+  private final PublishedEvents published;
   private final KafkaTemplate<String, String> kafka;
   private final Topics topics;
   private final MessageJson json;
@@ -90,9 +58,9 @@ public class EventPublisher implements SmartLifecycle {
   private final TreeMap<String, long[]> marks = new TreeMap<>();
   private volatile ScheduledExecutorService executor;
 
-  EventPublisher(Neo4jClient neo4j, KafkaTemplate<String, String> kafka, Topics topics, MessageJson json,
+  EventPublisher(PublishedEvents published, KafkaTemplate<String, String> kafka, Topics topics, MessageJson json,
       EventOutbox outbox, MeterRegistry meters) {
-    this.neo4j = neo4j;
+    this.published = published;
     this.kafka = kafka;
     this.topics = topics;
     this.json = json;
@@ -123,22 +91,14 @@ public class EventPublisher implements SmartLifecycle {
    * grace period; returns how many events.
    */
   public int sweep() {
-    var pending = neo4j.query(PENDING)
-        .bindAll(Map.of("cutoff", System.currentTimeMillis() - SWEEP_GRACE_MILLIS, "batch", BATCH))
-        .fetch().all();
+    var behind = published.behind(System.currentTimeMillis() - SWEEP_GRACE_MILLIS, BATCH);
     int total = 0;
-    for (var row : pending) {
-      var experimentId = (String) row.get("id");
+    for (var experiment : behind) {
+      var experimentId = experiment.experimentId();
       if (outbox.holds(experimentId) || marked(experimentId)) {
         continue;
       }
-      long after = ((Number) row.get("publishedSeq")).longValue();
-      var events = neo4j.query(UNPUBLISHED)
-          .bindAll(Map.of("id", experimentId, "after", after, "batch", BATCH))
-          .fetch().all().stream()
-          .flatMap(stored -> StoredEvents.expand(castMap(stored.get("events"))).stream())
-          .filter(event -> ((Number) event.get("seq")).longValue() > after)
-          .toList();
+      var events = published.after(experimentId, experiment.publishedSeq(), BATCH);
       total += publish(events);
     }
     if (total > 0) {
@@ -182,21 +142,10 @@ public class EventPublisher implements SmartLifecycle {
     if (marks.isEmpty()) {
       return;
     }
-    var rows = marks.entrySet().stream()
-        .map(entry -> Map.<String, Object>of("id", entry.getKey(), "first", entry.getValue()[0], "last", entry.getValue()[1]))
-        .toList();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        neo4j.query(MARK_PUBLISHED).bind(rows).to("marks").run();
-        marks.clear();
-        return;
-      } catch (TransientDataAccessException e) {
-        // a deadlock with an engine transaction: Neo4j aborted this one, which changed nothing
-        if (attempt == 3) {
-          throw e;
-        }
-      }
-    }
+    published.mark(marks.entrySet().stream()
+        .map(entry -> new PublishedEvents.Mark(entry.getKey(), entry.getValue()[0], entry.getValue()[1]))
+        .toList());
+    marks.clear();
   }
 
   private synchronized boolean marked(String experimentId) {
@@ -233,11 +182,6 @@ public class EventPublisher implements SmartLifecycle {
     properties.put("state", event.state());
     properties.put("detail", event.detail());
     return properties;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> castMap(Object value) {
-    return (Map<String, Object>) value;
   }
 
   static Map<String, Object> cloudEvent(Map<String, Object> event) {

@@ -1,4 +1,4 @@
-package org.weft.orchestrator.messaging;
+package org.weft.orchestrator.dag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,20 +41,21 @@ class EventStatementPlanIT {
 
   @Test
   void findingExperimentsWithUnpublishedEventsSeeks() {
-    assertThat(QueryPlans.scans(boltUri, EventPublisher.PENDING, Map.of("cutoff", 1L, "batch", 500))).isEmpty();
+    assertThat(QueryPlans.scans(boltUri, PublishedEvents.PENDING, Map.of("cutoff", 1L, "batch", 500))).isEmpty();
   }
 
   @Test
   void readingAnExperimentsUnpublishedEventsSeeks() {
-    assertThat(QueryPlans.scans(boltUri, EventPublisher.UNPUBLISHED, Map.of("id", "e-1", "after", 3L, "batch", 500)))
+    assertThat(QueryPlans.scans(boltUri, PublishedEvents.UNPUBLISHED, Map.of("id", "e-1", "after", 3L, "batch", 500)))
         .isEmpty();
   }
 
   @Test
   void markingEventsPublishedSeeks() {
-    var parameters = Map.<String, Object>of("marks", List.of(Map.of("id", "e-1", "first", 1L, "last", 3L)));
-    assertThat(QueryPlans.scans(boltUri, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
-    assertThat(QueryPlans.broadSeeks(boltUri, EventPublisher.MARK_PUBLISHED, parameters)).isEmpty();
+    var parameters = Map.<String, Object>of("marks", List.of(Map.of("id", "e-1", "first", 1L, "last", 3L)),
+        "ended", List.of("COMPLETED", "FAILED", "CANCELLED"));
+    assertThat(QueryPlans.scans(boltUri, PublishedEvents.MARK_PUBLISHED, parameters)).isEmpty();
+    assertThat(QueryPlans.broadSeeks(boltUri, PublishedEvents.MARK_PUBLISHED, parameters)).isEmpty();
   }
 
 }

@@ -1,0 +1,101 @@
+package org.weft.orchestrator.dag;
+
+import java.util.List;
+import java.util.Map;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * How far each experiment's audit events are published to Kafka, and the events a crash left
+ * unpublished: the event publisher's side of the graph.
+ */
+@Repository
+public class PublishedEvents {
+
+  /**
+   * Records that experiments' events are published up to {@code last}, when they were up to just
+   * before {@code first} (an instance that published a later stretch first leaves the mark to the
+   * sweep). An ended experiment with everything published leaves the sweep's index.
+   */
+  static final String MARK_PUBLISHED = """
+      UNWIND $marks AS m
+      // a seek per mark forced: the planner may otherwise scan every experiment's id to join them
+      MATCH (e:Experiment {id: m.id}) USING INDEX SEEK e:Experiment(id)
+      WHERE e.publishedSeq >= m.first - 1 AND e.publishedSeq < m.last
+      SET e.publishedSeq = m.last,
+          e.eventsPending = CASE WHEN m.last >= e.eventSeq AND e.state IN $ended
+                                 THEN null ELSE true END""";
+
+  /** Experiments with events that nobody published for a while, through the index on the flag. */
+  static final String PENDING = """
+      MATCH (e:Experiment {eventsPending: true})
+      WHERE e.lastEventAt < $cutoff
+      WITH e WHERE e.publishedSeq < e.eventSeq
+      RETURN e.id AS id, e.publishedSeq AS publishedSeq LIMIT $batch""";
+
+  /**
+   * The stored groups of one experiment's events that hold events after {@code $after}, in order,
+   * through the index on (experimentId, seq): without the hint, the planner scanned every event.
+   */
+  static final String UNPUBLISHED = """
+      MATCH (v:Event {experimentId: $id}) USING INDEX v:Event(experimentId, seq)
+      WHERE v.seq IS NOT NULL AND v.last > $after
+      RETURN v {.*} AS events ORDER BY v.seq LIMIT $batch""";
+
+  private static final List<String> ENDED = java.util.Arrays.stream(ExperimentState.values())
+      .filter(ExperimentState::isTerminal).map(Enum::name).toList();
+
+  /** An experiment whose events are published up to {@code publishedSeq} and not beyond. */
+  public record Behind(String experimentId, long publishedSeq) {}
+
+  /** How far one experiment's events are published in this stretch: from {@code first} to {@code last}. */
+  public record Mark(String experimentId, long first, long last) {}
+
+  private final Neo4jClient neo4j;
+
+  PublishedEvents(Neo4jClient neo4j) {
+    this.neo4j = neo4j;
+  }
+
+  /** Up to {@code limit} experiments with events older than {@code cutoffMillis} still unpublished. */
+  public List<Behind> behind(long cutoffMillis, int limit) {
+    return neo4j.query(PENDING).bindAll(Map.of("cutoff", cutoffMillis, "batch", limit))
+        .fetchAs(Behind.class)
+        .mappedBy((types, row) -> new Behind(row.get("id").asString(), row.get("publishedSeq").asLong()))
+        .all().stream().toList();
+  }
+
+  /** Up to {@code limit} events of one experiment after {@code after}, in order, as the audit trail stores them. */
+  public List<Map<String, Object>> after(String experimentId, long after, int limit) {
+    return neo4j.query(UNPUBLISHED).bindAll(Map.of("id", experimentId, "after", after, "batch", limit))
+        .fetch().all().stream()
+        .flatMap(stored -> StoredEvents.expand(castMap(stored.get("events"))).stream())
+        .filter(event -> ((Number) event.get("seq")).longValue() > after)
+        .toList();
+  }
+
+  /**
+   * Records the marks, retried twice on a deadlock with an engine transaction (Neo4j aborted this
+   * one, which changed nothing).
+   */
+  public void mark(List<Mark> marks) {
+    var rows = marks.stream()
+        .map(m -> Map.<String, Object>of("id", m.experimentId(), "first", m.first(), "last", m.last())).toList();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        neo4j.query(MARK_PUBLISHED).bindAll(Map.of("marks", rows, "ended", ENDED)).run();
+        return;
+      } catch (TransientDataAccessException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object value) {
+    return (Map<String, Object>) value;
+  }
+}

@@ -1,0 +1,69 @@
+package org.weft.orchestrator;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layout is the architecture: requests and results come in through the inbound adapters (REST,
+ * the Kafka listener), which call the engine; the engine decides and reaches the outside world
+ * through the outbound adapters (the graph store, the Kafka senders, ZooKeeper). Each outside
+ * system is reached from one package only, and the orchestrator never reaches into the embedded
+ * servers, which live in a module of their own.
+ */
+class ArchitectureTest {
+
+  private static final JavaClasses ORCHESTRATOR = new ClassFileImporter()
+      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("org.weft.orchestrator");
+
+  @Test
+  void dependenciesGoFromInboundAdaptersThroughTheEngineToOutboundAdapters() {
+    layeredArchitecture().consideringOnlyDependenciesInLayers()
+        .layer("inbound").definedBy("org.weft.orchestrator.web..", "org.weft.orchestrator.intake..")
+        .layer("engine").definedBy("org.weft.orchestrator.engine..")
+        .layer("outbound").definedBy("org.weft.orchestrator.dag..", "org.weft.orchestrator.messaging..",
+            "org.weft.orchestrator.coordination..")
+        .whereLayer("inbound").mayNotBeAccessedByAnyLayer()
+        .whereLayer("engine").mayOnlyBeAccessedByLayers("inbound")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void packagesHaveNoCycles() {
+    slices().matching("org.weft.orchestrator.(*)..").should().beFreeOfCycles().check(ORCHESTRATOR);
+  }
+
+  @Test
+  void onlyTheGraphStoreReachesNeo4j() {
+    noClasses().that().resideOutsideOfPackage("org.weft.orchestrator.dag..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.neo4j..", "org.springframework.data.neo4j..")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void onlyCoordinationReachesZooKeeper() {
+    noClasses().that().resideOutsideOfPackage("org.weft.orchestrator.coordination..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.apache.curator..", "org.apache.zookeeper..")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void onlyMessagingAndTheResultListenerReachKafka() {
+    noClasses().that().resideOutsideOfPackages("org.weft.orchestrator.messaging..", "org.weft.orchestrator.intake..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "org.springframework.kafka..")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void theOrchestratorDoesNotDependOnTheEmbeddedServers() {
+    noClasses().should().dependOnClassesThat().resideInAnyPackage("org.weft.embedded..", "kafka..", "scala..",
+            "org.neo4j.graphdb..", "org.neo4j.kernel..", "org.neo4j.dbms..", "org.apache.zookeeper.server..")
+        .check(ORCHESTRATOR);
+  }
+}
