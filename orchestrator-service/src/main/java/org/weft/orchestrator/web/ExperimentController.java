@@ -1,10 +1,8 @@
 package org.weft.orchestrator.web;
 
+import jakarta.validation.constraints.Pattern;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,16 +16,13 @@ import org.springframework.web.bind.annotation.RestController;
 import org.weft.orchestrator.dag.ExperimentState;
 import org.weft.orchestrator.dag.LiveDagViews;
 import org.weft.orchestrator.dag.Page;
-import org.weft.orchestrator.dag.Violation;
 import org.weft.orchestrator.engine.ExperimentService;
 
 @RestController
 @RequestMapping("/api/v1/experiments")
 class ExperimentController {
 
-  private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
-  private static final int MAX_TEXT = 200;
-  private static final int MAX_PRIORITY = 100;
+  private static final int MAX_KEY = 200;
 
   /** The answer to a submission. */
   record Accepted(String experimentId, ExperimentState state, Map<String, String> links) {}
@@ -45,8 +40,8 @@ class ExperimentController {
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Accepted> submit(@RequestBody String body,
       @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
-    var request = json.read(body, SubmitExperimentRequest.class);
-    check(request, idempotencyKey);
+    checkKey(idempotencyKey);
+    var request = json.readValid(body, SubmitExperimentRequest.class);
     var submission = experiments.submit(new LiveDagViews.NewExperiment(request.experimentType(), request.templateVersion(),
         request.name(), request.owner(), request.gatewayId(), request.priority() == null ? 0 : request.priority(),
         request.inputs(), idempotencyKey));
@@ -56,7 +51,8 @@ class ExperimentController {
   }
 
   /** The optional body of a rerun. */
-  record RerunRequest(String fromTask) {}
+  record RerunRequest(
+      @Pattern(regexp = SubmitExperimentRequest.TYPE, message = "must be a task key: [a-z0-9][a-z0-9-]*") String fromTask) {}
 
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
@@ -69,10 +65,7 @@ class ExperimentController {
 
   @PostMapping("/{id}/rerun")
   ResponseEntity<Map<String, Object>> rerun(@PathVariable String id, @RequestBody(required = false) String body) {
-    var request = body == null || body.isBlank() ? new RerunRequest(null) : json.read(body, RerunRequest.class);
-    if (request.fromTask() != null && !TYPE.matcher(request.fromTask()).matches()) {
-      throw new BadRequestException("fromTask", "must be a task key: [a-z0-9][a-z0-9-]*");
-    }
+    var request = body == null || body.isBlank() ? new RerunRequest(null) : json.readValid(body, RerunRequest.class);
     var reset = experiments.rerun(id, request.fromTask()).orElseThrow(() -> notFound(id));
     var experiment = experiments.find(id).orElseThrow(() -> notFound(id));
     return ResponseEntity.accepted().body(Map.of("experimentId", id, "state", experiment.state(), "reset", reset));
@@ -105,34 +98,11 @@ class ExperimentController {
     return new NotFoundException("No experiment with id '" + id + "'");
   }
 
-  private static void check(SubmitExperimentRequest request, String idempotencyKey) {
-    var violations = new ArrayList<Violation>();
-    if (request.experimentType() == null) {
-      violations.add(new Violation("experimentType", "is required"));
-    } else if (!TYPE.matcher(request.experimentType()).matches()) {
-      violations.add(new Violation("experimentType", "must match [a-z0-9][a-z0-9-]* and be at most 64 characters"));
-    }
-    text("name", request.name(), violations);
-    text("owner", request.owner(), violations);
-    text("gatewayId", request.gatewayId(), violations);
-    if (request.templateVersion() != null && request.templateVersion() < 1) {
-      violations.add(new Violation("templateVersion", "must be 1 or more"));
-    }
-    if (request.priority() != null && (request.priority() < 0 || request.priority() > MAX_PRIORITY)) {
-      violations.add(new Violation("priority", "must be between 0 and " + MAX_PRIORITY));
-    }
-    if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_TEXT
+  /** A header, not a field of the body: checked here, before the body is read. */
+  private static void checkKey(String idempotencyKey) {
+    if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_KEY
         || !idempotencyKey.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
-      violations.add(new Violation("Idempotency-Key", "must be 1 to " + MAX_TEXT + " visible ASCII characters"));
-    }
-    if (!violations.isEmpty()) {
-      throw new BadRequestException(List.copyOf(violations));
-    }
-  }
-
-  private static void text(String field, String value, List<Violation> violations) {
-    if (value != null && (value.length() > MAX_TEXT || value.chars().anyMatch(Character::isISOControl))) {
-      violations.add(new Violation(field, "must be at most " + MAX_TEXT + " characters without control characters"));
+      throw new BadRequestException("Idempotency-Key", "must be 1 to " + MAX_KEY + " visible ASCII characters");
     }
   }
 }

@@ -1,6 +1,11 @@
 package org.weft.orchestrator.web;
 
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -11,9 +16,18 @@ import tools.jackson.databind.json.JsonMapper;
 import org.weft.orchestrator.dag.JsonPaths;
 import org.weft.orchestrator.dag.Violation;
 
-/** Reads request bodies strictly, so a typo in a field name is a 400 naming it, never ignored. */
+/**
+ * Reads request bodies strictly, so a typo in a field name is a 400 naming it, never ignored, and
+ * checks the request record's Bean Validation constraints.
+ */
 @Component
 class StrictJson {
+
+  private final Validator validator;
+
+  StrictJson(Validator validator) {
+    this.validator = validator;
+  }
 
   private final JsonMapper mapper = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -40,6 +54,29 @@ class StrictJson {
     } catch (JacksonException e) {
       throw new BadRequestException(List.of(new Violation(fieldOf(e), "has the wrong type")));
     }
+  }
+
+  /**
+   * {@link #read}, then the record's constraints: every violated field in the record's order, each
+   * once (a value may break two constraints with one rule, such as a size and a pattern).
+   */
+  <T extends Record> T readValid(String body, Class<T> type) {
+    var value = read(body, type);
+    check(value);
+    return value;
+  }
+
+  <T extends Record> void check(T value) {
+    Set<ConstraintViolation<T>> violated = validator.validate(value);
+    if (violated.isEmpty()) {
+      return;
+    }
+    var order = Arrays.stream(value.getClass().getRecordComponents()).map(c -> c.getName()).toList();
+    throw new BadRequestException(violated.stream()
+        .map(v -> new Violation(v.getPropertyPath().toString(), v.getMessage()))
+        .distinct()
+        .sorted(Comparator.comparingInt((Violation v) -> order.indexOf(v.field())).thenComparing(Violation::message))
+        .toList());
   }
 
   private static String fieldOf(JacksonException e) {
