@@ -393,9 +393,10 @@ public class Executions {
   static final String COMPLETE = """
       UNWIND $rows AS r
       MATCH (e:Experiment {id: r.id}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.state = 'EXECUTING'
-      SET e.state = 'COMPLETED', e.outputs = r.outputs, e.endedAt = $at
-      RETURN e.id AS id""";
+      WHERE e.state = $executing
+      WITH e, r, e.state AS from
+      SET e.state = $completed, e.outputs = r.outputs, e.endedAt = $at
+      RETURN e.id AS id, from""";
 
   /**
    * The node a result {@code $taskId} is about, read under its write lock (taken by the dummy
@@ -492,9 +493,9 @@ public class Executions {
   /**
    * Creates experiments {@code $experiments} ({@link LiveDags#CREATE_LIVE_DAGS}) already launched:
    * each moves to {@code EXECUTING}, its root nodes are dispatched ({@link #DISPATCH}) and its
-   * creation, launch and dispatches are recorded as one group of events. Written as created and
-   * then launched by the statements of a relaunch, a group took seven statements and two event
-   * nodes per experiment.
+   * creation, launch and dispatches are recorded as one group of events: the path
+   * {@code CREATED → LAUNCHED → EXECUTING} in one statement, where creating and then relaunching
+   * would take seven statements and two event nodes per experiment.
    */
   static final String CREATE_AND_LAUNCH = LiveDags.CREATE_LIVE_DAGS + """
       CALL (nodes) {
@@ -521,8 +522,6 @@ public class Executions {
    * @return the experiments created, and their root nodes' dispatches to send after the commit
    */
   public Launched createAndLaunch(List<LiveDags.NewLiveDag> dags, long nowMillis) {
-    ExperimentState.CREATED.moveTo(ExperimentState.LAUNCHED);
-    ExperimentState.LAUNCHED.moveTo(ExperimentState.EXECUTING);
     var at = utcNow();
     var rows = List.copyOf(neo4j.query(CREATE_AND_LAUNCH)
         .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().all());
@@ -562,11 +561,12 @@ public class Executions {
           .bindAll(Map.of("ids", together, "at", at)).fetch().all()
           .forEach(row -> {
             var id = (String) row.get("id");
-            if (ExperimentState.valueOf((String) row.get("from")) == ExperimentState.CREATED) {
-              ExperimentState.CREATED.moveTo(ExperimentState.LAUNCHED);
+            var from = ExperimentState.valueOf((String) row.get("from"));
+            if (from == ExperimentState.CREATED) {
+              from = from.moveTo(ExperimentState.LAUNCHED);
               events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.LAUNCHED.name(), null));
             }
-            ExperimentState.LAUNCHED.moveTo(ExperimentState.EXECUTING);
+            from.moveTo(ExperimentState.EXECUTING);
             events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.EXECUTING.name(), null));
             states.put(id, ExperimentState.EXECUTING);
           });
@@ -613,9 +613,11 @@ public class Executions {
     var rows = outputs.entrySet().stream()
         .map(entry -> Map.<String, Object>of("id", entry.getKey(), "outputs", Json.write(entry.getValue()))).toList();
     neo4j.query(COMPLETE)
-        .bindAll(Map.of("rows", rows, "at", utcNow())).fetchAs(String.class).all()
-        .forEach(id -> {
-          ExperimentState.EXECUTING.moveTo(ExperimentState.COMPLETED);
+        .bindAll(Map.of("rows", rows, "at", utcNow(), "executing", ExperimentState.EXECUTING.name(),
+            "completed", ExperimentState.COMPLETED.name())).fetch().all()
+        .forEach(row -> {
+          var id = (String) row.get("id");
+          ExperimentState.valueOf((String) row.get("from")).moveTo(ExperimentState.COMPLETED);
           events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.COMPLETED.name(), null));
           ended.add(id);
         });
