@@ -32,7 +32,7 @@ import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.api.TaskDispatch;
 
 /**
- * The engine's floor (issue 4), not what users run ({@link RealPathBenchmark} measures that): a
+ * The engine's floor, not what users run ({@link RealPathBenchmark} measures that): a
  * 10-task chain and a 10-task diamond
  * (1 → 8 → 1), with a worker that answers at once, run as a burst of experiments (throughput) and a
  * few at a time (task-to-task latency: predecessor's result handed to the worker's producer →

@@ -17,7 +17,7 @@ import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 /**
- * Issue 3's scale targets, on the real embedded servers: a 1,000-node live DAG instantiated in one
+ * Scale on the real embedded servers: a 1,000-node live DAG instantiated in one
  * transaction, and a listing of 10,000 experiments that pages without loading them all. Prints
  * medians; asserts nothing about time (the machine is shared). Run it with
  * {@code ./mvnw -pl orchestrator-service -am verify -Pbenchmark}.

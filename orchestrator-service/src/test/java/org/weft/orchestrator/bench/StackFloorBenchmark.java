@@ -30,7 +30,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 /**
- * The floor under issue 4's figures: what the embedded Neo4j and Kafka alone cost per task on this
+ * The floor under the engine's figures: what the embedded Neo4j and Kafka alone cost per task on this
  * machine, for the least work any design keeping the guarantee must do, with none of Weft's own
  * work. Neo4j: write a 10-task chain (a node per task with a context of a real one's size, an edge
  * per dependency; 64 experiments a transaction), then complete each task and mark its successor
