@@ -298,8 +298,8 @@ public class Executions {
       WITH r, t, e, before, coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) AS limit
       SET t.workerId = r.workerId,
           t.state = CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'RUNNING' END,
-          t.heartbeatDeadline = CASE r.status WHEN 'SUCCEEDED' THEN t.heartbeatDeadline ELSE $now + t.heartbeatTimeoutMs END,
-          t.timeLimitDeadline = CASE r.status WHEN 'SUCCEEDED' THEN t.timeLimitDeadline ELSE limit END,
+          t.heartbeatDeadline = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE $now + t.heartbeatTimeoutMs END,
+          t.timeLimitDeadline = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE limit END,
           t.wakeAt = CASE WHEN r.status = 'SUCCEEDED' THEN null
                           WHEN $now + t.heartbeatTimeoutMs < limit THEN $now + t.heartbeatTimeoutMs
                           ELSE limit END,
@@ -715,7 +715,7 @@ public class Executions {
     neo4j.query("""
             MATCH (t:TaskNode {id: $taskId})
             SET t.state = 'SUCCEEDED', t.isExecuted = true, t.outputs = $outputs, t.workerId = $workerId,
-                t.endedAt = $at, t.error = null, t.wakeAt = null""")
+                t.endedAt = $at, t.error = null, t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null""")
         .bindAll(Map.of("taskId", result.taskId(), "outputs", Json.write(result.outputs()),
             "workerId", nullToEmpty(result.workerId()), "at", utcNow())).run();
     liveDags.appendEvent(result.experimentId(), "task.state", key, TaskState.SUCCEEDED.name(),

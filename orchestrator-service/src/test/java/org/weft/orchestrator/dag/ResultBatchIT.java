@@ -241,6 +241,79 @@ class ResultBatchIT {
     assertThat(retries.dispatches()).isEmpty();
   }
 
+  @Test
+  void aBatchLeavesExactlyTheStateItsResultsLeaveOneByOne() throws Exception {
+    // a second diamond gets the same results one at a time, at the same clock
+    var template = masterDags.latest("result-batch").orElseThrow();
+    var other = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
+        template);
+    otherInstance.own(other.id());
+    var sentOther = new HashMap<String, TaskDispatch>();
+    transactions.execute(status -> {
+      liveDags.writeAll(List.of(other));
+      return executions.recoverAll(List.of(other.id()), System.currentTimeMillis());
+    }).effects().dispatches().forEach(d -> sentOther.put(d.taskKey(), d));
+    try {
+      long now = System.currentTimeMillis();
+      var steps = List.of(
+          List.of("running top", "succeeded top", "succeeded top"),
+          List.of("running left", "succeeded left", "running right", "succeeded right", "succeeded left"),
+          List.of("running bottom", "succeeded bottom"));
+      for (var step : steps) {
+        now += 1_000;
+        long at = now;
+        var together = applyAt(at, step.stream().map(r -> result(experimentId, sent, r)).toArray(TaskResult[]::new));
+        var oneByOne = new java.util.ArrayList<Outcome>();
+        var dispatchedOneByOne = new java.util.ArrayList<String>();
+        for (var r : step) {
+          var single = transactions.execute(status -> executions.applyAll(List.of(result(other.id(), sentOther, r)), at));
+          oneByOne.addAll(single.outcomes());
+          single.effects().dispatches().forEach(d -> {
+            sentOther.put(d.taskKey(), d);
+            dispatchedOneByOne.add(d.taskKey());
+          });
+        }
+
+        assertThat(together.outcomes()).as("outcomes of %s", step).isEqualTo(oneByOne);
+        assertThat(together.effects().dispatches()).extracting(TaskDispatch::taskKey).as("dispatched by %s", step)
+            .containsExactlyInAnyOrderElementsOf(dispatchedOneByOne);
+        assertThat(snapshot(experimentId)).as("state after %s", step).isEqualTo(snapshot(other.id()));
+      }
+      assertThat(executions.state(experimentId)).contains(ExperimentState.COMPLETED);
+    } finally {
+      neo4j.query("""
+              MATCH (e:Experiment {id: $id})
+              OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
+              DETACH DELETE e, t""").bind(other.id()).to("id").run();
+      neo4j.query("MATCH (v:Event {experimentId: $id}) DELETE v").bind(other.id()).to("id").run();
+      otherInstance.forget(other.id());
+    }
+  }
+
+  /** "running top", "succeeded left": a result of the current attempt of a node of {@code experiment}. */
+  private static TaskResult result(String experiment, Map<String, TaskDispatch> sentTo, String what) {
+    var parts = what.split(" ");
+    var dispatch = sentTo.get(parts[1]);
+    var running = parts[0].equals("running");
+    return new TaskResult(dispatch.dispatchId(), experiment, dispatch.taskId(), dispatch.attempt(),
+        running ? TaskResult.Status.RUNNING : TaskResult.Status.SUCCEEDED,
+        running ? Map.of() : Map.of("done", parts[1], "workdir", "/work/" + parts[1]), null, "w", Instant.ofEpochMilli(0));
+  }
+
+  /** What an experiment's state is made of, without its ids: nodes, experiment, audit trail. */
+  private Map<String, Object> snapshot(String id) {
+    var nodes = neo4j.query("""
+            MATCH (e:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode)
+            RETURN t.key AS key, t.state AS state, t.attempt AS attempt, t.isExecuted AS isExecuted,
+                   t.outputs AS outputs, t.heartbeatDeadline AS heartbeat, t.timeLimitDeadline AS timeLimit,
+                   t.wakeAt AS wakeAt ORDER BY key""").bind(id).to("id").fetch().all();
+    var experiment = neo4j.query("MATCH (e:Experiment {id: $id}) RETURN e.state AS state, e.outputs AS outputs")
+        .bind(id).to("id").fetch().one().orElseThrow();
+    var events = liveDags.events(id).orElseThrow().stream()
+        .map(event -> event.type() + " " + event.taskKey() + " " + event.state()).toList();
+    return Map.of("nodes", List.copyOf(nodes), "experiment", experiment, "events", events);
+  }
+
   private boolean aTransactionIsBlocked() {
     return neo4j.query("SHOW TRANSACTIONS YIELD status WHERE status STARTS WITH 'Blocked' RETURN count(*) > 0")
         .fetchAs(Boolean.class).one().orElse(false);
