@@ -372,7 +372,7 @@ public class LiveDags {
             MATCH (v:Event {experimentId: $id})
             RETURN v {.*} AS events ORDER BY v.seq""")
         .bind(id).to("id").fetch().all().stream()
-        .flatMap(row -> StoredEvents.expand(castMap(row.get("events"))).stream())
+        .flatMap(row -> StoredEvents.expand(row.get("events")).stream())
         .map(v -> new Event(((Number) v.get("seq")).longValue(), MasterDags.toInstant(v.get("at")), (String) v.get("type"),
             (String) v.get("taskKey"), (String) v.get("state"), (String) v.get("detail")))
         .toList());

@@ -1,5 +1,6 @@
 package org.weft.orchestrator.dag;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.springframework.dao.TransientDataAccessException;
@@ -43,7 +44,7 @@ public class PublishedEvents {
       WHERE v.seq IS NOT NULL AND v.last > $after
       RETURN v {.*} AS events ORDER BY v.seq LIMIT $batch""";
 
-  private static final List<String> ENDED = java.util.Arrays.stream(ExperimentState.values())
+  private static final List<String> ENDED = Arrays.stream(ExperimentState.values())
       .filter(ExperimentState::isTerminal).map(Enum::name).toList();
 
   /** An experiment whose events are published up to {@code publishedSeq} and not beyond. */
@@ -70,7 +71,7 @@ public class PublishedEvents {
   public List<Map<String, Object>> after(String experimentId, long after, int limit) {
     return neo4j.query(UNPUBLISHED).bindAll(Map.of("id", experimentId, "after", after, "batch", limit))
         .fetch().all().stream()
-        .flatMap(stored -> StoredEvents.expand(castMap(stored.get("events"))).stream())
+        .flatMap(stored -> StoredEvents.expand(stored.get("events")).stream())
         .filter(event -> ((Number) event.get("seq")).longValue() > after)
         .toList();
   }
@@ -92,10 +93,5 @@ public class PublishedEvents {
         }
       }
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> castMap(Object value) {
-    return (Map<String, Object>) value;
   }
 }

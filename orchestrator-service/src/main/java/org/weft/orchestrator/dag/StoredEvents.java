@@ -12,15 +12,18 @@ import java.util.Map;
  * (an empty string for no task key or no detail: lists in Neo4j hold no nulls), and their common
  * time {@code at}.
  */
-public final class StoredEvents {
+final class StoredEvents {
 
   private StoredEvents() {}
 
   /**
    * The events of one stored node, in order, each as {@code experimentId}, {@code seq}, {@code at},
-   * {@code type}, {@code taskKey}, {@code state} and {@code detail}.
+   * {@code type}, {@code taskKey}, {@code state} and {@code detail}; {@code stored} is the node as
+   * a statement returns it ({@code v {.*}}).
    */
-  public static List<Map<String, Object>> expand(Map<String, Object> node) {
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> expand(Object stored) {
+    var node = (Map<String, Object>) stored;
     var types = list(node.get("types"));
     var taskKeys = list(node.get("taskKeys"));
     var states = list(node.get("states"));

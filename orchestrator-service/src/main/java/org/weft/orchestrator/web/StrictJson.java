@@ -66,7 +66,7 @@ class StrictJson {
     return value;
   }
 
-  <T extends Record> void check(T value) {
+  private <T extends Record> void check(T value) {
     Set<ConstraintViolation<T>> violated = validator.validate(value);
     if (violated.isEmpty()) {
       return;
