@@ -27,10 +27,43 @@ class ArchitectureTest {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("inbound").definedBy("org.weft.orchestrator.web..", "org.weft.orchestrator.intake..")
         .layer("engine").definedBy("org.weft.orchestrator.engine..")
-        .layer("outbound").definedBy("org.weft.orchestrator.dag..", "org.weft.orchestrator.messaging..",
+        .layer("outbound").definedBy("org.weft.orchestrator.graph..", "org.weft.orchestrator.messaging..",
             "org.weft.orchestrator.coordination..")
+        .layer("domain").definedBy("org.weft.orchestrator.lifecycle..", "org.weft.orchestrator.template..",
+            "org.weft.orchestrator.model..")
         .whereLayer("inbound").mayNotBeAccessedByAnyLayer()
         .whereLayer("engine").mayOnlyBeAccessedByLayers("inbound")
+        .whereLayer("outbound").mayOnlyBeAccessedByLayers("engine")
+        .whereLayer("domain").mayOnlyAccessLayers("domain")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void outboundAdaptersDoNotReachEachOther() {
+    var outbound = java.util.List.of("graph", "messaging", "coordination");
+    for (var adapter : outbound) {
+      var others = outbound.stream().filter(other -> !other.equals(adapter))
+          .map(other -> "org.weft.orchestrator." + other + "..").toArray(String[]::new);
+      noClasses().that().resideInAPackage("org.weft.orchestrator." + adapter + "..")
+          .should().dependOnClassesThat().resideInAnyPackage(others)
+          .check(ORCHESTRATOR);
+    }
+  }
+
+  @Test
+  void theLifecycleRulesArePureJava() {
+    noClasses().that().resideInAPackage("org.weft.orchestrator.lifecycle..")
+        .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.weft.orchestrator.lifecycle..")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void theDomainNeedsNoServerAndNoSpringBean() {
+    noClasses().that().resideInAnyPackage("org.weft.orchestrator.lifecycle..", "org.weft.orchestrator.template..",
+            "org.weft.orchestrator.model..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.springframework.stereotype..",
+            "org.springframework.data..", "org.springframework.kafka..", "org.springframework.web..",
+            "org.neo4j..", "org.apache.kafka..", "org.apache.curator..", "org.apache.zookeeper..")
         .check(ORCHESTRATOR);
   }
 
@@ -41,7 +74,7 @@ class ArchitectureTest {
 
   @Test
   void onlyTheGraphStoreReachesNeo4j() {
-    noClasses().that().resideOutsideOfPackage("org.weft.orchestrator.dag..")
+    noClasses().that().resideOutsideOfPackage("org.weft.orchestrator.graph..")
         .should().dependOnClassesThat().resideInAnyPackage("org.neo4j..", "org.springframework.data.neo4j..")
         .check(ORCHESTRATOR);
   }

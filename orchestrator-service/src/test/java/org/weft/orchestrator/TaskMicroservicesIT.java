@@ -21,7 +21,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
-import org.weft.orchestrator.dag.MasterDags;
+import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.Topic;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
@@ -57,7 +57,7 @@ class TaskMicroservicesIT {
   String kafka;
 
   @Autowired
-  MasterDags masterDags;
+  TemplateService templates;
 
   @BeforeAll
   static void programsAndInputs() throws Exception {
@@ -158,7 +158,7 @@ class TaskMicroservicesIT {
   @Test
   @SuppressWarnings("unchecked")
   void shellMetacharactersInInputsReachTheProgramAsLiteralArguments() throws Exception {
-    var type = Api.registerTemplate(masterDags, "literal-args", """
+    var type = Api.registerTemplate(templates, "literal-args", """
         inputs:
           - {name: text, type: string, required: true}
         tasks:
@@ -212,7 +212,7 @@ class TaskMicroservicesIT {
    * {@code pidfile}, and waits) followed by its monitoring, the job's node taking {@code runExtra}.
    */
   private String submitSpawningJob(String prefix, String runExtra, Path pidfile) {
-    var type = Api.registerTemplate(masterDags, prefix, """
+    var type = Api.registerTemplate(templates, prefix, """
         inputs:
           - {name: pidfile, type: string, required: true}
         tasks:

@@ -10,14 +10,12 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.springframework.stereotype.Component;
+import org.weft.orchestrator.model.Worker;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The live task-microservice instances, as they register under {@code /weft/workers/{taskType}/{workerId}}. */
 @Component
 public class WorkerDirectory {
-
-  /** One registered worker of one task type, with the load it last reported. */
-  public record Worker(String taskType, String workerId, Map<String, Object> registration) {}
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 

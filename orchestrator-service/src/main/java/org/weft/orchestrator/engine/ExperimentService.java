@@ -7,14 +7,14 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
-import org.weft.orchestrator.dag.ExperimentState;
-import org.weft.orchestrator.dag.LiveDagViews;
-import org.weft.orchestrator.dag.LiveDags;
-import org.weft.orchestrator.dag.MasterDagView;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.NewerTemplateException;
-import org.weft.orchestrator.dag.Page;
-import org.weft.orchestrator.dag.UnknownMasterDagException;
+import org.weft.orchestrator.engine.UnknownMasterDagException;
+import org.weft.orchestrator.graph.LiveDags;
+import org.weft.orchestrator.graph.MasterDags;
+import org.weft.orchestrator.graph.NewerTemplateException;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.model.LiveDagViews;
+import org.weft.orchestrator.model.MasterDagView;
+import org.weft.orchestrator.model.Page;
 
 /** What the API asks of experiments: submit one, and look at them. */
 @Service

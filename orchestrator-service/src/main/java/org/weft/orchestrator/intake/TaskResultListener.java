@@ -1,5 +1,6 @@
 package org.weft.orchestrator.intake;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -9,10 +10,9 @@ import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.engine.ExperimentEngine;
-import org.weft.orchestrator.messaging.MessageJson;
+import org.weft.orchestrator.model.MessageJson;
 import org.weft.task.api.TaskResult;
 import org.weft.task.runtime.DeadLetters;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Consumes {@code weft.task-results} in batches and hands them to the engine, which applies a batch

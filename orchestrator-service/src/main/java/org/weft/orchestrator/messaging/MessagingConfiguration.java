@@ -9,7 +9,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.ExponentialBackOff;
-import org.weft.orchestrator.dag.TaskTypeCatalog;
+import org.weft.orchestrator.template.TaskTypeCatalog;
 import org.weft.task.api.Topics;
 import org.weft.task.runtime.DeadLetters;
 

@@ -14,7 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-import org.weft.orchestrator.dag.TaskTypeCatalog;
+import org.weft.orchestrator.template.TaskTypeCatalog;
 import org.weft.task.api.Topics;
 
 /**

@@ -15,12 +15,13 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
-import org.weft.orchestrator.dag.IllegalTransitionException;
-import org.weft.orchestrator.dag.InvalidInputsException;
-import org.weft.orchestrator.dag.TemplateRejectedException;
-import org.weft.orchestrator.dag.UnknownMasterDagException;
-import org.weft.orchestrator.dag.Violation;
 import org.weft.orchestrator.engine.OverloadedException;
+import org.weft.orchestrator.engine.UnknownMasterDagException;
+import org.weft.orchestrator.lifecycle.IllegalTransitionException;
+import org.weft.orchestrator.lifecycle.InvalidRerunException;
+import org.weft.orchestrator.template.InvalidInputsException;
+import org.weft.orchestrator.template.TemplateRejectedException;
+import org.weft.orchestrator.template.Violation;
 
 /** Every error as RFC 9457 problem details; never a stack trace in a response. */
 @RestControllerAdvice
@@ -40,9 +41,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     return ApiProblem.withErrors(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-inputs", "Invalid experiment inputs", e.violations());
   }
 
-  @ExceptionHandler(org.weft.orchestrator.dag.InvalidRerunException.class)
-  ProblemDetail invalidRerun(org.weft.orchestrator.dag.InvalidRerunException e) {
-    return ApiProblem.withErrors(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-rerun", "Invalid rerun", e.violations());
+  @ExceptionHandler(InvalidRerunException.class)
+  ProblemDetail invalidRerun(InvalidRerunException e) {
+    return ApiProblem.withErrors(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-rerun", "Invalid rerun",
+        List.of(new Violation(e.field(), e.getMessage())));
   }
 
   @ExceptionHandler(BadRequestException.class)

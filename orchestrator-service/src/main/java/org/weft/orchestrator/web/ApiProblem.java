@@ -3,7 +3,7 @@ package org.weft.orchestrator.web;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
-import org.weft.orchestrator.dag.Violation;
+import org.weft.orchestrator.template.Violation;
 
 /** RFC 9457 problem details with Weft's problem types and the fields at fault. */
 final class ApiProblem {

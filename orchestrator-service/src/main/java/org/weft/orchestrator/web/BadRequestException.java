@@ -1,7 +1,7 @@
 package org.weft.orchestrator.web;
 
 import java.util.List;
-import org.weft.orchestrator.dag.Violation;
+import org.weft.orchestrator.template.Violation;
 
 /** A request whose body or parameters are malformed or hold an invalid field: 400. */
 class BadRequestException extends RuntimeException {

@@ -13,10 +13,10 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.weft.orchestrator.dag.ExperimentState;
-import org.weft.orchestrator.dag.LiveDagViews;
-import org.weft.orchestrator.dag.Page;
 import org.weft.orchestrator.engine.ExperimentService;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.model.LiveDagViews;
+import org.weft.orchestrator.model.Page;
 
 @RestController
 @RequestMapping("/api/v1/experiments")

@@ -16,10 +16,10 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.weft.orchestrator.dag.MasterDagView;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.Page;
-import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.engine.TemplateService;
+import org.weft.orchestrator.model.MasterDagView;
+import org.weft.orchestrator.model.Page;
+import org.weft.orchestrator.template.TemplateParser;
 
 @RestController
 @RequestMapping("/api/v1/master-dags")
@@ -33,11 +33,11 @@ class MasterDagController {
   /** One line of the listing: the latest version of a type. */
   record Summary(String type, int version, String description, int tasks, String checksum, Instant createdAt) {}
 
-  private final MasterDags masterDags;
+  private final TemplateService templates;
   private final Paging paging;
 
-  MasterDagController(MasterDags masterDags, Paging paging) {
-    this.masterDags = masterDags;
+  MasterDagController(TemplateService templates, Paging paging) {
+    this.templates = templates;
     this.paging = paging;
   }
 
@@ -45,7 +45,7 @@ class MasterDagController {
   ResponseEntity<Registered> register(@RequestBody String body,
       @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType) {
     var format = MediaType.APPLICATION_JSON.isCompatibleWith(contentType) ? TemplateParser.Format.JSON : TemplateParser.Format.YAML;
-    var registration = masterDags.register(body, format);
+    var registration = templates.register(body, format);
     var location = URI.create("/api/v1/master-dags/%s/versions/%d".formatted(registration.type(), registration.version()));
     return ResponseEntity.status(registration.created() ? HttpStatus.CREATED : HttpStatus.OK)
         .location(location)
@@ -55,19 +55,19 @@ class MasterDagController {
   @GetMapping
   Page<Summary> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
     paging.check(page, size);
-    var found = masterDags.list(page, size);
+    var found = templates.list(page, size);
     return new Page<>(found.items().stream().map(m -> new Summary(m.type(), m.version(), m.document().description(),
         m.document().tasks().size(), m.checksum(), m.createdAt())).toList(), found.page(), found.size(), found.total());
   }
 
   @GetMapping("/{type}")
   Map<String, Object> latest(@PathVariable String type) {
-    return document(masterDags.latest(type).orElseThrow(() -> new NotFoundException("No master DAG of type '" + type + "'")));
+    return document(templates.latest(type).orElseThrow(() -> new NotFoundException("No master DAG of type '" + type + "'")));
   }
 
   @GetMapping("/{type}/versions/{version}")
   Map<String, Object> version(@PathVariable String type, @PathVariable int version) {
-    return document(masterDags.version(type, version)
+    return document(templates.version(type, version)
         .orElseThrow(() -> new NotFoundException("No version %d of master DAG '%s'".formatted(version, type))));
   }
 

@@ -7,14 +7,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import org.springframework.stereotype.Component;
+import org.weft.orchestrator.template.JsonPaths;
+import org.weft.orchestrator.template.Violation;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
-import org.weft.orchestrator.dag.JsonPaths;
-import org.weft.orchestrator.dag.Violation;
 
 /**
  * Reads request bodies strictly, so a typo in a field name is a 400 naming it, never ignored, and

@@ -7,6 +7,7 @@ import static org.weft.orchestrator.bench.Measures.processCpuNanos;
 import static org.weft.orchestrator.bench.Measures.threadCpuNanos;
 import static org.weft.orchestrator.bench.Measures.topThreads;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,15 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import io.micrometer.core.instrument.MeterRegistry;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.engine.TemplateService;
+import org.weft.orchestrator.template.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
@@ -62,7 +62,7 @@ class EngineThroughputBenchmark {
   String kafka;
 
   @Autowired
-  MasterDags masterDags;
+  TemplateService templates;
 
   @Autowired
   Neo4jClient neo4j;
@@ -73,8 +73,8 @@ class EngineThroughputBenchmark {
   @Test
   void chainAndDiamond() throws Exception {
     var api = new Api(port);
-    masterDags.register(chain(), TemplateParser.Format.YAML);
-    masterDags.register(diamond(), TemplateParser.Format.YAML);
+    templates.register(chain(), TemplateParser.Format.YAML);
+    templates.register(diamond(), TemplateParser.Format.YAML);
     var report = new StringBuilder("\n===== Weft engine floor: an ideal worker in the orchestrator JVM, not the path users run (%d cores) =====\n"
         .formatted(Runtime.getRuntime().availableProcessors()));
     TestWorker.Behaviour answering = dispatch -> TestWorker.success(dispatch, "bench-worker");

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.engine.TemplateService;
+import org.weft.orchestrator.template.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
@@ -43,7 +43,7 @@ class IdleCostBenchmark {
   String kafka;
 
   @Autowired
-  MasterDags masterDags;
+  TemplateService templates;
 
   @Test
   void cpuWhileExperimentsRunAndNothingHappens() throws Exception {
@@ -53,7 +53,7 @@ class IdleCostBenchmark {
       yaml.append("  - {key: t").append(i).append(", taskType: env-setup, heartbeatTimeout: PT1H, dependsOn: [t")
           .append(i - 1).append("]}\n");
     }
-    masterDags.register(yaml.toString(), TemplateParser.Format.YAML);
+    templates.register(yaml.toString(), TemplateParser.Format.YAML);
     var report = new StringBuilder("\n===== Weft idle cost (embedded default, %d cores) =====\n"
         .formatted(Runtime.getRuntime().availableProcessors()));
     var threads = ManagementFactory.getThreadMXBean();

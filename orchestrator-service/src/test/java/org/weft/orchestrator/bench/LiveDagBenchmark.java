@@ -9,10 +9,10 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.weft.orchestrator.dag.LiveDagViews;
-import org.weft.orchestrator.dag.LiveDags;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.engine.ExperimentService;
+import org.weft.orchestrator.engine.TemplateService;
+import org.weft.orchestrator.model.LiveDagViews;
+import org.weft.orchestrator.template.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
@@ -35,31 +35,29 @@ class LiveDagBenchmark {
   int port;
 
   @Autowired
-  MasterDags masterDags;
+  TemplateService templates;
 
   @Autowired
-  LiveDags liveDags;
+  ExperimentService experiments;
 
   @Test
   void instantiationAndListing() {
     var api = new Api(port);
-    masterDags.register(thousandTaskTemplate(), TemplateParser.Format.YAML);
+    templates.register(thousandTaskTemplate(), TemplateParser.Format.YAML);
     var wide = new LiveDagViews.NewExperiment("bench-thousand", null, "bench", null, "bench", 0, null, null);
-    var template = masterDags.latest("bench-thousand").orElseThrow();
 
     for (int i = 0; i < 5; i++) {
-      liveDags.create(wide, template);
+      experiments.submit(wide);
     }
-    var inProcess = measure(20, () -> liveDags.create(wide, template));
+    var inProcess = measure(20, () -> experiments.submit(wide));
     var overRest = measure(20, () -> api.submit("{\"experimentType\": \"bench-thousand\"}"));
     var nodes = api.get("/api/v1/experiments/" + api.submit("{\"experimentType\": \"bench-thousand\"}") + "/dag");
     assertThat((List<?>) Api.read(nodes, "$.nodes")).hasSize(LAYERS * WIDTH);
 
-    masterDags.register("type: bench-one\ntasks: [{key: only, taskType: env-setup}]\n", TemplateParser.Format.YAML);
-    var one = masterDags.latest("bench-one").orElseThrow();
+    templates.register("type: bench-one\ntasks: [{key: only, taskType: env-setup}]\n", TemplateParser.Format.YAML);
     long start = System.nanoTime();
     for (int i = 0; i < EXPERIMENTS; i++) {
-      liveDags.create(new LiveDagViews.NewExperiment("bench-one", null, "e" + i, null, "gw-bench", 0, null, null), one);
+      experiments.submit(new LiveDagViews.NewExperiment("bench-one", null, "e" + i, null, "gw-bench", 0, null, null));
     }
     double createSeconds = (System.nanoTime() - start) / 1e9;
 

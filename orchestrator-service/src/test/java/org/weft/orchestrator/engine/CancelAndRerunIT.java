@@ -16,8 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.Topic;
@@ -44,7 +43,7 @@ class CancelAndRerunIT {
   String kafka;
 
   @Autowired
-  MasterDags masterDags;
+  TemplateService templates;
 
   Api api;
   TestWorker worker;
@@ -67,7 +66,7 @@ class CancelAndRerunIT {
 
   @Test
   void cancelStopsDispatchingTellsWorkersToStopAndEndsCancelled() {
-    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
+    var type = Api.registerTemplate(templates, "rerun", CHAIN);
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       held.add(dispatch);
@@ -99,7 +98,7 @@ class CancelAndRerunIT {
 
   @Test
   void rerunReExecutesTheFailedTaskAndWhatFollowsAndKeepsTheExecutedOnesUpstream() {
-    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
+    var type = Api.registerTemplate(templates, "rerun", CHAIN);
     worker.behave(dispatch -> dispatch.taskKey().equals("second")
         ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("bad luck", false), "worker-2")
         : TestWorker.success(dispatch, "worker-2"));
@@ -122,7 +121,7 @@ class CancelAndRerunIT {
   @Test
   void rerunResetsWhatIsDownstreamOfTheFailedTaskNotWhatMerelyComesAfterIt() {
     // listed in this order, after-left comes after right without depending on it
-    var type = Api.registerTemplate(masterDags, "rerun", """
+    var type = Api.registerTemplate(templates, "rerun", """
         tasks:
           - {key: root, taskType: env-setup}
           - {key: left, taskType: env-setup, dependsOn: [root]}
@@ -165,7 +164,7 @@ class CancelAndRerunIT {
 
   @Test
   void rerunFromATaskOfACompletedExperimentRunsItAndEverythingDownstream() {
-    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
+    var type = Api.registerTemplate(templates, "rerun", CHAIN);
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
     api.awaitState(id, "COMPLETED", RUN);
 
@@ -180,7 +179,7 @@ class CancelAndRerunIT {
 
   @Test
   void rerunAndCancelRefuseWhatTheyCannotDo() {
-    var type = Api.registerTemplate(masterDags, "rerun", CHAIN);
+    var type = Api.registerTemplate(templates, "rerun", CHAIN);
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       held.add(dispatch);

@@ -27,12 +27,11 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.coordination.InstanceIdentity;
-import org.weft.orchestrator.dag.MasterDags;
-import org.weft.orchestrator.dag.TemplateParser;
+import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.Topic;
-import org.weft.orchestrator.testsupport.OtherInstance;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -57,7 +56,7 @@ class ExecutionIT {
   Neo4jClient neo4j;
 
   @Autowired
-  MasterDags masterDags;
+  TemplateService templates;
 
   @Autowired
   CuratorFramework zookeeper;
@@ -146,7 +145,7 @@ class ExecutionIT {
 
   @Test
   void aNewExperimentIsWrittenLaunchedItsRootsDispatchedAndItsStartRecordedAsOneGroupOfEvents() {
-    var type = Api.registerTemplate(masterDags, "engine", """
+    var type = Api.registerTemplate(templates, "engine", """
         tasks:
           - {key: a, taskType: env-setup, heartbeatTimeout: PT30S, timeLimit: PT10M}
           - {key: b, taskType: env-setup, timeLimit: PT20S}
@@ -196,7 +195,7 @@ class ExecutionIT {
 
   @Test
   void aRetryableFailureIsRetriedAsANewAttemptThatCanSucceed() {
-    var type = Api.registerTemplate(masterDags, "engine", """
+    var type = Api.registerTemplate(templates, "engine", """
         tasks:
           - {key: flaky, taskType: env-setup, retry: {maxAttempts: 3, backoff: PT0.2S}}
           - {key: after, taskType: env-setup, dependsOn: [flaky]}
@@ -217,7 +216,7 @@ class ExecutionIT {
 
   @Test
   void aFailureThatExhaustsItsRetriesFailsTheExperimentNamingTheNode() throws Exception {
-    var type = Api.registerTemplate(masterDags, "engine", """
+    var type = Api.registerTemplate(templates, "engine", """
         tasks:
           - {key: doomed, taskType: env-setup, retry: {maxAttempts: 2, backoff: PT0.1S}}
           - {key: never, taskType: env-setup, dependsOn: [doomed]}
@@ -239,7 +238,7 @@ class ExecutionIT {
 
   @Test
   void aPermanentFailureFailsAtOnce() {
-    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: bad-input, taskType: env-setup, retry: {maxAttempts: 5}}]\n");
+    var type = Api.registerTemplate(templates, "engine", "tasks: [{key: bad-input, taskType: env-setup, retry: {maxAttempts: 5}}]\n");
     worker.behave(dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
         new TaskResult.Error("no such file", false), "worker-1"));
 
@@ -251,7 +250,7 @@ class ExecutionIT {
 
   @Test
   void anAttemptThatWentSilentAfterItsWorkerTookItIsCancelledAndRetriedAfterItsHeartbeatTimeout() {
-    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
+    var type = Api.registerTemplate(templates, "engine", "tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     // one heartbeat, then nothing: the worker took the attempt and died
     worker.behave(dispatch -> dispatch.attempt() == 1
         ? TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1")
@@ -271,7 +270,7 @@ class ExecutionIT {
 
   @Test
   void anAttemptWaitingForAWorkerIsNeverTimedOutHoweverLongItWaits() {
-    var type = Api.registerTemplate(masterDags, "engine",
+    var type = Api.registerTemplate(templates, "engine",
         "tasks: [{key: queued, taskType: env-setup, heartbeatTimeout: PT1S, timeLimit: PT2S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
@@ -296,7 +295,7 @@ class ExecutionIT {
 
   @Test
   void anAttemptThatKeepsHeartbeatingPastItsTimeLimitIsStoppedAndRetried() {
-    var type = Api.registerTemplate(masterDags, "engine",
+    var type = Api.registerTemplate(templates, "engine",
         "tasks: [{key: endless, taskType: env-setup, heartbeatTimeout: PT1S, timeLimit: PT2S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
@@ -347,7 +346,7 @@ class ExecutionIT {
 
   @Test
   void heartbeatsMarkTheNodeRunningAndKeepItAlive() {
-    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: long, taskType: env-setup, heartbeatTimeout: PT2S}]\n");
+    var type = Api.registerTemplate(templates, "engine", "tasks: [{key: long, taskType: env-setup, heartbeatTimeout: PT2S}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       dispatched.add(dispatch);
@@ -412,7 +411,7 @@ class ExecutionIT {
 
   @Test
   void aRunningExperimentHasItsMarkerAndThisInstanceAsOwnerUntilItEnds() throws Exception {
-    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
+    var type = Api.registerTemplate(templates, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
       held.add(dispatch);
@@ -435,7 +434,7 @@ class ExecutionIT {
   void aNewExperimentHasItsOwnerNodeBeforeAnyoneCanSeeItExecuting() throws Exception {
     // another instance's reconciliation adopts what it finds executing without an owner node: a new
     // experiment must never look like that, or the instance that accepted it loses it
-    var type = Api.registerTemplate(masterDags, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
+    var type = Api.registerTemplate(templates, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
     var gateway = "ownership-" + System.nanoTime();
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {

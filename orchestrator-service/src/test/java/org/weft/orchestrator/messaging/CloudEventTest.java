@@ -2,25 +2,19 @@ package org.weft.orchestrator.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.util.HashMap;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.weft.orchestrator.model.StoredEvent;
 
 class CloudEventTest {
 
   @Test
   void aTaskStateChangeIsACloudEventAboutTheTask() {
-    var event = new HashMap<String, Object>();
-    event.put("experimentId", "e-1");
-    event.put("seq", 7L);
-    event.put("taskKey", "run");
-    event.put("state", "SUCCEEDED");
-    event.put("detail", "attempt 1 on worker w-1");
-    event.put("at", ZonedDateTime.of(2026, 11, 22, 10, 0, 0, 0, ZoneOffset.UTC));
+    var event = new StoredEvent("e-1", 7, Instant.parse("2026-11-22T10:00:00Z"), "task.state", "run", "SUCCEEDED",
+        "attempt 1 on worker w-1");
 
-    var cloud = EventPublisher.cloudEvent(event);
+    var cloud = EventSender.cloudEvent(event);
 
     assertThat(cloud).containsEntry("specversion", "1.0").containsEntry("id", "e-1/7")
         .containsEntry("type", "org.weft.task.state").containsEntry("subject", "e-1/run")
@@ -31,12 +25,10 @@ class CloudEventTest {
 
   @Test
   void anExperimentStateChangeHasTheExperimentAsSubject() {
-    var event = new HashMap<String, Object>();
-    event.put("experimentId", "e-1");
-    event.put("seq", 1L);
-    event.put("state", "CREATED");
+    var event = new StoredEvent("e-1", 1, Instant.parse("2026-11-22T10:00:00Z"), "experiment.state", null, "CREATED",
+        null);
 
-    var cloud = EventPublisher.cloudEvent(event);
+    var cloud = EventSender.cloudEvent(event);
 
     assertThat(cloud).containsEntry("type", "org.weft.experiment.state").containsEntry("subject", "e-1");
   }

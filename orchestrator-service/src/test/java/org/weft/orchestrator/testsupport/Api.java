@@ -51,9 +51,9 @@ public final class Api {
   }
 
   /** Registers a one-off template of the given tasks under a fresh type and returns the type. */
-  public static String registerTemplate(org.weft.orchestrator.dag.MasterDags masterDags, String prefix, String tasksYaml) {
+  public static String registerTemplate(org.weft.orchestrator.engine.TemplateService templates, String prefix, String tasksYaml) {
     var type = prefix + "-" + Long.toString(System.nanoTime(), 36);
-    masterDags.register("type: " + type + "\n" + tasksYaml, org.weft.orchestrator.dag.TemplateParser.Format.YAML);
+    templates.register("type: " + type + "\n" + tasksYaml, org.weft.orchestrator.template.TemplateParser.Format.YAML);
     return type;
   }
 

@@ -7,7 +7,7 @@ import jakarta.validation.Validation;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.weft.orchestrator.dag.Violation;
+import org.weft.orchestrator.template.Violation;
 
 class StrictJsonTest {
 

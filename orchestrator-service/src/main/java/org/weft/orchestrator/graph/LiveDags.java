@@ -1,0 +1,382 @@
+package org.weft.orchestrator.graph;
+
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.stereotype.Service;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.TaskState;
+import org.weft.orchestrator.model.LiveDagViews.Dag;
+import org.weft.orchestrator.model.LiveDagViews.Edge;
+import org.weft.orchestrator.model.LiveDagViews.Event;
+import org.weft.orchestrator.model.LiveDagViews.Experiment;
+import org.weft.orchestrator.model.LiveDagViews.ExperimentFilter;
+import org.weft.orchestrator.model.LiveDagViews.NewExperiment;
+import org.weft.orchestrator.model.LiveDagViews.TaskNode;
+import org.weft.orchestrator.model.MasterDagView;
+import org.weft.orchestrator.model.Page;
+import org.weft.orchestrator.model.StoredEvent;
+import org.weft.orchestrator.template.DagProperties;
+import org.weft.orchestrator.template.ExperimentInputs;
+import org.weft.orchestrator.template.InvalidInputsException;
+import org.weft.orchestrator.template.Json;
+import org.weft.orchestrator.template.LiveDagPlan;
+import org.weft.orchestrator.template.Placeholders;
+
+/** Experiments and their live DAGs in Neo4j. All Cypher is parameterised. */
+@Service
+public class LiveDags {
+
+  private final Neo4jClient neo4j;
+  private final DagProperties properties;
+  private final EventOutbox outbox;
+
+  LiveDags(Neo4jClient neo4j, DagProperties properties, EventOutbox outbox) {
+    this.neo4j = neo4j;
+    this.properties = properties;
+    this.outbox = outbox;
+  }
+
+  /**
+   * Checks the inputs against the template and lays out the experiment and its live DAG, writing
+   * nothing.
+   *
+   * @throws InvalidInputsException naming every input that does not fit
+   */
+  public NewLiveDag plan(NewExperiment request, MasterDagView template) {
+    var inputs = ExperimentInputs.resolve(template.document(), request.inputs());
+    var id = UUID.randomUUID().toString();
+    var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults());
+    var now = ZonedDateTime.now(ZoneOffset.UTC);
+    var experiment = new HashMap<String, Object>();
+    experiment.put("id", id);
+    experiment.put("type", template.type());
+    experiment.put("templateVersion", template.version());
+    experiment.put("name", request.name());
+    experiment.put("owner", request.owner());
+    experiment.put("gatewayId", request.gatewayId());
+    experiment.put("priority", request.priority());
+    experiment.put("state", ExperimentState.CREATED.name());
+    experiment.put("inputs", Json.write(inputs));
+    experiment.put("createdAt", now);
+    experiment.put("idempotencyKey", request.idempotencyKey());
+    var tasks = plan.tasks().stream().map(task -> Map.<String, Object>ofEntries(
+        Map.entry("id", task.id()), Map.entry("key", task.key()), Map.entry("position", task.position()),
+        Map.entry("taskType", task.taskType()), Map.entry("state", task.state().name()),
+        Map.entry("maxAttempts", task.maxAttempts()), Map.entry("context", Json.write(task.context())),
+        Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
+        Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()),
+        Map.entry("outputsFrom", outputsFrom(task.context())))).toList();
+    var positions = new HashMap<String, Integer>();
+    plan.tasks().forEach(task -> positions.put(task.id(), task.position()));
+    var edges = plan.edges().stream()
+        .map(edge -> List.of(positions.get(edge.from()), positions.get(edge.to()))).toList();
+    return new NewLiveDag(id, request.templateVersion() == null, experiment, tasks, edges,
+        new PendingEvent(id, "experiment.state", null,
+        ExperimentState.CREATED.name(),
+        "from master DAG %s version %d with %d tasks".formatted(template.type(), template.version(), tasks.size())));
+  }
+
+  /**
+   * An experiment and its live DAG, checked and ready to be written by {@link Executions#createAndLaunch}.
+   *
+   * @param id     the new experiment's id
+   * @param latest whether it asked for the newest version of its template, which is then checked
+   *               to still be the newest when it is written
+   */
+  public record NewLiveDag(String id, boolean latest, Map<String, Object> experiment, List<Map<String, Object>> tasks,
+      List<List<Integer>> edges, PendingEvent created) {
+
+    /** The same, written whatever versions its template has by then. */
+    public NewLiveDag pinned() {
+      return new NewLiveDag(id, false, experiment, tasks, edges, created);
+    }
+  }
+
+  /**
+   * The keys of the upstream tasks whose outputs a context names, which the statement applying
+   * results reads along with each node it dispatches.
+   */
+  private static List<String> outputsFrom(Map<String, Object> context) {
+    var keys = new java.util.LinkedHashSet<String>();
+    for (var reference : Placeholders.find(context)) {
+      if (reference instanceof Placeholders.TaskOutputReference out) {
+        keys.add(out.taskKey());
+      }
+    }
+    return List.copyOf(keys);
+  }
+
+  /**
+   * Creates experiments {@code $experiments}, each with its task nodes and the edges between them,
+   * leaving {@code e}, {@code x} and {@code nodes} (the task nodes in position order). A row
+   * {@code x}: {@code experiment} (properties), {@code tasks} (properties of each task node),
+   * {@code edges} (pairs of positions in {@code tasks}), {@code created} (the creation event) and
+   * {@code latest}. One planned from what was the newest version of its template is not created
+   * if a newer one is there now: the caller plans it again. The edges join nodes the statement
+   * holds, so linking them reads nothing (looked up by their ids, each end took a seek and an index
+   * entry lock).
+   */
+  static final String CREATE_LIVE_DAGS = """
+      UNWIND $experiments AS x
+      MATCH (m:MasterDag {type: x.experiment.type, version: x.experiment.templateVersion})
+      USING INDEX SEEK m:MasterDag(type, version)
+      WHERE NOT x.latest OR NOT EXISTS { MATCH (n:MasterDag {type: m.type}) WHERE n.version > m.version }
+      CREATE (e:Experiment)-[:INSTANCE_OF]->(m)
+      SET e = x.experiment, e.eventSeq = 0, e.publishedSeq = 0
+      WITH e, x
+      CALL (e, x) {
+        UNWIND x.tasks AS task
+        CREATE (e)-[:HAS_TASK]->(t:TaskNode)
+        SET t += task, t.experimentId = e.id, t.isExecuted = false, t.attempt = 0, t.createdAt = e.createdAt
+        WITH t ORDER BY t.position
+        RETURN collect(t) AS nodes
+      }
+      CALL (x, nodes) {
+        UNWIND x.edges AS edge
+        WITH nodes[edge[0]] AS a, nodes[edge[1]] AS b
+        CREATE (a)-[:NEXT]->(b)
+      }
+      """;
+
+  /** The rows {@link #CREATE_LIVE_DAGS} takes, with creation events at {@code at}. */
+  static List<Map<String, Object>> rows(List<NewLiveDag> dags, ZonedDateTime at) {
+    return dags.stream().map(dag -> {
+      var created = new HashMap<String, Object>();
+      created.put("type", dag.created().type());
+      created.put("state", dag.created().state());
+      created.put("detail", dag.created().detail());
+      created.put("at", at);
+      return Map.<String, Object>of("experiment", dag.experiment(), "tasks", dag.tasks(), "edges", dag.edges(),
+          "created", created, "latest", dag.latest());
+    }).toList();
+  }
+
+  /** Records one state change in the experiment's audit trail, in the caller's transaction. */
+  public void appendEvent(String experimentId, String type, String taskKey, String state, String detail) {
+    appendEvents(List.of(new PendingEvent(experimentId, type, taskKey, state, detail)));
+  }
+
+  /** A state change to record in an audit trail. */
+  public record PendingEvent(String experimentId, String type, String taskKey, String state, String detail) {}
+
+  /**
+   * Numbers and writes the events of each group {@code g} ({@code id}, {@code events}: the properties
+   * of each event), leaving {@code e} and {@code base} (the number before the group's first). The
+   * counter is raised in the {@code SET} itself, which makes Neo4j
+   * take the experiment's write lock before reading it (read into a variable first, two concurrent
+   * appends could both read the same value and write the same numbers). The experiment is flagged
+   * as having events to publish; the publisher clears the flag once they are all out. A group is
+   * stored as one node holding its events in lists (see {@link StoredEvents}): a node and an index
+   * entry per event cost the engine about a quarter of its CPU per task.
+   */
+  static final String NUMBER_EVENTS = """
+      MATCH (e:Experiment {id: g.id}) USING INDEX SEEK e:Experiment(id)
+      """ + LiveDags.RECORD_EVENTS;
+
+  /**
+   * Numbers and writes the events {@code g.events} of the experiment {@code e}, as
+   * {@link #NUMBER_EVENTS} does, keeping every variable and adding {@code base}.
+   */
+  static final String RECORD_EVENTS = """
+      SET e.eventSeq = e.eventSeq + size(g.events), e.eventsPending = true, e.lastEventAt = $now
+      WITH *, e.eventSeq - size(g.events) AS base
+      CREATE (:Event {experimentId: e.id, seq: base + 1, last: base + size(g.events), at: g.events[0].at,
+          types: [ev IN g.events | ev.type], taskKeys: [ev IN g.events | coalesce(ev.taskKey, '')],
+          states: [ev IN g.events | ev.state], details: [ev IN g.events | coalesce(ev.detail, '')]})
+      """;
+
+  /** Appends groups of events {@code $groups} to the audit trail ({@link #NUMBER_EVENTS}). */
+  static final String APPEND_EVENTS = """
+      UNWIND $groups AS g
+      """ + NUMBER_EVENTS + """
+      RETURN e.id AS id, base""";
+
+  /**
+   * Records many state changes in one statement, in the caller's transaction; each experiment's
+   * events keep their order and take consecutive sequence numbers. They go to the {@link EventOutbox}
+   * to be published once the transaction commits.
+   */
+  public void appendEvents(List<PendingEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    var at = ZonedDateTime.now(ZoneOffset.UTC);
+    // in id order, so that transactions appending to the same experiments lock them in the same order
+    var byExperiment = new TreeMap<String, List<PendingEvent>>();
+    for (var event : events) {
+      byExperiment.computeIfAbsent(event.experimentId(), id -> new ArrayList<>()).add(event);
+    }
+    var groups = byExperiment.entrySet().stream().map(group -> Map.<String, Object>of("id", group.getKey(),
+        "events", group.getValue().stream().map(event -> {
+          var properties = new HashMap<String, Object>();
+          properties.put("type", event.type());
+          properties.put("taskKey", event.taskKey());
+          properties.put("state", event.state());
+          properties.put("detail", event.detail());
+          properties.put("at", at);
+          return properties;
+        }).toList())).toList();
+    neo4j.query(APPEND_EVENTS)
+        .bindAll(Map.of("groups", groups, "now", at.toInstant().toEpochMilli()))
+        .fetch().all()
+        .forEach(row -> {
+          var experimentId = (String) row.get("id");
+          reserve(experimentId, ((Number) row.get("base")).longValue(), at, byExperiment.get(experimentId));
+        });
+  }
+
+  /** Holds an experiment's events, numbered from {@code base + 1}, for publishing after the commit. */
+  private void reserve(String experimentId, long base, ZonedDateTime at, List<PendingEvent> events) {
+    var stored = new ArrayList<StoredEvent>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      var event = events.get(i);
+      stored.add(new StoredEvent(experimentId, base + i + 1, at.toInstant(), event.type(), event.taskKey(),
+          event.state(), event.detail()));
+    }
+    outbox.reserve(experimentId, stored);
+  }
+
+  /**
+   * Holds for publishing the events another statement numbered with {@link #NUMBER_EVENTS} (rows of
+   * {@code id}, {@code base} and {@code events}), in the caller's transaction.
+   */
+  void reserveAppended(List<Map<String, Object>> appended, ZonedDateTime at) {
+    for (var row : appended) {
+      var experimentId = (String) row.get("id");
+      @SuppressWarnings("unchecked")
+      var events = ((List<Map<String, Object>>) row.get("events")).stream()
+          .map(event -> new PendingEvent(experimentId, (String) event.get("type"), (String) event.get("taskKey"),
+              (String) event.get("state"), (String) event.get("detail"))).toList();
+      reserve(experimentId, ((Number) row.get("base")).longValue(), at, events);
+    }
+  }
+
+  public Optional<String> findByIdempotencyKey(String key) {
+    return neo4j.query("MATCH (e:Experiment {idempotencyKey: $key}) RETURN e.id AS id")
+        .bind(key).to("key").fetchAs(String.class).one();
+  }
+
+  public Optional<Experiment> find(String id) {
+    return neo4j.query("""
+            MATCH (e:Experiment {id: $id})
+            OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
+            WITH e, t.state AS state, count(t) AS n
+            // grouped by the node, not by its projection: a commit between two rows must not split it
+            WITH e, collect({state: state, count: n}) AS counts
+            RETURN e {.*} AS experiment, counts""")
+        .bind(id).to("id")
+        .fetch().one()
+        .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))));
+  }
+
+  public Page<Experiment> list(ExperimentFilter filter, int page, int size) {
+    var parameters = new HashMap<String, Object>();
+    parameters.put("state", filter.state() == null ? null : filter.state().name());
+    parameters.put("type", filter.type());
+    parameters.put("gatewayId", filter.gatewayId());
+    parameters.put("skip", (long) page * size);
+    parameters.put("limit", size);
+    var where = """
+        WHERE e.createdAt IS NOT NULL
+          AND ($state IS NULL OR e.state = $state)
+          AND ($type IS NULL OR e.type = $type)
+          AND ($gatewayId IS NULL OR e.gatewayId = $gatewayId)""";
+    var items = neo4j.query("""
+            MATCH (e:Experiment)
+            %s
+            WITH e ORDER BY e.createdAt DESC, e.id DESC SKIP $skip LIMIT $limit
+            OPTIONAL MATCH (e)-[:HAS_TASK]->(t:TaskNode)
+            WITH e, t.state AS state, count(t) AS n
+            WITH e, collect({state: state, count: n}) AS counts
+            RETURN e {.*} AS experiment, counts
+            ORDER BY e.createdAt DESC, e.id DESC""".formatted(where))
+        .bindAll(parameters)
+        .fetch().all().stream()
+        .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))))
+        .toList();
+    long total = neo4j.query("MATCH (e:Experiment) " + where + " RETURN count(e) AS total")
+        .bindAll(parameters).fetchAs(Long.class).one().orElse(0L);
+    return new Page<>(items, page, size, total);
+  }
+
+  public Optional<Dag> dag(String id) {
+    if (!exists(id)) {
+      return Optional.empty();
+    }
+    var nodes = neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode)
+            RETURN t {.*} AS node ORDER BY t.position""")
+        .bind(id).to("id").fetch().all().stream().map(row -> taskNode(castMap(row.get("node")))).toList();
+    var edges = neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_TASK]->(a:TaskNode)-[:NEXT]->(b:TaskNode)
+            RETURN a.key AS from, b.key AS to ORDER BY from, to""")
+        .bind(id).to("id").fetch().all().stream()
+        .map(row -> new Edge((String) row.get("from"), (String) row.get("to"))).toList();
+    return Optional.of(new Dag(id, nodes, edges));
+  }
+
+  public Optional<List<Event>> events(String id) {
+    if (!exists(id)) {
+      return Optional.empty();
+    }
+    return Optional.of(neo4j.query("""
+            MATCH (v:Event {experimentId: $id})
+            RETURN v {.*} AS events ORDER BY v.seq""")
+        .bind(id).to("id").fetch().all().stream()
+        .flatMap(row -> StoredEvents.expand(row.get("events")).stream())
+        .map(v -> new Event(v.seq(), v.at(), v.type(), v.taskKey(), v.state(), v.detail()))
+        .toList());
+  }
+
+  public boolean exists(String id) {
+    return neo4j.query("MATCH (e:Experiment {id: $id}) RETURN count(e) > 0 AS found")
+        .bind(id).to("id").fetchAs(Boolean.class).one().orElse(false);
+  }
+
+  private static Experiment experiment(Map<String, Object> e, List<Object> counts) {
+    var taskCounts = new EnumMap<TaskState, Long>(TaskState.class);
+    for (var state : TaskState.values()) {
+      taskCounts.put(state, 0L);
+    }
+    for (var count : counts) {
+      var c = castMap(count);
+      if (c.get("state") != null) {
+        taskCounts.put(TaskState.valueOf((String) c.get("state")), ((Number) c.get("count")).longValue());
+      }
+    }
+    return new Experiment((String) e.get("id"), (String) e.get("type"), ((Number) e.get("templateVersion")).intValue(),
+        (String) e.get("name"), (String) e.get("owner"), (String) e.get("gatewayId"),
+        ((Number) e.getOrDefault("priority", 0L)).intValue(), ExperimentState.valueOf((String) e.get("state")),
+        (String) e.get("reason"), Json.readMap(e.get("inputs")), Json.readMap(e.get("outputs")),
+        MasterDags.toInstant(e.get("createdAt")), MasterDags.toInstant(e.get("startedAt")),
+        MasterDags.toInstant(e.get("endedAt")), taskCounts);
+  }
+
+  private static TaskNode taskNode(Map<String, Object> t) {
+    return new TaskNode((String) t.get("id"), (String) t.get("key"), (String) t.get("taskType"),
+        TaskState.valueOf((String) t.get("state")), Boolean.TRUE.equals(t.get("isExecuted")),
+        ((Number) t.getOrDefault("attempt", 0L)).intValue(), ((Number) t.getOrDefault("maxAttempts", 1L)).intValue(),
+        Json.readMap(t.get("context")), Json.readMap(t.get("outputs")), Json.readMap(t.get("error")),
+        (String) t.get("dispatchId"), (String) t.get("workerId"),
+        MasterDags.toInstant(t.get("startedAt")), MasterDags.toInstant(t.get("endedAt")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object value) {
+    return (Map<String, Object>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> castList(Object value) {
+    return (List<Object>) value;
+  }
+}

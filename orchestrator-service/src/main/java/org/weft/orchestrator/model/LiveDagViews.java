@@ -1,0 +1,68 @@
+package org.weft.orchestrator.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.TaskState;
+
+/** What the API shows of experiments and their live DAGs. */
+public final class LiveDagViews {
+
+  private LiveDagViews() {}
+
+  /** A submission, as accepted by the API. */
+  public record NewExperiment(
+      String experimentType,
+      Integer templateVersion,
+      String name,
+      String owner,
+      String gatewayId,
+      int priority,
+      Map<String, Object> inputs,
+      String idempotencyKey) {}
+
+  public record Experiment(
+      String experimentId,
+      String type,
+      int templateVersion,
+      String name,
+      String owner,
+      String gatewayId,
+      int priority,
+      ExperimentState state,
+      String reason,
+      Map<String, Object> inputs,
+      Map<String, Object> outputs,
+      Instant createdAt,
+      Instant startedAt,
+      Instant endedAt,
+      Map<TaskState, Long> taskCounts) {}
+
+  public record TaskNode(
+      String id,
+      String key,
+      String taskType,
+      TaskState state,
+      boolean isExecuted,
+      int attempt,
+      int maxAttempts,
+      Map<String, Object> context,
+      Map<String, Object> outputs,
+      Map<String, Object> error,
+      String dispatchId,
+      String workerId,
+      Instant startedAt,
+      Instant endedAt) {}
+
+  /** {@code from} and {@code to} are task keys. */
+  public record Edge(String from, String to) {}
+
+  public record Dag(String experimentId, List<TaskNode> nodes, List<Edge> edges) {}
+
+  /** One state change, of the experiment ({@code taskKey} null) or of one of its tasks. */
+  public record Event(long seq, Instant at, String type, String taskKey, String state, String detail) {}
+
+  /** Filters of the experiment listing; null means any. */
+  public record ExperimentFilter(ExperimentState state, String type, String gatewayId) {}
+}

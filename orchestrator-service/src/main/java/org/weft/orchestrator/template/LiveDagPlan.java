@@ -1,0 +1,79 @@
+package org.weft.orchestrator.template;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.weft.orchestrator.lifecycle.TaskState;
+
+/**
+ * The live DAG of one experiment before it is written: one node per template task, each with its
+ * full task context (inputs resolved; upstream outputs are resolved when the node is dispatched).
+ */
+public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
+
+  /** {@code position} is the task's place in the template, so listings keep the author's order. */
+  public record PlannedTask(String id, String key, int position, String taskType, TaskState state, int maxAttempts,
+      Timing timing, Map<String, Object> context) {}
+
+  /** What the engine's timers need, in milliseconds, so its queries compare numbers. */
+  public record Timing(long backoffMs, long timeLimitMs, long heartbeatTimeoutMs) {}
+
+  /** {@code from} must be executed before {@code to}; both are task node ids. */
+  public record Edge(String from, String to) {}
+
+  public static String taskId(String experimentId, String key) {
+    return experimentId + ":" + key;
+  }
+
+  public static LiveDagPlan of(String experimentId, MasterDagDocument template, int version, Map<String, Object> inputs,
+      DagProperties.TaskDefaults defaults) {
+    var tasks = new ArrayList<PlannedTask>();
+    var edges = new ArrayList<Edge>();
+    for (var task : template.tasks()) {
+      var retry = task.retry();
+      int maxAttempts = retry != null && retry.maxAttempts() != null ? retry.maxAttempts() : defaults.maxAttempts();
+      var backoff = retry != null && retry.backoff() != null ? retry.backoff() : defaults.backoff();
+      var timeLimit = task.timeLimit() != null ? task.timeLimit() : defaults.timeLimit();
+      var heartbeatTimeout = task.heartbeatTimeout() != null ? task.heartbeatTimeout() : defaults.heartbeatTimeout();
+      var timing = new Timing(backoff.toMillis(), timeLimit.toMillis(), heartbeatTimeout.toMillis());
+      var context = new LinkedHashMap<String, Object>();
+      context.put("experimentType", template.type());
+      context.put("templateVersion", version);
+      context.put("taskKey", task.key());
+      context.put("taskType", task.taskType());
+      context.put("dependsOn", task.dependsOn());
+      context.put("inputs", inputs);
+      context.put("params", Placeholders.resolveInputs(task.params(), inputs));
+      if (task.command() != null) {
+        var command = new LinkedHashMap<String, Object>();
+        command.put("template", Placeholders.resolveInputs(task.command().template(), inputs));
+        command.put("env", Placeholders.resolveInputs(task.command().env(), inputs));
+        context.put("command", command);
+      }
+      if (task.resources() != null) {
+        var resources = new LinkedHashMap<String, Object>();
+        if (task.resources().cores() != null) {
+          resources.put("cores", task.resources().cores());
+        }
+        if (task.resources().memory() != null) {
+          resources.put("memory", task.resources().memory());
+        }
+        if (task.resources().wallTime() != null) {
+          resources.put("wallTime", task.resources().wallTime().toString());
+        }
+        context.put("resources", resources);
+      }
+      context.put("timeLimit", timeLimit.toString());
+      context.put("heartbeatTimeout", heartbeatTimeout.toString());
+      context.put("retry", Map.of("maxAttempts", maxAttempts, "backoff", backoff.toString()));
+      var state = task.dependsOn().isEmpty() ? TaskState.READY : TaskState.WAITING;
+      tasks.add(new PlannedTask(taskId(experimentId, task.key()), task.key(), tasks.size(), task.taskType(), state, maxAttempts,
+          timing, context));
+      for (var dependency : task.dependsOn()) {
+        edges.add(new Edge(taskId(experimentId, dependency), taskId(experimentId, task.key())));
+      }
+    }
+    return new LiveDagPlan(List.copyOf(tasks), List.copyOf(edges));
+  }
+}

@@ -1,0 +1,69 @@
+package org.weft.orchestrator.template;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A master DAG template as users write it (YAML or JSON, same fields). Parsed strictly: a field not
+ * declared here is refused, so a typo never passes silently.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MasterDagDocument(String type, String description, List<InputSpec> inputs, List<TaskSpec> tasks) {
+
+  public MasterDagDocument {
+    inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    tasks = tasks == null ? List.of() : List.copyOf(tasks);
+  }
+
+  /** An experiment input, checked at submission. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record InputSpec(
+      String name,
+      InputType type,
+      Boolean required,
+      @JsonProperty("default") Object defaultValue,
+      String description) {
+
+    boolean isRequired() {
+      return Boolean.TRUE.equals(required);
+    }
+  }
+
+  /** One task of the template; becomes one node of every live DAG made from it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record TaskSpec(
+      String key,
+      String taskType,
+      String description,
+      List<String> dependsOn,
+      Map<String, Object> params,
+      CommandSpec command,
+      ResourceSpec resources,
+      RetrySpec retry,
+      Duration timeLimit,
+      Duration heartbeatTimeout) {
+
+    public TaskSpec {
+      dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+      params = params == null ? Map.of() : params;
+    }
+  }
+
+  /** A command line as a list of arguments, never a shell string, and its environment. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record CommandSpec(List<String> template, Map<String, String> env) {
+    public CommandSpec {
+      template = template == null ? List.of() : template;
+      env = env == null ? Map.of() : env;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ResourceSpec(Integer cores, String memory, Duration wallTime) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RetrySpec(Integer maxAttempts, Duration backoff) {}
+}

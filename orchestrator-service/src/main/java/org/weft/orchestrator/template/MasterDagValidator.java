@@ -1,0 +1,264 @@
+package org.weft.orchestrator.template;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.weft.orchestrator.template.MasterDagDocument.TaskSpec;
+
+/** Every rule a master DAG template must keep, each broken rule reported with where it is broken. */
+public class MasterDagValidator {
+
+  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  private static final Pattern MEMORY = Pattern.compile("[0-9]+(\\.[0-9]+)?\\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?");
+  static final int MAX_ATTEMPTS_LIMIT = 100;
+
+  private final TaskTypeCatalog catalog;
+
+  public MasterDagValidator(TaskTypeCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  public List<Violation> validate(MasterDagDocument document) {
+    var violations = new ArrayList<Violation>();
+    if (document.type() == null) {
+      violations.add(new Violation("type", "is required"));
+    } else if (!NAME.matcher(document.type()).matches()) {
+      violations.add(new Violation("type", "must match [a-z0-9][a-z0-9-]* and be at most 64 characters"));
+    }
+    var inputs = checkInputs(document, violations);
+    var tasks = checkTasks(document, violations);
+    var cycle = findCycle(tasks);
+    if (!cycle.isEmpty()) {
+      violations.add(new Violation("tasks", "dependency cycle: " + String.join(" -> ", cycle)));
+    }
+    checkReferences(tasks, inputs, cycle.isEmpty(), violations);
+    return violations;
+  }
+
+  /** Throws when the template breaks any rule. */
+  public void check(MasterDagDocument document) {
+    var violations = validate(document);
+    if (!violations.isEmpty()) {
+      throw new TemplateRejectedException(TemplateRejectedException.Kind.INVALID, violations);
+    }
+  }
+
+  private Set<String> checkInputs(MasterDagDocument document, List<Violation> violations) {
+    var names = new HashSet<String>();
+    for (int i = 0; i < document.inputs().size(); i++) {
+      var input = document.inputs().get(i);
+      var at = "inputs[" + i + "]";
+      if (input == null) {
+        violations.add(new Violation(at, "must be an object"));
+        continue;
+      }
+      if (input.name() == null || !NAME.matcher(input.name()).matches()) {
+        violations.add(new Violation(at + ".name", "is required and must match [a-z0-9][a-z0-9-]*"));
+      } else if (!names.add(input.name())) {
+        violations.add(new Violation(at + ".name", "duplicate input '" + input.name() + "'"));
+      }
+      if (input.type() == null) {
+        violations.add(new Violation(at + ".type", "is required: one of string, integer, number, boolean, uri"));
+      } else if (input.defaultValue() != null && input.type().accept(input.defaultValue()).isEmpty()) {
+        violations.add(new Violation(at + ".default", "must be of type " + input.type().json()));
+      }
+    }
+    return names;
+  }
+
+  private Map<String, TaskSpec> checkTasks(MasterDagDocument document, List<Violation> violations) {
+    var tasks = new LinkedHashMap<String, TaskSpec>();
+    if (document.tasks().isEmpty()) {
+      violations.add(new Violation("tasks", "a template needs at least one task"));
+      return tasks;
+    }
+    for (int i = 0; i < document.tasks().size(); i++) {
+      var task = document.tasks().get(i);
+      var at = "tasks[" + i + "]";
+      if (task == null) {
+        violations.add(new Violation(at, "must be an object"));
+        continue;
+      }
+      if (task.key() == null || !NAME.matcher(task.key()).matches()) {
+        violations.add(new Violation(at + ".key", "is required and must match [a-z0-9][a-z0-9-]*, at most 64 characters"));
+      } else if (tasks.putIfAbsent(task.key(), task) != null) {
+        violations.add(new Violation(at + ".key", "duplicate task key '" + task.key() + "'"));
+      }
+      var type = catalog.find(task.taskType());
+      if (task.taskType() == null) {
+        violations.add(new Violation(at + ".taskType", "is required"));
+      } else if (type.isEmpty()) {
+        violations.add(new Violation(at + ".taskType", "unknown task type '" + task.taskType() + "'; known: " + catalog.names()));
+      } else if (task.command() != null && !type.get().acceptsCommand()) {
+        violations.add(new Violation(at + ".command", "task type '" + task.taskType() + "' takes no command"));
+      }
+      checkSettings(task, at, violations);
+    }
+    for (int i = 0; i < document.tasks().size(); i++) {
+      var task = document.tasks().get(i);
+      if (task == null) {
+        continue;
+      }
+      var seen = new HashSet<String>();
+      for (var dependency : task.dependsOn()) {
+        var at = "tasks[" + i + "].dependsOn";
+        if (dependency == null || !tasks.containsKey(dependency)) {
+          violations.add(new Violation(at, "depends on unknown task '" + dependency + "'"));
+        } else if (dependency.equals(task.key())) {
+          violations.add(new Violation(at, "task '" + task.key() + "' depends on itself"));
+        } else if (!seen.add(dependency)) {
+          violations.add(new Violation(at, "lists '" + dependency + "' twice"));
+        }
+      }
+    }
+    return tasks;
+  }
+
+  private static void checkSettings(TaskSpec task, String at, List<Violation> violations) {
+    if (task.retry() != null) {
+      var attempts = task.retry().maxAttempts();
+      if (attempts != null && (attempts < 1 || attempts > MAX_ATTEMPTS_LIMIT)) {
+        violations.add(new Violation(at + ".retry.maxAttempts", "must be between 1 and " + MAX_ATTEMPTS_LIMIT));
+      }
+      if (task.retry().backoff() != null && task.retry().backoff().isNegative()) {
+        violations.add(new Violation(at + ".retry.backoff", "must not be negative"));
+      }
+    }
+    positive(task.timeLimit(), at + ".timeLimit", violations);
+    positive(task.heartbeatTimeout(), at + ".heartbeatTimeout", violations);
+    if (task.resources() != null) {
+      var resources = task.resources();
+      if (resources.cores() != null && resources.cores() < 1) {
+        violations.add(new Violation(at + ".resources.cores", "must be at least 1"));
+      }
+      if (resources.memory() != null && !MEMORY.matcher(resources.memory()).matches()) {
+        violations.add(new Violation(at + ".resources.memory", "must be a size such as 512MiB or 4GiB"));
+      }
+      positive(resources.wallTime(), at + ".resources.wallTime", violations);
+    }
+    if (task.command() != null) {
+      if (task.command().template().isEmpty()) {
+        violations.add(new Violation(at + ".command.template", "must name at least the program to run"));
+      }
+      for (int a = 0; a < task.command().template().size(); a++) {
+        if (task.command().template().get(a) == null) {
+          violations.add(new Violation(at + ".command.template[" + a + "]", "must not be null"));
+        }
+      }
+    }
+  }
+
+  private static void positive(Duration duration, String field, List<Violation> violations) {
+    if (duration != null && (duration.isNegative() || duration.isZero())) {
+      violations.add(new Violation(field, "must be a positive duration"));
+    }
+  }
+
+  /** The first cycle found, as the keys along it with the first repeated at the end; empty if none. */
+  static List<String> findCycle(Map<String, TaskSpec> tasks) {
+    var state = new HashMap<String, Integer>(); // 1 = on the current path, 2 = done
+    for (var start : tasks.keySet()) {
+      var path = new ArrayDeque<String>();
+      var cycle = visit(start, tasks, state, path);
+      if (!cycle.isEmpty()) {
+        return cycle;
+      }
+    }
+    return List.of();
+  }
+
+  private static List<String> visit(String key, Map<String, TaskSpec> tasks, Map<String, Integer> state, Deque<String> path) {
+    var mark = state.get(key);
+    if (mark != null && mark == 2) {
+      return List.of();
+    }
+    if (mark != null && mark == 1) {
+      var cycle = new ArrayList<String>();
+      var onPath = new ArrayList<>(path);
+      java.util.Collections.reverse(onPath);
+      cycle.addAll(onPath.subList(onPath.indexOf(key), onPath.size()));
+      cycle.add(key);
+      return cycle;
+    }
+    state.put(key, 1);
+    path.push(key);
+    for (var dependency : tasks.get(key).dependsOn()) {
+      if (tasks.containsKey(dependency) && !dependency.equals(key)) {
+        var cycle = visit(dependency, tasks, state, path);
+        if (!cycle.isEmpty()) {
+          return cycle;
+        }
+      }
+    }
+    path.pop();
+    state.put(key, 2);
+    return List.of();
+  }
+
+  private void checkReferences(Map<String, TaskSpec> tasks, Set<String> inputs, boolean acyclic, List<Violation> violations) {
+    var index = 0;
+    for (var task : tasks.values()) {
+      var at = "tasks[" + index++ + "]";
+      var upstream = acyclic ? ancestors(task.key(), tasks) : Set.<String>of();
+      check(task.params(), at + ".params", task, tasks, inputs, upstream, acyclic, violations);
+      if (task.command() != null) {
+        check(task.command().template(), at + ".command.template", task, tasks, inputs, upstream, acyclic, violations);
+        check(task.command().env(), at + ".command.env", task, tasks, inputs, upstream, acyclic, violations);
+      }
+    }
+  }
+
+  private void check(Object value, String field, TaskSpec task, Map<String, TaskSpec> tasks, Set<String> inputs,
+      Set<String> upstream, boolean acyclic, List<Violation> violations) {
+    for (var reference : Placeholders.find(value)) {
+      if (reference instanceof Placeholders.InputReference in && !inputs.contains(in.name())) {
+        violations.add(new Violation(field, "${" + in.expression() + "} refers to an input the template does not declare"));
+      } else if (reference instanceof Placeholders.TaskOutputReference out) {
+        checkOutput(out, field, task, tasks, upstream, acyclic, violations);
+      } else if (reference instanceof Placeholders.UnknownReference unknown) {
+        violations.add(new Violation(field,
+            "${" + unknown.expression() + "} is not a reference; use ${inputs.NAME} or ${tasks.KEY.outputs.NAME}"));
+      }
+    }
+  }
+
+  private void checkOutput(Placeholders.TaskOutputReference out, String field, TaskSpec task, Map<String, TaskSpec> tasks,
+      Set<String> upstream, boolean acyclic, List<Violation> violations) {
+    var producer = tasks.get(out.taskKey());
+    if (producer == null) {
+      violations.add(new Violation(field, "${" + out.expression() + "} refers to unknown task '" + out.taskKey() + "'"));
+      return;
+    }
+    if (acyclic && !upstream.contains(out.taskKey())) {
+      violations.add(new Violation(field, "${" + out.expression() + "} refers to task '" + out.taskKey()
+          + "', which is not upstream of '" + task.key() + "'; add it to dependsOn"));
+    }
+    catalog.find(producer.taskType()).ifPresent(type -> {
+      if (!type.outputs().contains(out.output())) {
+        violations.add(new Violation(field, "${" + out.expression() + "}: task type '" + producer.taskType()
+            + "' has no output '" + out.output() + "'; it has " + type.outputs().stream().sorted().toList()));
+      }
+    });
+  }
+
+  private static Set<String> ancestors(String key, Map<String, TaskSpec> tasks) {
+    var seen = new LinkedHashSet<String>();
+    var todo = new ArrayDeque<String>(tasks.get(key).dependsOn());
+    while (!todo.isEmpty()) {
+      var next = todo.pop();
+      if (tasks.containsKey(next) && seen.add(next)) {
+        todo.addAll(tasks.get(next).dependsOn());
+      }
+    }
+    return seen;
+  }
+}

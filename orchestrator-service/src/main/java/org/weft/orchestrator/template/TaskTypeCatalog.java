@@ -1,0 +1,50 @@
+package org.weft.orchestrator.template;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The task types a template may use, with the outputs each produces, so a reference to an output
+ * that no task type produces is refused when the template is registered, not when it runs.
+ */
+public class TaskTypeCatalog {
+
+  /**
+   * What one task type is.
+   *
+   * @param outputs         names of the outputs its results carry
+   * @param acceptsCommand  whether a task of this type may carry a command-line template
+   */
+  public record TaskType(Set<String> outputs, boolean acceptsCommand) {
+    public TaskType {
+      outputs = outputs == null ? Set.of() : Set.copyOf(outputs);
+    }
+  }
+
+  static final Map<String, TaskType> BUILT_IN = Map.of(
+      "env-setup", new TaskType(Set.of("workdir", "inputDir", "outputDir", "logDir"), false),
+      "input-staging", new TaskType(Set.of("path", "paths", "checksums"), false),
+      "job-submission", new TaskType(Set.of("jobId", "workdir", "stdout", "stderr"), true),
+      "monitoring", new TaskType(Set.of("exitCode", "runTime", "stdout", "stderr"), false),
+      "output-staging", new TaskType(Set.of("location", "files"), false),
+      "noop", new TaskType(Set.of(), false));
+
+  private final Map<String, TaskType> types;
+
+  public TaskTypeCatalog(DagProperties properties) {
+    var all = new LinkedHashMap<>(BUILT_IN);
+    all.putAll(properties.taskTypes());
+    this.types = Map.copyOf(all);
+  }
+
+  public Optional<TaskType> find(String taskType) {
+    return Optional.ofNullable(taskType).map(types::get);
+  }
+
+  public List<String> names() {
+    return types.keySet().stream().sorted().toList();
+  }
+}
