@@ -29,6 +29,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.weft.orchestrator.lifecycle.Outcome;
 import org.weft.orchestrator.coordination.ExperimentOwnership;
 import org.weft.orchestrator.coordination.WorkerDirectory;
 import org.weft.orchestrator.engine.GroupCommit;
@@ -156,7 +157,7 @@ public class ExperimentEngine implements SmartLifecycle {
     var dispatches = launched.dispatches().stream().collect(Collectors.groupingBy(TaskDispatch::experimentId));
     return dags.stream().map(dag -> new Created(
         launched.created().contains(dag.id()) ? ExperimentState.EXECUTING : null, new Executions.Effects(
-        Executions.Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), List.of(), Set.of()))).toList();
+        Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), List.of(), Set.of()))).toList();
   }
 
   /**
@@ -264,7 +265,7 @@ public class ExperimentEngine implements SmartLifecycle {
       var outcome = batch.outcomes().get(i);
       meters.counter("weft.task.results", "outcome", outcome.name().toLowerCase(),
           "status", result.status().name().toLowerCase()).increment();
-      if (outcome != Executions.Outcome.APPLIED) {
+      if (outcome != Outcome.APPLIED) {
         log.debug("Result {} of task {} ignored: {}", result.dispatchId(), result.taskId(), outcome);
       }
     }
@@ -371,7 +372,7 @@ public class ExperimentEngine implements SmartLifecycle {
     if (!again.isEmpty()) {
       log.info("{} attempts waited for a worker longer than redeliver-after; their dispatches are sent again", again.size());
       again.forEach(d -> meters.counter("weft.task.redeliveries", "task.type", d.taskType()).increment());
-      carryOut(new Executions.Effects(Executions.Outcome.APPLIED, again, List.of(), Set.of()));
+      carryOut(new Executions.Effects(Outcome.APPLIED, again, List.of(), Set.of()));
     }
     waiting.forEach((type, count) -> {
       log.warn("{} attempts of task type {} are waiting: no live worker of that type is registered", count, type);

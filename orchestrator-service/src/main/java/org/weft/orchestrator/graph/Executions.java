@@ -17,7 +17,9 @@ import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.IllegalTransitionException;
-import org.weft.orchestrator.lifecycle.InvalidRerunException;
+import org.weft.orchestrator.lifecycle.Outcome;
+import org.weft.orchestrator.lifecycle.RerunRules;
+import org.weft.orchestrator.lifecycle.ResultRules;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.template.DagProperties;
 import org.weft.orchestrator.template.Json;
@@ -35,17 +37,6 @@ import org.weft.task.api.TaskResult;
  */
 @Service
 public class Executions {
-
-  /** What applying one result did. */
-  public enum Outcome {
-    APPLIED,
-    /** a repeat of a result already applied */
-    DUPLICATE,
-    /** a result of an attempt that is no longer current */
-    STALE,
-    /** no such task node */
-    UNKNOWN
-  }
 
   /**
    * What to send after the commit.
@@ -83,11 +74,16 @@ public class Executions {
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
+  /** A statement, with the state names it uses bound as parameters ({@link States}). */
+  private Neo4jClient.RunnableSpec query(String statement) {
+    return neo4j.query(statement).bindAll(States.of(statement));
+  }
+
   /** Experiments that have not ended, oldest first, with their states. */
   public Map<String, ExperimentState> active() {
     var active = new LinkedHashMap<String, ExperimentState>();
-    neo4j.query("""
-            MATCH (e:Experiment) WHERE e.state IN ['CREATED', 'LAUNCHED', 'EXECUTING', 'CANCELLING']
+    query("""
+            MATCH (e:Experiment) WHERE e.state IN $active
             RETURN e.id AS id, e.state AS state ORDER BY e.createdAt""")
         .fetch().all()
         .forEach(row -> active.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
@@ -95,7 +91,7 @@ public class Executions {
   }
 
   public Optional<ExperimentState> state(String experimentId) {
-    return neo4j.query("MATCH (e:Experiment {id: $id}) RETURN e.state AS state")
+    return query("MATCH (e:Experiment {id: $id}) RETURN e.state AS state")
         .bind(experimentId).to("id").fetchAs(String.class).one().map(ExperimentState::valueOf);
   }
 
@@ -175,7 +171,7 @@ public class Executions {
     var ended = new LinkedHashSet<String>();
     if (!rows.isEmpty()) {
       var at = utcNow();
-      var answer = neo4j.query(APPLY_RESULTS)
+      var answer = query(APPLY_RESULTS)
           .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().one().orElseThrow();
       var applied = new HashSet<Integer>();
       for (var index : (List<?>) answer.get("applied")) {
@@ -235,7 +231,7 @@ public class Executions {
    * {@code $redeliverMs}, to be sent again with the same id should it have been lost.
    */
   private static final String DISPATCH = """
-      SET s.state = 'DISPATCHED', s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
+      SET s.state = $task.DISPATCHED, s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
           s.dispatchedAt = $now, s.heartbeatDeadline = null, s.timeLimitDeadline = null,
           s.notBefore = null, s.startedAt = $at, s.endedAt = null, s.wakeAt = $now + $redeliverMs
       """;
@@ -257,7 +253,7 @@ public class Executions {
 
   /** The {@code DISPATCHED} events of the nodes {@code dispatched}, projected with {@link #DISPATCHED_FIELDS}. */
   private static final String DISPATCHED_EVENTS = """
-      [d IN dispatched | {experimentId: d.experimentId, type: 'task.state', taskKey: d.key, state: 'DISPATCHED',
+      [d IN dispatched | {experimentId: d.experimentId, type: 'task.state', taskKey: d.key, state: $task.DISPATCHED,
                           detail: 'attempt ' + toString(d.attempt), at: $at}]""";
 
   /**
@@ -295,40 +291,40 @@ public class Executions {
         REMOVE t._LOCK_
         WITH r, t
         WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
-          AND t.state IN ['DISPATCHED', 'RUNNING']
+          AND t.state IN $inFlight
         // its experiment over the one relationship rather than its id's index, and kept for what
         // follows; no label on e, or the planner scans every experiment
         MATCH (t)<-[:HAS_TASK]-(e)
-        WHERE e.state = 'EXECUTING'
+        WHERE e.state = $experiment.EXECUTING
         RETURN t, e
       }
       WITH r, t, e, t.state AS before
       WITH r, t, e, before, coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) AS limit
       SET t.workerId = r.workerId,
-          t.state = CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' ELSE 'RUNNING' END,
-          t.heartbeatDeadline = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE $now + t.heartbeatTimeoutMs END,
-          t.timeLimitDeadline = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE limit END,
-          t.wakeAt = CASE WHEN r.status = 'SUCCEEDED' THEN null
+          t.state = CASE r.status WHEN $status.SUCCEEDED THEN $task.SUCCEEDED ELSE $task.RUNNING END,
+          t.heartbeatDeadline = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE $now + t.heartbeatTimeoutMs END,
+          t.timeLimitDeadline = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE limit END,
+          t.wakeAt = CASE WHEN r.status = $status.SUCCEEDED THEN null
                           WHEN $now + t.heartbeatTimeoutMs < limit THEN $now + t.heartbeatTimeoutMs
                           ELSE limit END,
-          t.isExecuted = r.status = 'SUCCEEDED',
-          t.outputs = CASE r.status WHEN 'SUCCEEDED' THEN r.outputs ELSE t.outputs END,
-          t.endedAt = CASE r.status WHEN 'SUCCEEDED' THEN $at ELSE t.endedAt END,
-          t.error = CASE r.status WHEN 'SUCCEEDED' THEN null ELSE t.error END
+          t.isExecuted = r.status = $status.SUCCEEDED,
+          t.outputs = CASE r.status WHEN $status.SUCCEEDED THEN r.outputs ELSE t.outputs END,
+          t.endedAt = CASE r.status WHEN $status.SUCCEEDED THEN $at ELSE t.endedAt END,
+          t.error = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE t.error END
       WITH collect({i: r.i, e: e, events:
-               CASE WHEN before = 'DISPATCHED' AND (r.status = 'RUNNING' OR r.running)
-                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: 'RUNNING',
+               CASE WHEN before = $task.DISPATCHED AND (r.status = $status.RUNNING OR r.running)
+                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: $task.RUNNING,
                            detail: r.detail, at: $at}] ELSE [] END
-             + CASE WHEN r.status = 'SUCCEEDED'
-                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: 'SUCCEEDED',
+             + CASE WHEN r.status = $status.SUCCEEDED
+                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: $task.SUCCEEDED,
                            detail: r.detail, at: $at}] ELSE [] END
            }) AS applied,
-           collect(CASE r.status WHEN 'SUCCEEDED' THEN {t: t, e: e} END) AS done
+           collect(CASE r.status WHEN $status.SUCCEEDED THEN {t: t, e: e} END) AS done
       CALL (done) {
         UNWIND done AS d
         WITH d.t AS t
         // no label on s: the planner must expand from t, not seek every waiting node of every experiment
-        MATCH (t)-[:NEXT]->(s) WHERE s.state = 'WAITING'
+        MATCH (t)-[:NEXT]->(s) WHERE s.state = $task.WAITING
         WITH DISTINCT s
         WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
       """ + DISPATCH + """
@@ -375,21 +371,21 @@ public class Executions {
   static final String START_EXECUTING = """
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.state IN ['CREATED', 'LAUNCHED']
+      WHERE e.state IN $startable
       WITH e, e.state AS from
-      SET e.state = 'EXECUTING',
-          e.reason = CASE WHEN from = 'CREATED' THEN null ELSE e.reason END,
-          e.startedAt = CASE WHEN from = 'CREATED' THEN $at ELSE e.startedAt END,
-          e.endedAt = CASE WHEN from = 'CREATED' THEN null ELSE e.endedAt END
+      SET e.state = $experiment.EXECUTING,
+          e.reason = CASE WHEN from = $experiment.CREATED THEN null ELSE e.reason END,
+          e.startedAt = CASE WHEN from = $experiment.CREATED THEN $at ELSE e.startedAt END,
+          e.endedAt = CASE WHEN from = $experiment.CREATED THEN null ELSE e.endedAt END
       RETURN e.id AS id, from""";
 
   /** The attempts in flight of experiments {@code $ids}, whose heartbeat timeouts start again. */
   static final String IN_FLIGHT = """
       UNWIND $ids AS id
       MATCH (s:TaskNode {experimentId: id}) USING INDEX SEEK s:TaskNode(experimentId)
-      WHERE s.state IN ['DISPATCHED', 'RUNNING']
-      SET s.heartbeatDeadline = CASE s.state WHEN 'RUNNING' THEN $now + s.heartbeatTimeoutMs END,
-          s.wakeAt = CASE WHEN s.state = 'DISPATCHED' THEN $now + $redeliverMs
+      WHERE s.state IN $inFlight
+      SET s.heartbeatDeadline = CASE s.state WHEN $task.RUNNING THEN $now + s.heartbeatTimeoutMs END,
+          s.wakeAt = CASE WHEN s.state = $task.DISPATCHED THEN $now + $redeliverMs
                           WHEN $now + s.heartbeatTimeoutMs < s.timeLimitDeadline THEN $now + s.heartbeatTimeoutMs
                           ELSE s.timeLimitDeadline END
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
@@ -430,7 +426,7 @@ public class Executions {
    */
   static final String EXPIRED = """
       MATCH (t:TaskNode) USING INDEX SEEK t:TaskNode(wakeAt)
-      WHERE t.wakeAt <= $now AND t.experimentId IN $ids AND t.state IN ['DISPATCHED', 'RUNNING']
+      WHERE t.wakeAt <= $now AND t.experimentId IN $ids AND t.state IN $inFlight
         AND (t.heartbeatDeadline < $now OR t.timeLimitDeadline < $now)
       RETURN t.id AS id, t.experimentId AS experimentId, t.dispatchId AS dispatchId, t.attempt AS attempt,
              t.timeLimitDeadline < $now AS overTime, t.timeLimitMs AS timeLimitMs,
@@ -442,7 +438,7 @@ public class Executions {
    */
   static final String LONG_QUEUED = """
       MATCH (t:TaskNode) USING INDEX SEEK t:TaskNode(wakeAt)
-      WHERE t.wakeAt <= $now AND t.experimentId IN $ids AND t.state = 'DISPATCHED'
+      WHERE t.wakeAt <= $now AND t.experimentId IN $ids AND t.state = $task.DISPATCHED
         AND t.heartbeatDeadline IS NULL AND t.timeLimitDeadline IS NULL
       SET t.wakeAt = $now + $redeliverMs
       RETURN t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType, t.attempt AS attempt,
@@ -457,9 +453,9 @@ public class Executions {
    */
   static final String DUE_RETRIES = """
       MATCH (s:TaskNode) USING INDEX SEEK s:TaskNode(wakeAt)
-      WHERE s.wakeAt <= $now AND s.experimentId IN $ids AND s.state = 'READY'
+      WHERE s.wakeAt <= $now AND s.experimentId IN $ids AND s.state = $task.READY
       MATCH (e:Experiment {id: s.experimentId}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.state = 'EXECUTING'
+      WHERE e.state = $experiment.EXECUTING
       """;
 
   /**
@@ -472,8 +468,8 @@ public class Executions {
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       MATCH (e)-[:HAS_TASK]->(s:TaskNode)
-      WHERE (s.state = 'READY' AND coalesce(s.notBefore, 0) <= $now)
-         OR (s.state = 'WAITING' AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+      WHERE (s.state = $task.READY AND coalesce(s.notBefore, 0) <= $now)
+         OR (s.state = $task.WAITING AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
       """;
 
   /**
@@ -483,7 +479,7 @@ public class Executions {
   static final String DONE_SINKS = """
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.state = 'EXECUTING' AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
+      WHERE e.state = $experiment.EXECUTING AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
       MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->()
       RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""";
 
@@ -508,15 +504,15 @@ public class Executions {
   static final String CREATE_AND_LAUNCH = LiveDags.CREATE_LIVE_DAGS + """
       CALL (nodes) {
         UNWIND nodes AS s
-        WITH s WHERE s.state = 'READY'
+        WITH s WHERE s.state = $task.READY
       """ + DISPATCH + """
         RETURN collect(s {""" + DISPATCHED_FIELDS + """
           }) AS dispatched
       }
-      SET e.state = 'EXECUTING', e.startedAt = $at
+      SET e.state = $experiment.EXECUTING, e.startedAt = $at
       WITH e, dispatched,
-           {events: [x.created, {type: 'experiment.state', state: 'LAUNCHED', at: $at},
-                     {type: 'experiment.state', state: 'EXECUTING', at: $at}]
+           {events: [x.created, {type: 'experiment.state', state: $experiment.LAUNCHED, at: $at},
+                     {type: 'experiment.state', state: $experiment.EXECUTING, at: $at}]
                   + """ + DISPATCHED_EVENTS + """
            } AS g
       """ + LiveDags.RECORD_EVENTS + """
@@ -531,7 +527,7 @@ public class Executions {
    */
   public Launched createAndLaunch(List<LiveDags.NewLiveDag> dags, long nowMillis) {
     var at = utcNow();
-    var rows = List.copyOf(neo4j.query(CREATE_AND_LAUNCH)
+    var rows = List.copyOf(query(CREATE_AND_LAUNCH)
         .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().all());
     liveDags.reserveAppended(rows, at);
     var created = new LinkedHashSet<String>();
@@ -551,7 +547,7 @@ public class Executions {
    */
   public Recovery recoverAll(List<String> experimentIds, long nowMillis) {
     var states = new LinkedHashMap<String, ExperimentState>();
-    neo4j.query(STATES)
+    query(STATES)
         .bind(experimentIds).to("ids").fetch().all()
         .forEach(row -> states.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
     var together = new ArrayList<String>();
@@ -565,7 +561,7 @@ public class Executions {
     if (!together.isEmpty()) {
       var events = new ArrayList<LiveDags.PendingEvent>();
       var at = utcNow();
-      neo4j.query(START_EXECUTING)
+      query(START_EXECUTING)
           .bindAll(Map.of("ids", together, "at", at)).fetch().all()
           .forEach(row -> {
             var id = (String) row.get("id");
@@ -579,9 +575,9 @@ public class Executions {
             states.put(id, ExperimentState.EXECUTING);
           });
       // attempts in flight go out again as they were, with their own dispatch id
-      var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(neo4j.query(IN_FLIGHT)
+      var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(query(IN_FLIGHT)
           .bindAll(Map.of("ids", together, "now", nowMillis, "redeliverMs", redeliverMs)).fetch().all())));
-      dispatches.addAll(markDispatched(neo4j.query(LAUNCH_READY + MARK_DISPATCHED)
+      dispatches.addAll(markDispatched(query(LAUNCH_READY + MARK_DISPATCHED)
           .bindAll(Map.of("ids", together, "now", nowMillis, "at", at, "redeliverMs", redeliverMs)), events));
       var idle = new LinkedHashSet<>(together);
       dispatches.forEach(dispatch -> idle.remove(dispatch.experimentId()));
@@ -611,7 +607,7 @@ public class Executions {
       return ended;
     }
     var outputs = new LinkedHashMap<String, Map<String, Object>>();
-    neo4j.query(DONE_SINKS)
+    query(DONE_SINKS)
         .bind(List.copyOf(candidates)).to("ids").fetch().all()
         .forEach(row -> outputs.computeIfAbsent((String) row.get("id"), id -> new LinkedHashMap<>())
             .put((String) row.get("key"), Json.readMap(row.get("outputs"))));
@@ -620,7 +616,7 @@ public class Executions {
     }
     var rows = outputs.entrySet().stream()
         .map(entry -> Map.<String, Object>of("id", entry.getKey(), "outputs", Json.write(entry.getValue()))).toList();
-    neo4j.query(COMPLETE)
+    query(COMPLETE)
         .bindAll(Map.of("rows", rows, "at", utcNow(), "executing", ExperimentState.EXECUTING.name(),
             "completed", ExperimentState.COMPLETED.name())).fetch().all()
         .forEach(row -> {
@@ -634,28 +630,24 @@ public class Executions {
 
   /** Applies one result of a worker, if it belongs to the current attempt of its node. */
   public Effects apply(TaskResult result, long nowMillis) {
-    var row = neo4j.query(LOCKED_NODE)
-        .bind(result.taskId()).to("taskId").fetch().one();
-    if (row.isEmpty() || !result.experimentId().equals(row.get().get("experimentId"))) {
-      return Effects.of(Outcome.UNKNOWN);
+    var node = query(LOCKED_NODE).bind(result.taskId()).to("taskId")
+        .fetchAs(ResultRules.NodeSnapshot.class)
+        .mappedBy((types, row) -> new ResultRules.NodeSnapshot(row.get("experimentId").asString(),
+            row.get("key").asString(), TaskState.valueOf(row.get("state").asString()),
+            row.get("dispatchId").asString(null), row.get("attempt").asInt(), row.get("maxAttempts").asInt(),
+            ExperimentState.valueOf(row.get("experimentState").asString())))
+        .one().orElse(null);
+    var decision = ResultRules.decide(node, result);
+    if (decision instanceof ResultRules.Heartbeat heartbeat) {
+      return heartbeat(result, node, heartbeat, nowMillis);
+    } else if (decision instanceof ResultRules.Succeed succeed) {
+      return succeeded(result, node, succeed, nowMillis);
+    } else if (decision instanceof ResultRules.Retry retry) {
+      return retry(result, node, retry, nowMillis);
+    } else if (decision instanceof ResultRules.End end) {
+      return end(result, node, end);
     }
-    var node = row.get();
-    var state = TaskState.valueOf((String) node.get("state"));
-    int attempt = ((Number) node.get("attempt")).intValue();
-    if (!result.dispatchId().equals(node.get("dispatchId")) || result.attempt() != attempt) {
-      return Effects.of(Outcome.STALE);
-    }
-    if (state != TaskState.DISPATCHED && state != TaskState.RUNNING) {
-      return Effects.of(Outcome.DUPLICATE);
-    }
-    var experimentState = ExperimentState.valueOf((String) node.get("experimentState"));
-    var key = (String) node.get("key");
-    return switch (result.status()) {
-      case RUNNING -> heartbeat(result, state, key, nowMillis);
-      case SUCCEEDED -> succeeded(result, state, key, experimentState, nowMillis);
-      case FAILED -> failed(result, state, key, attempt, ((Number) node.get("maxAttempts")).intValue(), experimentState,
-          nowMillis);
-    };
+    return Effects.of(((ResultRules.Ignore) decision).outcome());
   }
 
   /**
@@ -666,7 +658,7 @@ public class Executions {
     if (experimentIds.isEmpty()) {
       return List.of();
     }
-    return neo4j.query(EXPIRED)
+    return query(EXPIRED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis))
         .fetch().all().stream().map(row -> {
           var message = Boolean.TRUE.equals(row.get("overTime"))
@@ -687,7 +679,7 @@ public class Executions {
     if (experimentIds.isEmpty()) {
       return List.of();
     }
-    return dispatchesOf(List.copyOf(neo4j.query(LONG_QUEUED)
+    return dispatchesOf(List.copyOf(query(LONG_QUEUED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "redeliverMs", redeliverMs))
         .fetch().all()));
   }
@@ -698,99 +690,109 @@ public class Executions {
       return Effects.of(Outcome.APPLIED);
     }
     var events = new ArrayList<LiveDags.PendingEvent>();
-    var dispatches = markDispatched(neo4j.query(DUE_RETRIES + MARK_DISPATCHED)
+    var dispatches = markDispatched(query(DUE_RETRIES + MARK_DISPATCHED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "at", utcNow(), "redeliverMs", redeliverMs)), events);
     liveDags.appendEvents(events);
     return new Effects(Outcome.APPLIED, dispatches, List.of(), Set.of());
   }
 
-  private Effects heartbeat(TaskResult result, TaskState state, String key, long nowMillis) {
-    neo4j.query("""
+  private Effects heartbeat(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Heartbeat heartbeat,
+      long nowMillis) {
+    query("""
             MATCH (t:TaskNode {id: $taskId})
-            SET t.state = 'RUNNING', t.workerId = $workerId,
+            SET t.state = $task.RUNNING, t.workerId = $workerId,
             """ + RUNNING_DEADLINES)
         .bindAll(Map.of("taskId", result.taskId(), "workerId", nullToEmpty(result.workerId()), "now", nowMillis)).run();
-    if (state == TaskState.DISPATCHED) {
-      state.moveTo(TaskState.RUNNING);
-      liveDags.appendEvent(result.experimentId(), "task.state", key, TaskState.RUNNING.name(),
-          "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
+    if (heartbeat.started()) {
+      liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.RUNNING.name(), onWorker(result));
     }
     return Effects.of(Outcome.APPLIED);
   }
 
-  private Effects succeeded(TaskResult result, TaskState state, String key, ExperimentState experimentState, long nowMillis) {
-    state.moveTo(TaskState.SUCCEEDED);
-    neo4j.query("""
+  private Effects succeeded(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Succeed succeed,
+      long nowMillis) {
+    query("""
             MATCH (t:TaskNode {id: $taskId})
-            SET t.state = 'SUCCEEDED', t.isExecuted = true, t.outputs = $outputs, t.workerId = $workerId,
+            SET t.state = $task.SUCCEEDED, t.isExecuted = true, t.outputs = $outputs, t.workerId = $workerId,
                 t.endedAt = $at, t.error = null, t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null""")
         .bindAll(Map.of("taskId", result.taskId(), "outputs", Json.write(result.outputs()),
             "workerId", nullToEmpty(result.workerId()), "at", utcNow())).run();
-    liveDags.appendEvent(result.experimentId(), "task.state", key, TaskState.SUCCEEDED.name(),
-        "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
-    if (experimentState == ExperimentState.CANCELLING) {
-      var ended = finishCancelIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
-      return new Effects(Outcome.APPLIED, List.of(), List.of(), ended);
-    }
-    if (experimentState != ExperimentState.EXECUTING) {
-      return Effects.of(Outcome.APPLIED);
-    }
-    var events = new ArrayList<LiveDags.PendingEvent>();
-    var dispatches = markDispatched(neo4j.query("""
-            MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = 'WAITING'
-            WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
-            """ + MARK_DISPATCHED)
-        .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", utcNow(), "redeliverMs", redeliverMs)), events);
-    // a node just dispatched is not executed: only when none was can the experiment be done
-    var ended = dispatches.isEmpty() ? completeAllDone(Set.of(result.experimentId()), events) : Set.<String>of();
-    liveDags.appendEvents(events);
-    return new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), onWorker(result));
+    return switch (succeed.then()) {
+      case FINISH_CANCEL_IF_DONE -> new Effects(Outcome.APPLIED, List.of(), List.of(), endedIfCancelDone(result.experimentId()));
+      case DISPATCH_READY_SUCCESSORS -> {
+        var events = new ArrayList<LiveDags.PendingEvent>();
+        var dispatches = markDispatched(query("""
+                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING
+                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+                """ + MARK_DISPATCHED)
+            .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", utcNow(), "redeliverMs", redeliverMs)),
+            events);
+        // a node just dispatched is not executed: only when none was can the experiment be done
+        var ended = dispatches.isEmpty() ? completeAllDone(Set.of(result.experimentId()), events) : Set.<String>of();
+        liveDags.appendEvents(events);
+        yield new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+      }
+      case NOTHING, FAIL_EXPERIMENT -> Effects.of(Outcome.APPLIED);
+    };
   }
 
-  private Effects failed(TaskResult result, TaskState state, String key, int attempt, int maxAttempts,
-      ExperimentState experimentState, long nowMillis) {
-    var error = result.error() == null ? new TaskResult.Error("failed without a reason", false) : result.error();
-    var errorJson = Json.write(Map.of("message", error.message(), "retryable", error.retryable(), "attempt", attempt));
-    var controls = "orchestrator".equals(result.workerId())
-        ? List.of(TaskControl.cancelExpiredAttempt(result.experimentId(), result.taskId(), result.dispatchId()))
-        : List.<TaskControl>of();
-    if (error.retryable() && attempt < maxAttempts && experimentState == ExperimentState.EXECUTING) {
-      state.moveTo(TaskState.READY);
-      neo4j.query("""
-              MATCH (t:TaskNode {id: $taskId})
-              SET t.state = 'READY', t.error = $error, t.notBefore = $now + t.backoffMs, t.wakeAt = $now + t.backoffMs,
-                  t.workerId = $workerId""")
-          .bindAll(Map.of("taskId", result.taskId(), "error", errorJson, "now", nowMillis,
-              "workerId", nullToEmpty(result.workerId()))).run();
-      liveDags.appendEvent(result.experimentId(), "task.state", key, TaskState.READY.name(),
-          "attempt %d of %d failed, retrying: %s".formatted(attempt, maxAttempts, error.message()));
-      return new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
-    }
-    var end = experimentState == ExperimentState.CANCELLING ? TaskState.CANCELLED : TaskState.FAILED;
-    state.moveTo(end);
-    neo4j.query("""
+  private Effects retry(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Retry retry, long nowMillis) {
+    query("""
+            MATCH (t:TaskNode {id: $taskId})
+            SET t.state = $task.READY, t.error = $error, t.notBefore = $now + t.backoffMs, t.wakeAt = $now + t.backoffMs,
+                t.workerId = $workerId""")
+        .bindAll(Map.of("taskId", result.taskId(), "error", errorJson(retry.error(), node.attempt()), "now", nowMillis,
+            "workerId", nullToEmpty(result.workerId()))).run();
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.READY.name(),
+        "attempt %d of %d failed, retrying: %s".formatted(node.attempt(), node.maxAttempts(), retry.error().message()));
+    return new Effects(Outcome.APPLIED, List.of(), expiredAttemptControls(result), Set.of());
+  }
+
+  private Effects end(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.End end) {
+    var controls = expiredAttemptControls(result);
+    query("""
             MATCH (t:TaskNode {id: $taskId})
             SET t.state = $end, t.error = $error, t.endedAt = $at, t.workerId = $workerId, t.wakeAt = null""")
-        .bindAll(Map.of("taskId", result.taskId(), "end", end.name(), "error", errorJson, "at", utcNow(),
-            "workerId", nullToEmpty(result.workerId()))).run();
-    liveDags.appendEvent(result.experimentId(), "task.state", key, end.name(),
-        "attempt %d of %d: %s".formatted(attempt, maxAttempts, error.message()));
-    if (experimentState == ExperimentState.CANCELLING) {
-      var ended = finishCancelIfDone(result.experimentId()) ? Set.of(result.experimentId()) : Set.<String>of();
-      return new Effects(Outcome.APPLIED, List.of(), controls, ended);
-    }
-    if (experimentState != ExperimentState.EXECUTING) {
-      return new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
-    }
-    var reason = "task '%s' failed after %d attempt%s: %s".formatted(key, attempt, attempt == 1 ? "" : "s", error.message());
-    moveExperiment(result.experimentId(), experimentState, ExperimentState.FAILED, reason);
-    // nothing of a failed experiment is retried or timed out any more: its nodes leave the ticks' index
-    neo4j.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
-        .bind(result.experimentId()).to("id").run();
-    // the experiment has failed: attempts still running elsewhere in it are of no use any more
-    var stop = new ArrayList<>(controls);
-    stop.add(TaskControl.cancelExperiment(result.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
-    return new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
+        .bindAll(Map.of("taskId", result.taskId(), "end", end.state().name(), "error",
+            errorJson(end.error(), node.attempt()), "at", utcNow(), "workerId", nullToEmpty(result.workerId()))).run();
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), end.state().name(),
+        "attempt %d of %d: %s".formatted(node.attempt(), node.maxAttempts(), end.error().message()));
+    return switch (end.then()) {
+      case FINISH_CANCEL_IF_DONE -> new Effects(Outcome.APPLIED, List.of(), controls, endedIfCancelDone(result.experimentId()));
+      case FAIL_EXPERIMENT -> {
+        var reason = "task '%s' failed after %d attempt%s: %s".formatted(node.key(), node.attempt(),
+            node.attempt() == 1 ? "" : "s", end.error().message());
+        moveExperiment(result.experimentId(), node.experimentState(), ExperimentState.FAILED, reason);
+        // nothing of a failed experiment is retried or timed out any more: its nodes leave the ticks' index
+        query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
+            .bind(result.experimentId()).to("id").run();
+        // the experiment has failed: attempts still running elsewhere in it are of no use any more
+        var stop = new ArrayList<>(controls);
+        stop.add(TaskControl.cancelExperiment(result.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
+        yield new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
+      }
+      case NOTHING, DISPATCH_READY_SUCCESSORS -> new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
+    };
+  }
+
+  /** An attempt the orchestrator timed out may still run on its worker, which is told to stop it. */
+  private static List<TaskControl> expiredAttemptControls(TaskResult result) {
+    return "orchestrator".equals(result.workerId())
+        ? List.of(TaskControl.cancelExpiredAttempt(result.experimentId(), result.taskId(), result.dispatchId()))
+        : List.of();
+  }
+
+  private static String errorJson(TaskResult.Error error, int attempt) {
+    return Json.write(Map.of("message", error.message(), "retryable", error.retryable(), "attempt", attempt));
+  }
+
+  private static String onWorker(TaskResult result) {
+    return "attempt %d on worker %s".formatted(result.attempt(), result.workerId());
+  }
+
+  private Set<String> endedIfCancelDone(String experimentId) {
+    return finishCancelIfDone(experimentId) ? Set.of(experimentId) : Set.of();
   }
 
   /**
@@ -804,16 +806,16 @@ public class Executions {
     var state = state(experimentId).orElseThrow();
     state.moveTo(ExperimentState.CANCELLING);
     moveExperiment(experimentId, state, ExperimentState.CANCELLING, "cancelled on request");
-    var cancelled = neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['WAITING', 'READY']
-            SET t.state = 'CANCELLED', t.endedAt = $at, t.wakeAt = null
+    var cancelled = query("""
+            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN $notStarted
+            SET t.state = $task.CANCELLED, t.endedAt = $at, t.wakeAt = null
             RETURN t.key AS key ORDER BY t.position""")
         .bindAll(Map.of("id", experimentId, "at", utcNow())).fetchAs(String.class).all();
     for (var key : cancelled) {
       liveDags.appendEvent(experimentId, "task.state", key, TaskState.CANCELLED.name(), "cancelled before it started");
     }
-    neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['DISPATCHED', 'RUNNING']
+    query("""
+            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN $inFlight
             SET t.timeLimitDeadline = CASE WHEN t.timeLimitDeadline < $deadline THEN t.timeLimitDeadline ELSE $deadline END,
                 t.wakeAt = CASE WHEN t.wakeAt < $deadline THEN t.wakeAt ELSE $deadline END""")
         .bindAll(Map.of("id", experimentId, "deadline", nowMillis + graceMillis)).run();
@@ -834,41 +836,34 @@ public class Executions {
    */
   public List<String> prepareRerun(String experimentId, String fromTask) {
     var state = state(experimentId).orElseThrow();
-    if (!state.canMoveTo(ExperimentState.LAUNCHED)) {
-      throw new IllegalTransitionException("An experiment", state.name(), ExperimentState.LAUNCHED.name());
-    }
-    List<String> starts;
-    if (fromTask != null) {
-      var exists = neo4j.query("MATCH (t:TaskNode {id: $id}) RETURN count(t) > 0")
-          .bind(LiveDagPlan.taskId(experimentId, fromTask)).to("id").fetchAs(Boolean.class).one().orElse(false);
-      if (!exists) {
-        throw new InvalidRerunException("fromTask", "no task '" + fromTask + "' in this experiment");
-      }
-      starts = List.of(LiveDagPlan.taskId(experimentId, fromTask));
-    } else {
-      starts = neo4j.query("""
-              MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['FAILED', 'CANCELLED'] RETURN t.id AS id""")
-          .bind(experimentId).to("id").fetchAs(String.class).all().stream().toList();
-      if (starts.isEmpty()) {
-        throw new IllegalTransitionException("An experiment with nothing failed (name fromTask to rerun part of it)",
-            state.name(), ExperimentState.LAUNCHED.name());
-      }
-    }
-    var reset = neo4j.query("""
-            MATCH (start:TaskNode) WHERE start.id IN $starts
-            MATCH (start)-[:NEXT*0..]->(t:TaskNode)
-            WITH DISTINCT t
-            SET t.state = 'WAITING', t.isExecuted = false, t.attempt = 0, t.outputs = null, t.error = null,
+    var nodes = query("""
+            MATCH (t:TaskNode {experimentId: $id})
+            RETURN t.key AS key, t.state AS state ORDER BY t.position""")
+        .bind(experimentId).to("id")
+        .fetchAs(RerunRules.Node.class)
+        .mappedBy((types, row) -> new RerunRules.Node(row.get("key").asString(), TaskState.valueOf(row.get("state").asString())))
+        .all().stream().toList();
+    var edges = query("""
+            MATCH (a:TaskNode {experimentId: $id})-[:NEXT]->(b:TaskNode)
+            RETURN a.key AS from, b.key AS to""")
+        .bind(experimentId).to("id")
+        .fetchAs(RerunRules.Edge.class)
+        .mappedBy((types, row) -> new RerunRules.Edge(row.get("from").asString(), row.get("to").asString()))
+        .all().stream().toList();
+    var reset = RerunRules.reset(state, fromTask, nodes, edges);
+    query("""
+            UNWIND $ids AS id
+            MATCH (t:TaskNode {id: id})
+            SET t.state = $task.WAITING, t.isExecuted = false, t.attempt = 0, t.outputs = null, t.error = null,
                 t.dispatchId = null, t.workerId = null, t.startedAt = null, t.endedAt = null, t.notBefore = null,
-                t.wakeAt = null
-            RETURN t.key AS key ORDER BY t.position""")
-        .bind(starts).to("starts").fetchAs(String.class).all().stream().toList();
+                t.wakeAt = null""")
+        .bind(reset.stream().map(key -> LiveDagPlan.taskId(experimentId, key)).toList()).to("ids").run();
     for (var key : reset) {
       liveDags.appendEvent(experimentId, "task.state", key, TaskState.WAITING.name(), "reset by rerun");
     }
-    neo4j.query("MATCH (e:Experiment {id: $id}) SET e.outputs = null").bind(experimentId).to("id").run();
+    query("MATCH (e:Experiment {id: $id}) SET e.outputs = null").bind(experimentId).to("id").run();
     // retries left waiting when it failed are due again at the end of their backoff
-    neo4j.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.state = 'READY' SET t.wakeAt = coalesce(t.notBefore, 0)")
+    query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.state = $task.READY SET t.wakeAt = coalesce(t.notBefore, 0)")
         .bind(experimentId).to("id").run();
     moveExperiment(experimentId, state, ExperimentState.LAUNCHED,
         fromTask == null ? "rerun of the failed tasks" : "rerun from task '" + fromTask + "'");
@@ -876,8 +871,8 @@ public class Executions {
   }
 
   private boolean finishCancelIfDone(String experimentId) {
-    var inFlight = neo4j.query("""
-            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN ['DISPATCHED', 'RUNNING'] RETURN count(t)""")
+    var inFlight = query("""
+            MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN $inFlight RETURN count(t)""")
         .bind(experimentId).to("id").fetchAs(Long.class).one().orElse(0L);
     if (inFlight > 0) {
       return false;
@@ -917,7 +912,7 @@ public class Executions {
       }
     }
     if (!referenced.isEmpty()) {
-      neo4j.query("""
+      query("""
               MATCH (x:TaskNode) WHERE x.id IN $ids AND x.isExecuted
               RETURN x.experimentId AS experimentId, x.key AS key, x.outputs AS outputs""")
           .bind(List.copyOf(referenced)).to("ids").fetch().all()
@@ -944,15 +939,16 @@ public class Executions {
     parameters.put("id", experimentId);
     parameters.put("from", from.name());
     parameters.put("to", to.name());
+    parameters.put("relaunch", to == ExperimentState.LAUNCHED);
+    parameters.put("ends", to.isTerminal());
     parameters.put("reason", reason);
     parameters.put("at", utcNow());
-    neo4j.query("""
+    query("""
             MATCH (e:Experiment {id: $id}) WHERE e.state = $from
             SET e.state = $to,
-                e.reason = CASE WHEN $to = 'LAUNCHED' THEN null ELSE coalesce($reason, e.reason) END,
-                e.startedAt = CASE WHEN $to = 'LAUNCHED' THEN $at ELSE e.startedAt END,
-                e.endedAt = CASE WHEN $to IN ['COMPLETED', 'FAILED', 'CANCELLED'] THEN $at
-                                 WHEN $to = 'LAUNCHED' THEN null ELSE e.endedAt END""")
+                e.reason = CASE WHEN $relaunch THEN null ELSE coalesce($reason, e.reason) END,
+                e.startedAt = CASE WHEN $relaunch THEN $at ELSE e.startedAt END,
+                e.endedAt = CASE WHEN $ends THEN $at WHEN $relaunch THEN null ELSE e.endedAt END""")
         .bindAll(parameters).run();
     liveDags.appendEvent(experimentId, "experiment.state", null, to.name(), reason);
   }

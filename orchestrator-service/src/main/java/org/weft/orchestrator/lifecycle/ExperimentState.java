@@ -33,6 +33,16 @@ public enum ExperimentState {
     return this == COMPLETED || this == FAILED || this == CANCELLED;
   }
 
+  /** The states of an experiment that has not ended: an instance owns and drives it. */
+  public static Set<ExperimentState> active() {
+    return EnumSet.complementOf(EnumSet.of(COMPLETED, FAILED, CANCELLED));
+  }
+
+  /** The states a submission may be taken in hand from and moved to {@link #EXECUTING}. */
+  public static Set<ExperimentState> startable() {
+    return EnumSet.of(CREATED, LAUNCHED);
+  }
+
   /** @throws IllegalTransitionException when {@code target} is not a legal next state */
   public ExperimentState moveTo(ExperimentState target) {
     if (!canMoveTo(target)) {

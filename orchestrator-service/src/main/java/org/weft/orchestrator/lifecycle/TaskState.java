@@ -17,9 +17,10 @@ public enum TaskState {
     return switch (this) {
       case WAITING -> EnumSet.of(READY, CANCELLED);
       case READY -> EnumSet.of(DISPATCHED, WAITING, CANCELLED);
-      // back to READY is a retry: a new attempt of the same node
-      case DISPATCHED -> EnumSet.of(RUNNING, SUCCEEDED, FAILED, READY, CANCELLED);
-      case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, READY, CANCELLED);
+      // back to READY is a retry: a new attempt of the same node; back to WAITING, a rerun of an
+      // ended experiment abandoning an attempt still in flight (its result then counts as stale)
+      case DISPATCHED -> EnumSet.of(RUNNING, SUCCEEDED, FAILED, READY, CANCELLED, WAITING);
+      case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, READY, CANCELLED, WAITING);
       // only an explicit rerun moves a finished node, back to WAITING
       case SUCCEEDED, FAILED, CANCELLED -> EnumSet.of(WAITING);
     };
@@ -31,6 +32,21 @@ public enum TaskState {
 
   public boolean isExecuted() {
     return this == SUCCEEDED;
+  }
+
+  /** An attempt is out with a worker: results and timeouts of the current attempt apply to it. */
+  public boolean isInFlight() {
+    return this == DISPATCHED || this == RUNNING;
+  }
+
+  /** The states of a node a cancel ends at once: it has not started. */
+  public static Set<TaskState> notStarted() {
+    return EnumSet.of(WAITING, READY);
+  }
+
+  /** The states of a node with an attempt out with a worker. */
+  public static Set<TaskState> inFlight() {
+    return EnumSet.of(DISPATCHED, RUNNING);
   }
 
   public boolean isTerminal() {

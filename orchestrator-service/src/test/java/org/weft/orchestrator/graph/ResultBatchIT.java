@@ -19,7 +19,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.weft.orchestrator.engine.TemplateService;
-import org.weft.orchestrator.graph.Executions.Outcome;
+import org.weft.orchestrator.lifecycle.Outcome;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.model.LiveDagViews;
 import org.weft.orchestrator.template.LiveDagPlan;

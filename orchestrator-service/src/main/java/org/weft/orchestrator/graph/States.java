@@ -1,0 +1,52 @@
+package org.weft.orchestrator.graph;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.TaskState;
+import org.weft.task.api.TaskResult;
+
+/**
+ * State names as statement parameters, taken from the {@code lifecycle} enums so that no statement
+ * spells a state: {@code $task.RUNNING}, {@code $experiment.EXECUTING}, a result's
+ * {@code $status.SUCCEEDED}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $active} and
+ * {@code $startable}.
+ */
+final class States {
+
+  private static final Map<String, Object> PARAMETERS = Map.of(
+      "task", names(List.of(TaskState.values())),
+      "experiment", names(List.of(ExperimentState.values())),
+      "inFlight", TaskState.inFlight().stream().map(Enum::name).toList(),
+      "notStarted", TaskState.notStarted().stream().map(Enum::name).toList(),
+      "active", ExperimentState.active().stream().map(Enum::name).toList(),
+      "startable", ExperimentState.startable().stream().map(Enum::name).toList(),
+      "status", names(List.of(TaskResult.Status.values())));
+
+  private States() {}
+
+  private static final Map<String, Map<String, Object>> USED = new ConcurrentHashMap<>();
+
+  /** The state parameters a statement names, to bind beside its own. */
+  static Map<String, Object> of(String statement) {
+    return USED.computeIfAbsent(statement, text -> {
+      var used = new HashMap<String, Object>();
+      PARAMETERS.forEach((name, value) -> {
+        if (text.contains("$" + name)) {
+          used.put(name, value);
+        }
+      });
+      return Map.copyOf(used);
+    });
+  }
+
+  private static Map<String, String> names(Collection<? extends Enum<?>> states) {
+    var names = new LinkedHashMap<String, String>();
+    states.forEach(state -> names.put(state.name(), state.name()));
+    return names;
+  }
+}
