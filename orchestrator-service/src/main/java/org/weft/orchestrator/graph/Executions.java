@@ -85,8 +85,8 @@ public class Executions {
     query("""
             MATCH (e:Experiment) WHERE e.state IN $active
             RETURN e.id AS id, e.state AS state ORDER BY e.createdAt""")
-        .fetch().all()
-        .forEach(row -> active.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
+        .fetchAs(Rows.ExperimentAt.class).mappedBy((types, row) -> Rows.ExperimentAt.of(row, "state")).all()
+        .forEach(row -> active.put(row.id(), row.state()));
     return active;
   }
 
@@ -172,11 +172,9 @@ public class Executions {
     if (!rows.isEmpty()) {
       var at = utcNow();
       var answer = query(APPLY_RESULTS)
-          .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().one().orElseThrow();
-      var applied = new HashSet<Integer>();
-      for (var index : (List<?>) answer.get("applied")) {
-        applied.add(((Number) index).intValue());
-      }
+          .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at, "redeliverMs", redeliverMs))
+          .fetchAs(Rows.Applied.class).mappedBy((types, row) -> Rows.Applied.of(row)).one().orElseThrow();
+      var applied = new HashSet<>(answer.applied());
       for (int r = 0; r < rows.size(); r++) {
         if (applied.contains(r)) {
           resultsOfRow.get(r).forEach(i -> outcomes[i] = Outcome.APPLIED);
@@ -184,12 +182,9 @@ public class Executions {
           oneByOne.addAll(resultsOfRow.get(r));
         }
       }
-      liveDags.reserveAppended(rowsOf(answer.get("appended")), at);
-      dispatches.addAll(dispatchesOf(rowsOf(answer.get("dispatched"))));
-      var finished = new LinkedHashSet<String>();
-      for (var id : (List<?>) answer.get("finished")) {
-        finished.add((String) id);
-      }
+      liveDags.reserveAppended(answer.appended(), at);
+      dispatches.addAll(dispatchesOf(answer.dispatched()));
+      var finished = new LinkedHashSet<>(answer.finished());
       if (!finished.isEmpty()) {
         var events = new ArrayList<LiveDags.PendingEvent>();
         ended.addAll(completeAllDone(finished, events));
@@ -212,11 +207,6 @@ public class Executions {
     row.put("workerId", nullToEmpty(result.workerId()));
     row.put("outputs", result.status() == TaskResult.Status.SUCCEEDED ? Json.write(result.outputs()) : null);
     row.put("detail", "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> rowsOf(Object list) {
-    return (List<Map<String, Object>>) list;
   }
 
   /** What applying a batch did: one outcome per result, and what to send. */
@@ -486,10 +476,10 @@ public class Executions {
   /** Runs a statement ending in {@link #MARK_DISPATCHED}; records the events and returns the messages. */
   private List<TaskDispatch> markDispatched(Neo4jClient.RunnableSpec query,
       List<LiveDags.PendingEvent> events) {
-    var rows = List.copyOf(query.fetch().all());
+    var rows = dispatched(query);
     for (var row : rows) {
-      events.add(new LiveDags.PendingEvent((String) row.get("experimentId"), "task.state", (String) row.get("key"),
-          TaskState.DISPATCHED.name(), "attempt " + row.get("attempt")));
+      events.add(new LiveDags.PendingEvent(row.experimentId(), "task.state", row.key(), TaskState.DISPATCHED.name(),
+          "attempt " + row.attempt()));
     }
     return dispatchesOf(rows);
   }
@@ -527,12 +517,13 @@ public class Executions {
    */
   public Launched createAndLaunch(List<LiveDags.NewLiveDag> dags, long nowMillis) {
     var at = utcNow();
-    var rows = List.copyOf(query(CREATE_AND_LAUNCH)
-        .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at, "redeliverMs", redeliverMs)).fetch().all());
-    liveDags.reserveAppended(rows, at);
+    var rows = query(CREATE_AND_LAUNCH)
+        .bindAll(Map.of("experiments", LiveDags.rows(dags, at), "now", nowMillis, "at", at, "redeliverMs", redeliverMs))
+        .fetchAs(Rows.Created.class).mappedBy((types, row) -> Rows.Created.of(row)).all();
+    liveDags.reserveAppended(rows.stream().map(Rows.Created::appended).toList(), at);
     var created = new LinkedHashSet<String>();
-    rows.forEach(row -> created.add((String) row.get("id")));
-    var dispatched = rows.stream().flatMap(row -> rowsOf(row.get("dispatched")).stream()).toList();
+    rows.forEach(row -> created.add(row.appended().experimentId()));
+    var dispatched = rows.stream().flatMap(row -> row.dispatched().stream()).toList();
     return new Launched(created, dispatchesOf(dispatched));
   }
 
@@ -548,8 +539,9 @@ public class Executions {
   public Recovery recoverAll(List<String> experimentIds, long nowMillis) {
     var states = new LinkedHashMap<String, ExperimentState>();
     query(STATES)
-        .bind(experimentIds).to("ids").fetch().all()
-        .forEach(row -> states.put((String) row.get("id"), ExperimentState.valueOf((String) row.get("state"))));
+        .bind(experimentIds).to("ids")
+        .fetchAs(Rows.ExperimentAt.class).mappedBy((types, row) -> Rows.ExperimentAt.of(row, "state")).all()
+        .forEach(row -> states.put(row.id(), row.state()));
     var together = new ArrayList<String>();
     var effects = new ArrayList<Effects>();
     for (var entry : states.entrySet()) {
@@ -562,10 +554,11 @@ public class Executions {
       var events = new ArrayList<LiveDags.PendingEvent>();
       var at = utcNow();
       query(START_EXECUTING)
-          .bindAll(Map.of("ids", together, "at", at)).fetch().all()
+          .bindAll(Map.of("ids", together, "at", at))
+          .fetchAs(Rows.ExperimentAt.class).mappedBy((types, row) -> Rows.ExperimentAt.of(row, "from")).all()
           .forEach(row -> {
-            var id = (String) row.get("id");
-            var from = ExperimentState.valueOf((String) row.get("from"));
+            var id = row.id();
+            var from = row.state();
             if (from == ExperimentState.CREATED) {
               from = from.moveTo(ExperimentState.LAUNCHED);
               events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.LAUNCHED.name(), null));
@@ -575,8 +568,8 @@ public class Executions {
             states.put(id, ExperimentState.EXECUTING);
           });
       // attempts in flight go out again as they were, with their own dispatch id
-      var dispatches = new ArrayList<>(dispatchesOf(List.copyOf(query(IN_FLIGHT)
-          .bindAll(Map.of("ids", together, "now", nowMillis, "redeliverMs", redeliverMs)).fetch().all())));
+      var dispatches = new ArrayList<>(dispatchesOf(dispatched(query(IN_FLIGHT)
+          .bindAll(Map.of("ids", together, "now", nowMillis, "redeliverMs", redeliverMs)))));
       dispatches.addAll(markDispatched(query(LAUNCH_READY + MARK_DISPATCHED)
           .bindAll(Map.of("ids", together, "now", nowMillis, "at", at, "redeliverMs", redeliverMs)), events));
       var idle = new LinkedHashSet<>(together);
@@ -608,9 +601,10 @@ public class Executions {
     }
     var outputs = new LinkedHashMap<String, Map<String, Object>>();
     query(DONE_SINKS)
-        .bind(List.copyOf(candidates)).to("ids").fetch().all()
-        .forEach(row -> outputs.computeIfAbsent((String) row.get("id"), id -> new LinkedHashMap<>())
-            .put((String) row.get("key"), Json.readMap(row.get("outputs"))));
+        .bind(List.copyOf(candidates)).to("ids")
+        .fetchAs(Rows.Sink.class).mappedBy((types, row) -> Rows.Sink.of(row)).all()
+        .forEach(sink -> outputs.computeIfAbsent(sink.experimentId(), id -> new LinkedHashMap<>())
+            .put(sink.key(), Json.readMap(sink.outputs())));
     if (outputs.isEmpty()) {
       return ended;
     }
@@ -618,10 +612,11 @@ public class Executions {
         .map(entry -> Map.<String, Object>of("id", entry.getKey(), "outputs", Json.write(entry.getValue()))).toList();
     query(COMPLETE)
         .bindAll(Map.of("rows", rows, "at", utcNow(), "executing", ExperimentState.EXECUTING.name(),
-            "completed", ExperimentState.COMPLETED.name())).fetch().all()
+            "completed", ExperimentState.COMPLETED.name()))
+        .fetchAs(Rows.ExperimentAt.class).mappedBy((types, row) -> Rows.ExperimentAt.of(row, "from")).all()
         .forEach(row -> {
-          var id = (String) row.get("id");
-          ExperimentState.valueOf((String) row.get("from")).moveTo(ExperimentState.COMPLETED);
+          var id = row.id();
+          row.state().moveTo(ExperimentState.COMPLETED);
           events.add(new LiveDags.PendingEvent(id, "experiment.state", null, ExperimentState.COMPLETED.name(), null));
           ended.add(id);
         });
@@ -660,12 +655,12 @@ public class Executions {
     }
     return query(EXPIRED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis))
-        .fetch().all().stream().map(row -> {
-          var message = Boolean.TRUE.equals(row.get("overTime"))
-              ? "exceeded its time limit of " + java.time.Duration.ofMillis(((Number) row.get("timeLimitMs")).longValue())
-              : "sent no heartbeat for " + java.time.Duration.ofMillis(((Number) row.get("heartbeatTimeoutMs")).longValue());
-          return new TaskResult((String) row.get("dispatchId"), (String) row.get("experimentId"), (String) row.get("id"),
-              ((Number) row.get("attempt")).intValue(), TaskResult.Status.FAILED, Map.of(),
+        .fetchAs(Rows.Expired.class).mappedBy((types, row) -> Rows.Expired.of(row)).all().stream().map(row -> {
+          var message = row.overTime()
+              ? "exceeded its time limit of " + java.time.Duration.ofMillis(row.timeLimitMs())
+              : "sent no heartbeat for " + java.time.Duration.ofMillis(row.heartbeatTimeoutMs());
+          return new TaskResult(row.dispatchId(), row.experimentId(), row.taskId(), row.attempt(),
+              TaskResult.Status.FAILED, Map.of(),
               new TaskResult.Error("the attempt " + message, true), "orchestrator", Instant.ofEpochMilli(nowMillis));
         }).toList();
   }
@@ -679,9 +674,8 @@ public class Executions {
     if (experimentIds.isEmpty()) {
       return List.of();
     }
-    return dispatchesOf(List.copyOf(query(LONG_QUEUED)
-        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "redeliverMs", redeliverMs))
-        .fetch().all()));
+    return dispatchesOf(dispatched(query(LONG_QUEUED)
+        .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "redeliverMs", redeliverMs))));
   }
 
   /** Retries of owned experiments whose backoff has passed. */
@@ -885,7 +879,11 @@ public class Executions {
    * The dispatch messages of attempts, their contexts resolved with the outputs of the upstream
    * nodes they name, which are read in one statement for all of them.
    */
-  private List<TaskDispatch> dispatchesOf(List<Map<String, Object>> rows) {
+  private static List<Rows.Dispatched> dispatched(Neo4jClient.RunnableSpec query) {
+    return List.copyOf(query.fetchAs(Rows.Dispatched.class).mappedBy((types, row) -> Rows.Dispatched.of(row)).all());
+  }
+
+  private List<TaskDispatch> dispatchesOf(List<Rows.Dispatched> rows) {
     if (rows.isEmpty()) {
       return List.of();
     }
@@ -893,42 +891,37 @@ public class Executions {
     var referenced = new LinkedHashSet<String>();
     var outputsByExperiment = new HashMap<String, Map<String, Map<String, Object>>>();
     for (var row : rows) {
-      var experimentId = (String) row.get("experimentId");
-      var context = Json.readMap(row.get("context"));
+      var context = Json.readMap(row.context());
       contexts.add(context);
       // outputs the statement brought along (nodes written before it knew them have none)
-      if (row.get("upstream") instanceof List<?> upstream) {
-        for (var x : upstream) {
-          var output = (Map<?, ?>) x;
-          outputsByExperiment.computeIfAbsent(experimentId, id -> new HashMap<>())
-              .put((String) output.get("key"), Json.readMap(output.get("outputs")));
-        }
+      for (var upstream : row.upstream()) {
+        outputsByExperiment.computeIfAbsent(row.experimentId(), id -> new HashMap<>())
+            .put(upstream.key(), Json.readMap(upstream.outputs()));
       }
-      var known = outputsByExperiment.getOrDefault(experimentId, Map.of());
+      var known = outputsByExperiment.getOrDefault(row.experimentId(), Map.of());
       for (var reference : Placeholders.find(context)) {
         if (reference instanceof Placeholders.TaskOutputReference out && !known.containsKey(out.taskKey())) {
-          referenced.add(LiveDagPlan.taskId(experimentId, out.taskKey()));
+          referenced.add(LiveDagPlan.taskId(row.experimentId(), out.taskKey()));
         }
       }
     }
     if (!referenced.isEmpty()) {
       query("""
               MATCH (x:TaskNode) WHERE x.id IN $ids AND x.isExecuted
-              RETURN x.experimentId AS experimentId, x.key AS key, x.outputs AS outputs""")
-          .bind(List.copyOf(referenced)).to("ids").fetch().all()
-          .forEach(r -> outputsByExperiment.computeIfAbsent((String) r.get("experimentId"), id -> new HashMap<>())
-              .put((String) r.get("key"), Json.readMap(r.get("outputs"))));
+              RETURN x.experimentId AS id, x.key AS key, x.outputs AS outputs""")
+          .bind(List.copyOf(referenced)).to("ids")
+          .fetchAs(Rows.Sink.class).mappedBy((types, row) -> Rows.Sink.of(row)).all()
+          .forEach(x -> outputsByExperiment.computeIfAbsent(x.experimentId(), id -> new HashMap<>())
+              .put(x.key(), Json.readMap(x.outputs())));
     }
     var dispatches = new ArrayList<TaskDispatch>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       var row = rows.get(i);
-      var experimentId = (String) row.get("experimentId");
-      var outputs = outputsByExperiment.getOrDefault(experimentId, Map.of());
+      var outputs = outputsByExperiment.getOrDefault(row.experimentId(), Map.of());
       @SuppressWarnings("unchecked")
       var resolved = (Map<String, Object>) Placeholders.resolveTaskOutputs(contexts.get(i), outputs);
-      dispatches.add(new TaskDispatch((String) row.get("dispatchId"), experimentId, (String) row.get("id"),
-          (String) row.get("key"), (String) row.get("taskType"), ((Number) row.get("attempt")).intValue(),
-          new LinkedHashMap<>(resolved), Instant.ofEpochMilli(((Number) row.get("deadline")).longValue())));
+      dispatches.add(new TaskDispatch(row.dispatchId(), row.experimentId(), row.id(), row.key(), row.taskType(),
+          row.attempt(), new LinkedHashMap<>(resolved), Instant.ofEpochMilli(row.deadline())));
     }
     return dispatches;
   }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.neo4j.driver.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
@@ -249,16 +250,12 @@ public class LiveDags {
    * Holds for publishing the events another statement numbered with {@link #NUMBER_EVENTS} (rows of
    * {@code id}, {@code base} and {@code events}), in the caller's transaction.
    */
-  void reserveAppended(List<Map<String, Object>> appended, ZonedDateTime at) {
+  void reserveAppended(List<Rows.Appended> appended, ZonedDateTime at) {
     for (var row : appended) {
-      var experimentId = (String) row.get("id");
-      @SuppressWarnings("unchecked")
-      var events = ((List<Map<String, Object>>) row.get("events")).stream()
-          .map(event -> new PendingEvent(experimentId, (String) event.get("type"), (String) event.get("taskKey"),
-              (String) event.get("state"), (String) event.get("detail"))).toList();
-      reserve(experimentId, ((Number) row.get("base")).longValue(), at, events);
+      reserve(row.experimentId(), row.base(), at, row.events());
     }
   }
+
 
   public Optional<String> findByIdempotencyKey(String key) {
     return neo4j.query("MATCH (e:Experiment {idempotencyKey: $key}) RETURN e.id AS id")
@@ -274,8 +271,8 @@ public class LiveDags {
             WITH e, collect({state: state, count: n}) AS counts
             RETURN e {.*} AS experiment, counts""")
         .bind(id).to("id")
-        .fetch().one()
-        .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))));
+        .fetchAs(Experiment.class).mappedBy((types, row) -> experiment(row.get("experiment"), row.get("counts")))
+        .one();
   }
 
   public Page<Experiment> list(ExperimentFilter filter, int page, int size) {
@@ -300,9 +297,8 @@ public class LiveDags {
             RETURN e {.*} AS experiment, counts
             ORDER BY e.createdAt DESC, e.id DESC""".formatted(where))
         .bindAll(parameters)
-        .fetch().all().stream()
-        .map(row -> experiment(castMap(row.get("experiment")), castList(row.get("counts"))))
-        .toList();
+        .fetchAs(Experiment.class).mappedBy((types, row) -> experiment(row.get("experiment"), row.get("counts")))
+        .all().stream().toList();
     long total = neo4j.query("MATCH (e:Experiment) " + where + " RETURN count(e) AS total")
         .bindAll(parameters).fetchAs(Long.class).one().orElse(0L);
     return new Page<>(items, page, size, total);
@@ -315,12 +311,15 @@ public class LiveDags {
     var nodes = neo4j.query("""
             MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode)
             RETURN t {.*} AS node ORDER BY t.position""")
-        .bind(id).to("id").fetch().all().stream().map(row -> taskNode(castMap(row.get("node")))).toList();
+        .bind(id).to("id")
+        .fetchAs(TaskNode.class).mappedBy((types, row) -> taskNode(row.get("node")))
+        .all().stream().toList();
     var edges = neo4j.query("""
             MATCH (:Experiment {id: $id})-[:HAS_TASK]->(a:TaskNode)-[:NEXT]->(b:TaskNode)
             RETURN a.key AS from, b.key AS to ORDER BY from, to""")
-        .bind(id).to("id").fetch().all().stream()
-        .map(row -> new Edge((String) row.get("from"), (String) row.get("to"))).toList();
+        .bind(id).to("id")
+        .fetchAs(Edge.class).mappedBy((types, row) -> new Edge(row.get("from").asString(), row.get("to").asString()))
+        .all().stream().toList();
     return Optional.of(new Dag(id, nodes, edges));
   }
 
@@ -342,41 +341,28 @@ public class LiveDags {
         .bind(id).to("id").fetchAs(Boolean.class).one().orElse(false);
   }
 
-  private static Experiment experiment(Map<String, Object> e, List<Object> counts) {
+  private static Experiment experiment(Value e, Value counts) {
     var taskCounts = new EnumMap<TaskState, Long>(TaskState.class);
     for (var state : TaskState.values()) {
       taskCounts.put(state, 0L);
     }
-    for (var count : counts) {
-      var c = castMap(count);
-      if (c.get("state") != null) {
-        taskCounts.put(TaskState.valueOf((String) c.get("state")), ((Number) c.get("count")).longValue());
+    for (var count : counts.values()) {
+      if (!count.get("state").isNull()) {
+        taskCounts.put(TaskState.valueOf(count.get("state").asString()), count.get("count").asLong());
       }
     }
-    return new Experiment((String) e.get("id"), (String) e.get("type"), ((Number) e.get("templateVersion")).intValue(),
-        (String) e.get("name"), (String) e.get("owner"), (String) e.get("gatewayId"),
-        ((Number) e.getOrDefault("priority", 0L)).intValue(), ExperimentState.valueOf((String) e.get("state")),
-        (String) e.get("reason"), Json.readMap(e.get("inputs")), Json.readMap(e.get("outputs")),
-        MasterDags.toInstant(e.get("createdAt")), MasterDags.toInstant(e.get("startedAt")),
-        MasterDags.toInstant(e.get("endedAt")), taskCounts);
+    return new Experiment(e.get("id").asString(), e.get("type").asString(), e.get("templateVersion").asInt(),
+        Rows.text(e.get("name")), Rows.text(e.get("owner")), Rows.text(e.get("gatewayId")), e.get("priority", 0),
+        ExperimentState.valueOf(e.get("state").asString()), Rows.text(e.get("reason")),
+        Json.readMap(Rows.text(e.get("inputs"))), Json.readMap(Rows.text(e.get("outputs"))),
+        Rows.instant(e.get("createdAt")), Rows.instant(e.get("startedAt")), Rows.instant(e.get("endedAt")), taskCounts);
   }
 
-  private static TaskNode taskNode(Map<String, Object> t) {
-    return new TaskNode((String) t.get("id"), (String) t.get("key"), (String) t.get("taskType"),
-        TaskState.valueOf((String) t.get("state")), Boolean.TRUE.equals(t.get("isExecuted")),
-        ((Number) t.getOrDefault("attempt", 0L)).intValue(), ((Number) t.getOrDefault("maxAttempts", 1L)).intValue(),
-        Json.readMap(t.get("context")), Json.readMap(t.get("outputs")), Json.readMap(t.get("error")),
-        (String) t.get("dispatchId"), (String) t.get("workerId"),
-        MasterDags.toInstant(t.get("startedAt")), MasterDags.toInstant(t.get("endedAt")));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> castMap(Object value) {
-    return (Map<String, Object>) value;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Object> castList(Object value) {
-    return (List<Object>) value;
+  private static TaskNode taskNode(Value t) {
+    return new TaskNode(t.get("id").asString(), t.get("key").asString(), t.get("taskType").asString(),
+        TaskState.valueOf(t.get("state").asString()), t.get("isExecuted", false), t.get("attempt", 0),
+        t.get("maxAttempts", 1), Json.readMap(Rows.text(t.get("context"))), Json.readMap(Rows.text(t.get("outputs"))),
+        Json.readMap(Rows.text(t.get("error"))), Rows.text(t.get("dispatchId")), Rows.text(t.get("workerId")),
+        Rows.instant(t.get("startedAt")), Rows.instant(t.get("endedAt")));
   }
 }
