@@ -29,14 +29,19 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.weft.orchestrator.lifecycle.Outcome;
 import org.weft.orchestrator.coordination.ExperimentOwnership;
 import org.weft.orchestrator.coordination.WorkerDirectory;
 import org.weft.orchestrator.engine.GroupCommit;
-import org.weft.orchestrator.graph.Executions;
+import org.weft.orchestrator.graph.Effects;
+import org.weft.orchestrator.graph.ExperimentMoves;
+import org.weft.orchestrator.graph.Interventions;
+import org.weft.orchestrator.graph.Launches;
 import org.weft.orchestrator.graph.LiveDags;
 import org.weft.orchestrator.graph.NewerTemplateException;
+import org.weft.orchestrator.graph.Results;
+import org.weft.orchestrator.graph.Timers;
 import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.Outcome;
 import org.weft.orchestrator.messaging.TaskDispatcher;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -52,7 +57,11 @@ public class ExperimentEngine implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(ExperimentEngine.class);
 
-  private final Executions executions;
+  private final Launches takeInHand;
+  private final Results resultStore;
+  private final Timers due;
+  private final Interventions interventions;
+  private final ExperimentMoves experiments;
   private final ExperimentOwnership ownership;
   private final WorkerDirectory workers;
   private final TaskDispatcher dispatcher;
@@ -77,9 +86,14 @@ public class ExperimentEngine implements SmartLifecycle {
   private final Unsent unsent = new Unsent();
   private volatile Thread launcher;
 
-  ExperimentEngine(Executions executions, ExperimentOwnership ownership, WorkerDirectory workers,
-      TaskDispatcher dispatcher, TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
-    this.executions = executions;
+  ExperimentEngine(Launches takeInHand, Results resultStore, Timers due, Interventions interventions,
+      ExperimentMoves experiments, ExperimentOwnership ownership, WorkerDirectory workers, TaskDispatcher dispatcher,
+      TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
+    this.takeInHand = takeInHand;
+    this.resultStore = resultStore;
+    this.due = due;
+    this.interventions = interventions;
+    this.experiments = experiments;
     this.ownership = ownership;
     this.workers = workers;
     this.dispatcher = dispatcher;
@@ -147,16 +161,16 @@ public class ExperimentEngine implements SmartLifecycle {
   }
 
   /** A created experiment's state, and what its launch sends. */
-  private record Created(ExperimentState state, Executions.Effects effects) {}
+  private record Created(ExperimentState state, Effects effects) {}
 
   /** Those left out because their template has a newer version now have no state. */
   private List<Created> createAll(List<LiveDags.NewLiveDag> dags) {
     var sample = Timer.start();
-    var launched = inTransaction(() -> executions.createAndLaunch(dags, System.currentTimeMillis()));
+    var launched = inTransaction(() -> takeInHand.createAndLaunch(dags, System.currentTimeMillis()));
     sample.stop(launchTimer);
     var dispatches = launched.dispatches().stream().collect(Collectors.groupingBy(TaskDispatch::experimentId));
     return dags.stream().map(dag -> new Created(
-        launched.created().contains(dag.id()) ? ExperimentState.EXECUTING : null, new Executions.Effects(
+        launched.created().contains(dag.id()) ? ExperimentState.EXECUTING : null, new Effects(
         Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), List.of(), Set.of()))).toList();
   }
 
@@ -182,7 +196,7 @@ public class ExperimentEngine implements SmartLifecycle {
         log.info("Launch of experiment {} still under way: {}", experimentId, e.toString());
       }
     }
-    return executions.state(experimentId).orElse(ExperimentState.CREATED);
+    return experiments.state(experimentId).orElse(ExperimentState.CREATED);
   }
 
   private record Launch(String experimentId, CompletableFuture<ExperimentState> state) {}
@@ -224,7 +238,7 @@ public class ExperimentEngine implements SmartLifecycle {
       }
     }
     if (!claimed.isEmpty()) {
-      var recovery = inTransaction(() -> executions.recoverAll(claimed, System.currentTimeMillis()));
+      var recovery = inTransaction(() -> takeInHand.recoverAll(claimed, System.currentTimeMillis()));
       log.info("{} experiments launched: {} dispatches sent", claimed.size(), recovery.effects().dispatches().size());
       carryOut(recovery.effects());
       batch.forEach(launch -> launch.state().complete(recovery.states().get(launch.experimentId())));
@@ -232,11 +246,11 @@ public class ExperimentEngine implements SmartLifecycle {
     sample.stop(launchTimer);
   }
 
-  /** Stops an experiment; see {@link Executions#cancel}. */
+  /** Stops an experiment; see {@link Interventions#cancel}. */
   public void cancel(String experimentId) {
     try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
       var effects = inTransaction(() ->
-          executions.cancel(experimentId, System.currentTimeMillis(), properties.cancelGrace().toMillis()));
+          interventions.cancel(experimentId, System.currentTimeMillis(), properties.cancelGrace().toMillis()));
       log.info("Experiment {} cancelling", experimentId);
       carryOut(effects);
     }
@@ -245,7 +259,7 @@ public class ExperimentEngine implements SmartLifecycle {
   /** Runs a finished experiment again from its failed tasks or from {@code fromTask}; returns the keys reset. */
   public List<String> rerun(String experimentId, String fromTask) {
     try (var ignored = MDC.putCloseable("experimentId", experimentId)) {
-      var reset = inTransaction(() -> executions.prepareRerun(experimentId, fromTask));
+      var reset = inTransaction(() -> interventions.prepareRerun(experimentId, fromTask));
       log.info("Experiment {} rerun: {} tasks reset", experimentId, reset.size());
       launch(experimentId);
       return reset;
@@ -258,7 +272,7 @@ public class ExperimentEngine implements SmartLifecycle {
       return;
     }
     long now = System.currentTimeMillis();
-    var batch = batchTimer.record(() -> inTransaction(() -> executions.applyAll(results, now)));
+    var batch = batchTimer.record(() -> inTransaction(() -> resultStore.applyAll(results, now)));
     batchSize.record(results.size());
     for (int i = 0; i < results.size(); i++) {
       var result = results.get(i);
@@ -292,12 +306,12 @@ public class ExperimentEngine implements SmartLifecycle {
   }
 
   private void resume(String experimentId) {
-    var effects = inTransaction(() -> executions.recover(experimentId, System.currentTimeMillis()));
+    var effects = inTransaction(() -> takeInHand.recover(experimentId, System.currentTimeMillis()));
     log.info("Experiment {} taken in hand: {} dispatches sent", experimentId, effects.dispatches().size());
     carryOut(effects);
   }
 
-  private void carryOut(Executions.Effects effects) {
+  private void carryOut(Effects effects) {
     if (!effects.dispatches().isEmpty() || !effects.controls().isEmpty()) {
       // not waited for: the caller goes on to its next batch while the broker acknowledges this one
       var sample = Timer.start();
@@ -332,13 +346,13 @@ public class ExperimentEngine implements SmartLifecycle {
       return;
     }
     long now = System.currentTimeMillis();
-    var expired = inTransaction(() -> executions.expired(owned, now));
+    var expired = inTransaction(() -> due.expired(owned, now));
     if (!expired.isEmpty()) {
       log.info("{} attempts timed out", expired.size());
       onResults(expired);
     }
-    carryOut(inTransaction(() -> executions.dueRetries(owned, now)));
-    var queued = inTransaction(() -> executions.longQueued(owned, now));
+    carryOut(inTransaction(() -> due.dueRetries(owned, now)));
+    var queued = inTransaction(() -> due.longQueued(owned, now));
     if (!queued.isEmpty()) {
       redeliver(queued);
     }
@@ -372,7 +386,7 @@ public class ExperimentEngine implements SmartLifecycle {
     if (!again.isEmpty()) {
       log.info("{} attempts waited for a worker longer than redeliver-after; their dispatches are sent again", again.size());
       again.forEach(d -> meters.counter("weft.task.redeliveries", "task.type", d.taskType()).increment());
-      carryOut(new Executions.Effects(Outcome.APPLIED, again, List.of(), Set.of()));
+      carryOut(new Effects(Outcome.APPLIED, again, List.of(), Set.of()));
     }
     waiting.forEach((type, count) -> {
       log.warn("{} attempts of task type {} are waiting: no live worker of that type is registered", count, type);
@@ -388,7 +402,7 @@ public class ExperimentEngine implements SmartLifecycle {
     // in this order: what was owned and not being launched before the read has been committed
     var ownedBefore = ownership.owned();
     var launchingBefore = Set.copyOf(launching);
-    var active = executions.active();
+    var active = experiments.active();
     for (var owned : ownedBefore) {
       if (!active.containsKey(owned) && !launchingBefore.contains(owned)) {
         ownership.release(owned);

@@ -87,7 +87,7 @@ public class LiveDags {
   }
 
   /**
-   * An experiment and its live DAG, checked and ready to be written by {@link Executions#createAndLaunch}.
+   * An experiment and its live DAG, checked and ready to be written by {@link Launches#createAndLaunch}.
    *
    * @param id     the new experiment's id
    * @param latest whether it asked for the newest version of its template, which is then checked

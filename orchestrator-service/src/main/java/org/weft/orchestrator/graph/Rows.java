@@ -79,7 +79,7 @@ final class Rows {
     }
   }
 
-  /** What {@link Executions#APPLY_RESULTS} did: the rows applied, and what followed. */
+  /** What {@link Results#APPLY_RESULTS} did: the rows applied, and what followed. */
   record Applied(List<Integer> applied, List<Dispatched> dispatched, List<String> finished, List<Appended> appended) {
 
     static Applied of(MapAccessorWithDefaultValue row) {
@@ -88,7 +88,7 @@ final class Rows {
     }
   }
 
-  /** An experiment {@link Executions#CREATE_AND_LAUNCH} created, its events and its root nodes' dispatches. */
+  /** An experiment {@link Launches#CREATE_AND_LAUNCH} created, its events and its root nodes' dispatches. */
   record Created(Appended appended, List<Dispatched> dispatched) {
 
     static Created of(MapAccessorWithDefaultValue row) {

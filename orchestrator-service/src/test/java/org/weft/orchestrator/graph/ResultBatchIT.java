@@ -52,7 +52,19 @@ class ResultBatchIT {
   LiveDags liveDags;
 
   @Autowired
-  Executions executions;
+  Results results;
+
+  @Autowired
+  Launches launches;
+
+  @Autowired
+  Timers timers;
+
+  @Autowired
+  Interventions interventions;
+
+  @Autowired
+  ExperimentMoves moves;
 
   @Autowired
   Neo4jClient neo4j;
@@ -86,7 +98,7 @@ class ResultBatchIT {
     otherInstance = OtherInstance.connect(connectString, "result-batch-it");
     // claimed before it exists, as the engine claims a new experiment
     otherInstance.own(experimentId);
-    var launch = transactions.execute(status -> executions.createAndLaunch(List.of(dag), System.currentTimeMillis()));
+    var launch = transactions.execute(status -> launches.createAndLaunch(List.of(dag), System.currentTimeMillis()));
     launch.dispatches().forEach(dispatch -> sent.put(dispatch.taskKey(), dispatch));
   }
 
@@ -176,7 +188,7 @@ class ResultBatchIT {
     var batch = apply(succeeded("bottom"));
 
     assertThat(batch.effects().ended()).containsExactly(experimentId);
-    assertThat(executions.state(experimentId)).contains(ExperimentState.COMPLETED);
+    assertThat(moves.state(experimentId)).contains(ExperimentState.COMPLETED);
     assertThat(experimentEvents()).last().isEqualTo("COMPLETED");
   }
 
@@ -190,21 +202,21 @@ class ResultBatchIT {
 
     assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED, Outcome.APPLIED, Outcome.APPLIED);
     assertThat(batch.effects().dispatches()).isEmpty();
-    assertThat(executions.state(experimentId)).contains(ExperimentState.FAILED);
+    assertThat(moves.state(experimentId)).contains(ExperimentState.FAILED);
     assertThat(node("right")).containsEntry("state", "SUCCEEDED");
     assertThat(node("bottom")).containsEntry("state", "WAITING");
   }
 
   @Test
   void resultsOfACancellingExperimentEndItWithoutDispatchingAnything() {
-    transactions.executeWithoutResult(status -> executions.cancel(experimentId, System.currentTimeMillis(), 60_000));
+    transactions.executeWithoutResult(status -> interventions.cancel(experimentId, System.currentTimeMillis(), 60_000));
 
     var batch = apply(running("top"), succeeded("top"));
 
     assertThat(batch.outcomes()).containsExactly(Outcome.APPLIED, Outcome.APPLIED);
     assertThat(batch.effects().dispatches()).isEmpty();
     assertThat(batch.effects().ended()).containsExactly(experimentId);
-    assertThat(executions.state(experimentId)).contains(ExperimentState.CANCELLED);
+    assertThat(moves.state(experimentId)).contains(ExperimentState.CANCELLED);
   }
 
   @Test
@@ -219,14 +231,14 @@ class ResultBatchIT {
     try {
       // the success holds the node's lock, uncommitted, while the timeout comes in
       var first = threads.submit(() -> transactions.execute(status -> {
-        var batch = executions.applyAll(List.of(success), System.currentTimeMillis());
+        var batch = results.applyAll(List.of(success), System.currentTimeMillis());
         successApplied.countDown();
         await().atMost(Duration.ofSeconds(30)).until(() -> commitSuccess.await(10, TimeUnit.MILLISECONDS));
         return batch;
       }));
       successApplied.await(30, TimeUnit.SECONDS);
       var second = threads.submit(() -> transactions.execute(status ->
-          executions.applyAll(List.of(timeout), System.currentTimeMillis())));
+          results.applyAll(List.of(timeout), System.currentTimeMillis())));
       await().atMost(Duration.ofSeconds(30)).until(this::aTransactionIsBlocked);
       commitSuccess.countDown();
 
@@ -238,7 +250,7 @@ class ResultBatchIT {
     }
     assertThat(node("top")).containsEntry("state", "SUCCEEDED").containsEntry("isExecuted", true);
     var retries = transactions.execute(status ->
-        executions.dueRetries(java.util.Set.of(experimentId), System.currentTimeMillis() + 3_600_000));
+        timers.dueRetries(java.util.Set.of(experimentId), System.currentTimeMillis() + 3_600_000));
     assertThat(retries.dispatches()).isEmpty();
   }
 
@@ -250,7 +262,7 @@ class ResultBatchIT {
         template);
     otherInstance.own(other.id());
     var sentOther = new HashMap<String, TaskDispatch>();
-    transactions.execute(status -> executions.createAndLaunch(List.of(other), System.currentTimeMillis()))
+    transactions.execute(status -> launches.createAndLaunch(List.of(other), System.currentTimeMillis()))
         .dispatches().forEach(d -> sentOther.put(d.taskKey(), d));
     try {
       long now = System.currentTimeMillis();
@@ -265,7 +277,7 @@ class ResultBatchIT {
         var oneByOne = new java.util.ArrayList<Outcome>();
         var dispatchedOneByOne = new java.util.ArrayList<String>();
         for (var r : step) {
-          var single = transactions.execute(status -> executions.applyAll(List.of(result(other.id(), sentOther, r)), at));
+          var single = transactions.execute(status -> results.applyAll(List.of(result(other.id(), sentOther, r)), at));
           oneByOne.addAll(single.outcomes());
           single.effects().dispatches().forEach(d -> {
             sentOther.put(d.taskKey(), d);
@@ -278,7 +290,7 @@ class ResultBatchIT {
             .containsExactlyInAnyOrderElementsOf(dispatchedOneByOne);
         assertThat(snapshot(experimentId)).as("state after %s", step).isEqualTo(snapshot(other.id()));
       }
-      assertThat(executions.state(experimentId)).contains(ExperimentState.COMPLETED);
+      assertThat(moves.state(experimentId)).contains(ExperimentState.COMPLETED);
     } finally {
       neo4j.query("""
               MATCH (e:Experiment {id: $id})
@@ -318,17 +330,17 @@ class ResultBatchIT {
         .fetchAs(Boolean.class).one().orElse(false);
   }
 
-  private Executions.Batch apply(TaskResult... results) {
-    return applyAt(System.currentTimeMillis(), results);
+  private Results.Batch apply(TaskResult... batch) {
+    return applyAt(System.currentTimeMillis(), batch);
   }
 
-  private Executions.Batch applyAt(long nowMillis, TaskResult... results) {
-    var batch = transactions.execute(status -> executions.applyAll(List.of(results), nowMillis));
-    remember(batch.effects());
-    return batch;
+  private Results.Batch applyAt(long nowMillis, TaskResult... batch) {
+    var applied = transactions.execute(status -> results.applyAll(List.of(batch), nowMillis));
+    remember(applied.effects());
+    return applied;
   }
 
-  private void remember(Executions.Effects effects) {
+  private void remember(Effects effects) {
     effects.dispatches().forEach(dispatch -> sent.put(dispatch.taskKey(), dispatch));
   }
 

@@ -55,19 +55,21 @@ class TickStatementsIT {
 
   @Test
   void lookingForExpiredAttemptsReadsNothingWhenNoneIsDue() {
-    assertThat(QueryPlans.rowsProduced(boltUri, Executions.EXPIRED, Map.of("ids", running, "now", NOW))).isZero();
+    assertThat(QueryPlans.rowsProduced(boltUri, Timers.EXPIRED, States.bound(Timers.EXPIRED,
+        Map.of("ids", running, "now", NOW)))).isZero();
   }
 
   @Test
   void lookingForDueRetriesReadsNothingWhenNoneIsDue() {
-    assertThat(QueryPlans.rowsProduced(boltUri, Executions.DUE_RETRIES + Executions.MARK_DISPATCHED,
-        Map.of("ids", running, "now", NOW, "at", ZonedDateTime.now(), "redeliverMs", 300_000))).isZero();
+    var statement = Timers.DUE_RETRIES + Dispatching.MARK_DISPATCHED;
+    assertThat(QueryPlans.rowsProduced(boltUri, statement, States.bound(statement,
+        Map.of("ids", running, "now", NOW, "at", ZonedDateTime.now(), "redeliverMs", 300_000)))).isZero();
   }
 
   @Test
   void lookingForLongQueuedAttemptsReadsNothingWhenNoneIsDue() {
-    assertThat(QueryPlans.rowsProduced(boltUri, Executions.LONG_QUEUED,
-        Map.of("ids", running, "now", NOW, "redeliverMs", 300_000))).isZero();
+    assertThat(QueryPlans.rowsProduced(boltUri, Timers.LONG_QUEUED, States.bound(Timers.LONG_QUEUED,
+        Map.of("ids", running, "now", NOW, "redeliverMs", 300_000)))).isZero();
   }
 
   @Test
@@ -78,9 +80,11 @@ class TickStatementsIT {
                 t.taskType = 'noop', t.attempt = 1, t.dispatchId = 'd-7', t.context = '{}', t.timeLimitMs = 60000""")
         .bind(NOW).to("now").run();
 
-    var expired = neo4j.query(Executions.EXPIRED).bindAll(Map.of("ids", running, "now", NOW + 3_600_000))
+    var expired = neo4j.query(Timers.EXPIRED)
+        .bindAll(States.bound(Timers.EXPIRED, Map.of("ids", running, "now", NOW + 3_600_000)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
-    var queued = neo4j.query(Executions.LONG_QUEUED).bindAll(Map.of("ids", running, "now", NOW, "redeliverMs", 300_000))
+    var queued = neo4j.query(Timers.LONG_QUEUED)
+        .bindAll(States.bound(Timers.LONG_QUEUED, Map.of("ids", running, "now", NOW, "redeliverMs", 300_000)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("dispatchId").asString()).all();
     var wakeAt = neo4j.query("MATCH (t:TaskNode {id: 'tick-7:run'}) RETURN t.wakeAt").fetchAs(Long.class).one();
 
@@ -94,7 +98,8 @@ class TickStatementsIT {
     neo4j.query("MATCH (t:TaskNode {id: 'tick-7:run'}) SET t.heartbeatDeadline = $now - 1, t.wakeAt = $now - 1")
         .bind(NOW).to("now").run();
 
-    var expired = neo4j.query(Executions.EXPIRED).bindAll(Map.of("ids", running, "now", NOW))
+    var expired = neo4j.query(Timers.EXPIRED)
+        .bindAll(States.bound(Timers.EXPIRED, Map.of("ids", running, "now", NOW)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
 
     assertThat(expired).containsExactly("tick-7:run");
@@ -105,7 +110,8 @@ class TickStatementsIT {
     neo4j.query("MATCH (t:TaskNode {id: 'tick-7:run'}) SET t.heartbeatDeadline = $now - 1, t.wakeAt = $now - 1")
         .bind(NOW).to("now").run();
 
-    var expired = neo4j.query(Executions.EXPIRED).bindAll(Map.of("ids", running.subList(8, 200), "now", NOW))
+    var expired = neo4j.query(Timers.EXPIRED)
+        .bindAll(States.bound(Timers.EXPIRED, Map.of("ids", running.subList(8, 200), "now", NOW)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
 
     assertThat(expired).isEmpty();

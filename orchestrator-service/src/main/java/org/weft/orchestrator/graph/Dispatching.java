@@ -1,0 +1,137 @@
+package org.weft.orchestrator.graph;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import org.springframework.data.neo4j.core.Neo4jClient;
+import org.springframework.stereotype.Component;
+import org.weft.orchestrator.lifecycle.TaskState;
+import org.weft.orchestrator.template.Json;
+import org.weft.orchestrator.template.LiveDagPlan;
+import org.weft.orchestrator.template.Placeholders;
+import org.weft.task.api.TaskDispatch;
+
+/**
+ * Dispatching nodes: the statement tail that makes a node's next attempt, and the dispatch messages
+ * of attempts, their contexts resolved with the outputs of the upstream nodes they name.
+ */
+@Component
+class Dispatching {
+
+  private final Cypher cypher;
+  private final LiveDags liveDags;
+
+  Dispatching(Cypher cypher, LiveDags liveDags) {
+    this.cypher = cypher;
+    this.liveDags = liveDags;
+  }
+
+  /**
+   * Makes the nodes {@code s} a statement matched a new attempt: a new dispatch id, queued for a
+   * worker. A queued attempt has no heartbeat deadline and no time limit yet: the time it waits for
+   * a worker is not silence, and counting it as such turned a burst into a retry storm (attempts
+   * waiting behind others timed out, and their retries queued behind them again). Both start when a
+   * worker takes it ({@link #RUNNING_DEADLINES}). It wakes the owner's timers after
+   * {@code $redeliverMs}, to be sent again with the same id should it have been lost.
+   */
+  static final String DISPATCH = """
+      SET s.state = $task.DISPATCHED, s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
+          s.dispatchedAt = $now, s.heartbeatDeadline = null, s.timeLimitDeadline = null,
+          s.notBefore = null, s.startedAt = $at, s.endedAt = null, s.wakeAt = $now + $redeliverMs
+      """;
+
+  /**
+   * The deadlines of an attempt {@code t} a worker has taken ({@code RUNNING}), from {@code $now}: a
+   * heartbeat is due within the heartbeat timeout, the time limit counts from the first one, and
+   * the owner's timers wake at the earlier of the two.
+   */
+  static final String RUNNING_DEADLINES = """
+      t.heartbeatDeadline = $now + t.heartbeatTimeoutMs,
+      t.timeLimitDeadline = coalesce(t.timeLimitDeadline, $now + t.timeLimitMs),
+      t.wakeAt = CASE WHEN $now + t.heartbeatTimeoutMs < coalesce(t.timeLimitDeadline, $now + t.timeLimitMs)
+                      THEN $now + t.heartbeatTimeoutMs ELSE coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) END""";
+
+  /** What the dispatch message of a node {@code s} just dispatched needs, as map projection fields. */
+  static final String DISPATCHED_FIELDS =
+      ".id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context, deadline: " + "$now + s.timeLimitMs";
+
+  /** The {@code DISPATCHED} events of the nodes {@code dispatched}, projected with {@link #DISPATCHED_FIELDS}. */
+  static final String DISPATCHED_EVENTS = """
+      [d IN dispatched | {experimentId: d.experimentId, type: 'task.state', taskKey: d.key, state: $task.DISPATCHED,
+                          detail: 'attempt ' + toString(d.attempt), at: $at}]""";
+
+  /**
+   * The tail of every statement that dispatches the nodes {@code s} it matched: {@link #DISPATCH},
+   * then each returned with what its dispatch message needs.
+   */
+  static final String MARK_DISPATCHED = DISPATCH + """
+      RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
+             s.dispatchId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline
+      ORDER BY s.experimentId, s.position""";
+
+  /** Runs a statement ending in {@link #MARK_DISPATCHED}; records the events and returns the messages. */
+  List<TaskDispatch> markDispatched(Neo4jClient.RunnableSpec query,
+      List<LiveDags.PendingEvent> events) {
+    var rows = dispatched(query);
+    for (var row : rows) {
+      events.add(new LiveDags.PendingEvent(row.experimentId(), "task.state", row.key(), TaskState.DISPATCHED.name(),
+          "attempt " + row.attempt()));
+    }
+    return dispatchesOf(rows);
+  }
+
+  /**
+   * The dispatch messages of attempts, their contexts resolved with the outputs of the upstream
+   * nodes they name, which are read in one statement for all of them.
+   */
+  static List<Rows.Dispatched> dispatched(Neo4jClient.RunnableSpec query) {
+    return List.copyOf(query.fetchAs(Rows.Dispatched.class).mappedBy((types, row) -> Rows.Dispatched.of(row)).all());
+  }
+
+  List<TaskDispatch> dispatchesOf(List<Rows.Dispatched> rows) {
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    var contexts = new ArrayList<Map<String, Object>>(rows.size());
+    var referenced = new LinkedHashSet<String>();
+    var outputsByExperiment = new HashMap<String, Map<String, Map<String, Object>>>();
+    for (var row : rows) {
+      var context = Json.readMap(row.context());
+      contexts.add(context);
+      // outputs the statement brought along (nodes written before it knew them have none)
+      for (var upstream : row.upstream()) {
+        outputsByExperiment.computeIfAbsent(row.experimentId(), id -> new HashMap<>())
+            .put(upstream.key(), Json.readMap(upstream.outputs()));
+      }
+      var known = outputsByExperiment.getOrDefault(row.experimentId(), Map.of());
+      for (var reference : Placeholders.find(context)) {
+        if (reference instanceof Placeholders.TaskOutputReference out && !known.containsKey(out.taskKey())) {
+          referenced.add(LiveDagPlan.taskId(row.experimentId(), out.taskKey()));
+        }
+      }
+    }
+    if (!referenced.isEmpty()) {
+      cypher.query("""
+              MATCH (x:TaskNode) WHERE x.id IN $ids AND x.isExecuted
+              RETURN x.experimentId AS id, x.key AS key, x.outputs AS outputs""")
+          .bind(List.copyOf(referenced)).to("ids")
+          .fetchAs(Rows.Sink.class).mappedBy((types, row) -> Rows.Sink.of(row)).all()
+          .forEach(x -> outputsByExperiment.computeIfAbsent(x.experimentId(), id -> new HashMap<>())
+              .put(x.key(), Json.readMap(x.outputs())));
+    }
+    var dispatches = new ArrayList<TaskDispatch>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      var row = rows.get(i);
+      var outputs = outputsByExperiment.getOrDefault(row.experimentId(), Map.of());
+      @SuppressWarnings("unchecked")
+      var resolved = (Map<String, Object>) Placeholders.resolveTaskOutputs(contexts.get(i), outputs);
+      dispatches.add(new TaskDispatch(row.dispatchId(), row.experimentId(), row.id(), row.key(), row.taskType(),
+          row.attempt(), new LinkedHashMap<>(resolved), Instant.ofEpochMilli(row.deadline())));
+    }
+    return dispatches;
+  }
+}

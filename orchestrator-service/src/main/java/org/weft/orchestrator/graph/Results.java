@@ -1,0 +1,368 @@
+package org.weft.orchestrator.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Service;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.Outcome;
+import org.weft.orchestrator.lifecycle.ResultRules;
+import org.weft.orchestrator.lifecycle.TaskState;
+import org.weft.orchestrator.template.DagProperties;
+import org.weft.orchestrator.template.Json;
+import org.weft.task.api.TaskControl;
+import org.weft.task.api.TaskDispatch;
+import org.weft.task.api.TaskResult;
+
+/**
+ * Applying workers' results, and the orchestrator's timeouts of attempts, in the caller's
+ * transaction: one by one as {@link ResultRules} decide, or a batch of heartbeats and successes in
+ * one statement that leaves the state applying them one by one would.
+ */
+@Service
+public class Results {
+
+  private final Cypher cypher;
+  private final LiveDags liveDags;
+  private final Dispatching dispatching;
+  private final ExperimentMoves moves;
+  private final long redeliverMs;
+
+  Results(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, DagProperties properties) {
+    this.cypher = cypher;
+    this.liveDags = liveDags;
+    this.dispatching = dispatching;
+    this.moves = moves;
+    this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
+  }
+
+  /**
+   * Applies a batch of worker results in the caller's transaction. Heartbeats and successes take one
+   * statement for the whole batch ({@link #APPLY_RESULTS}), which applies those of the current
+   * attempts of executing experiments and leaves the rest untouched. The rest go one by one, in
+   * order, after it: what it left (duplicates, stale attempts, unknown tasks, experiments cancelling
+   * or ended) and every result of an experiment with a failure in the batch, so the outcome is the
+   * one applying the batch in order would give.
+   *
+   * @return the effects, with one outcome per result in {@code outcomes}, in the batch's order
+   */
+  public Batch applyAll(List<TaskResult> results, long nowMillis) {
+    var outcomes = new Outcome[results.size()];
+    var failing = new HashSet<String>();
+    for (var result : results) {
+      if (result.status() == TaskResult.Status.FAILED) {
+        failing.add(result.experimentId());
+      }
+    }
+    // one row per task: a heartbeat followed by the success of the same attempt becomes one row
+    var rows = new ArrayList<Map<String, Object>>();
+    var rowOf = new HashMap<String, Map<String, Object>>();
+    var resultsOfRow = new ArrayList<List<Integer>>();
+    var oneByOne = new ArrayList<Integer>();
+    for (int i = 0; i < results.size(); i++) {
+      var result = results.get(i);
+      if (failing.contains(result.experimentId())) {
+        oneByOne.add(i);
+        continue;
+      }
+      var row = rowOf.get(result.taskId());
+      if (row == null) {
+        row = new HashMap<>();
+        row.put("i", rows.size());
+        row.put("taskId", result.taskId());
+        row.put("experimentId", result.experimentId());
+        row.put("dispatchId", result.dispatchId());
+        row.put("attempt", result.attempt());
+        row.put("running", false);
+        fill(row, result);
+        rowOf.put(result.taskId(), row);
+        rows.add(row);
+        resultsOfRow.add(new ArrayList<>(List.of(i)));
+      } else if ("RUNNING".equals(row.get("status")) && result.status() == TaskResult.Status.SUCCEEDED
+          && result.dispatchId().equals(row.get("dispatchId")) && result.attempt() == (int) row.get("attempt")) {
+        row.put("running", true);
+        fill(row, result);
+        resultsOfRow.get((int) row.get("i")).add(i);
+      } else {
+        oneByOne.add(i);
+      }
+    }
+    var dispatches = new ArrayList<TaskDispatch>();
+    var ended = new LinkedHashSet<String>();
+    if (!rows.isEmpty()) {
+      var at = Cypher.utcNow();
+      var answer = cypher.query(APPLY_RESULTS)
+          .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at, "redeliverMs", redeliverMs))
+          .fetchAs(Rows.Applied.class).mappedBy((types, row) -> Rows.Applied.of(row)).one().orElseThrow();
+      var applied = new HashSet<>(answer.applied());
+      for (int r = 0; r < rows.size(); r++) {
+        if (applied.contains(r)) {
+          resultsOfRow.get(r).forEach(i -> outcomes[i] = Outcome.APPLIED);
+        } else {
+          oneByOne.addAll(resultsOfRow.get(r));
+        }
+      }
+      liveDags.reserveAppended(answer.appended(), at);
+      dispatches.addAll(dispatching.dispatchesOf(answer.dispatched()));
+      var finished = new LinkedHashSet<>(answer.finished());
+      if (!finished.isEmpty()) {
+        var events = new ArrayList<LiveDags.PendingEvent>();
+        ended.addAll(moves.completeAllDone(finished, events));
+        liveDags.appendEvents(events);
+      }
+    }
+    var effects = new ArrayList<Effects>();
+    oneByOne.sort(null);
+    for (var i : oneByOne) {
+      var applied = apply(results.get(i), nowMillis);
+      outcomes[i] = applied.outcome();
+      effects.add(applied);
+    }
+    effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
+    return new Batch(Arrays.asList(outcomes), Effects.merge(effects));
+  }
+
+  private static void fill(Map<String, Object> row, TaskResult result) {
+    row.put("status", result.status().name());
+    row.put("workerId", Cypher.nullToEmpty(result.workerId()));
+    row.put("outputs", result.status() == TaskResult.Status.SUCCEEDED ? Json.write(result.outputs()) : null);
+    row.put("detail", "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
+  }
+
+  /** What applying a batch did: one outcome per result, and what to send. */
+  public record Batch(List<Outcome> outcomes, Effects effects) {}
+
+  /**
+   * Applies heartbeats and successes {@code $rows} (in batch order, one per task) in one statement:
+   * each only if it belongs to the current attempt of a node of an executing experiment, which the
+   * statement checks as it goes, so that a batch costs no read beforehand. After all of them (fan-in
+   * within the batch) it dispatches the successors they made ready, as {@link Dispatching#DISPATCH} does,
+   * finds the experiments left with nothing to execute, and appends every change to the audit trail
+   * ({@link LiveDags#RECORD_EVENTS}). Each row's experiment is reached once, from its task, and
+   * carried to the end (sought by id three times per row before, it cost about 5% more per row in
+   * a probe). A row it does not apply changes nothing; the caller learns why by applying it the slow
+   * way.
+   *
+   * <p>A row: {@code i}, {@code taskId}, {@code experimentId}, {@code dispatchId}, {@code attempt},
+   * {@code status} ({@code RUNNING} or {@code SUCCEEDED}), {@code running} (a heartbeat of the same
+   * attempt came first in the batch), {@code workerId}, {@code outputs} and {@code detail}.
+   */
+  static final String APPLY_RESULTS = """
+      UNWIND $rows AS r
+      // seeks forced: left alone, the planner scanned every task node's id to join them with the
+      // rows, or started from the nodes in flight of every executing experiment
+      CALL (r) {
+        MATCH (t:TaskNode {id: r.taskId}) USING INDEX SEEK t:TaskNode(id)
+        // the attempt is checked under the node's write lock, as in LOCKED_NODE
+        SET t._LOCK_ = true
+        REMOVE t._LOCK_
+        WITH r, t
+        WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
+          AND t.state IN $inFlight
+        // its experiment over the one relationship rather than its id's index, and kept for what
+        // follows; no label on e, or the planner scans every experiment
+        MATCH (t)<-[:HAS_TASK]-(e)
+        WHERE e.state = $experiment.EXECUTING
+        RETURN t, e
+      }
+      WITH r, t, e, t.state AS before
+      WITH r, t, e, before, coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) AS limit
+      SET t.workerId = r.workerId,
+          t.state = CASE r.status WHEN $status.SUCCEEDED THEN $task.SUCCEEDED ELSE $task.RUNNING END,
+          t.heartbeatDeadline = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE $now + t.heartbeatTimeoutMs END,
+          t.timeLimitDeadline = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE limit END,
+          t.wakeAt = CASE WHEN r.status = $status.SUCCEEDED THEN null
+                          WHEN $now + t.heartbeatTimeoutMs < limit THEN $now + t.heartbeatTimeoutMs
+                          ELSE limit END,
+          t.isExecuted = r.status = $status.SUCCEEDED,
+          t.outputs = CASE r.status WHEN $status.SUCCEEDED THEN r.outputs ELSE t.outputs END,
+          t.endedAt = CASE r.status WHEN $status.SUCCEEDED THEN $at ELSE t.endedAt END,
+          t.error = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE t.error END
+      WITH collect({i: r.i, e: e, events:
+               CASE WHEN before = $task.DISPATCHED AND (r.status = $status.RUNNING OR r.running)
+                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: $task.RUNNING,
+                           detail: r.detail, at: $at}] ELSE [] END
+             + CASE WHEN r.status = $status.SUCCEEDED
+                    THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: $task.SUCCEEDED,
+                           detail: r.detail, at: $at}] ELSE [] END
+           }) AS applied,
+           collect(CASE r.status WHEN $status.SUCCEEDED THEN {t: t, e: e} END) AS done
+      CALL (done) {
+        UNWIND done AS d
+        WITH d.t AS t
+        // no label on s: the planner must expand from t, not seek every waiting node of every experiment
+        MATCH (t)-[:NEXT]->(s) WHERE s.state = $task.WAITING
+        WITH DISTINCT s
+        WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+      """ + Dispatching.DISPATCH + """
+        WITH s ORDER BY s.experimentId, s.position
+        // the outputs its context names, so that resolving it needs no read afterwards
+        CALL (s) {
+          UNWIND coalesce(s.outputsFrom, []) AS k
+          MATCH (x:TaskNode {id: s.experimentId + ':' + k}) USING INDEX SEEK x:TaskNode(id)
+          WHERE x.isExecuted
+          RETURN collect(x {.key, .outputs}) AS upstream
+        }
+        RETURN collect(s {""" + Dispatching.DISPATCHED_FIELDS + """
+          , upstream: upstream}) AS dispatched
+      }
+      CALL (done, dispatched) {
+        WITH done, [d IN dispatched | d.experimentId] AS busy
+        UNWIND done AS d
+        WITH DISTINCT d.e AS e, busy
+        WHERE NOT e.id IN busy AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false }
+        RETURN collect(e.id) AS finished
+      }
+      CALL (applied, dispatched) {
+        // flattened by collect: a chain of list concatenations costs in the square of its length
+        UNWIND applied AS a
+        UNWIND a.events AS event
+        WITH collect({e: a.e, event: event}) AS taskEvents, dispatched
+        // a node dispatched here follows a success here in its experiment, whose event holds e
+        UNWIND taskEvents + [ev IN """ + Dispatching.DISPATCHED_EVENTS + """
+         | {event: ev}] AS p
+        WITH p.event.experimentId AS id, collect(p.event) AS events, collect(p.e)[0] AS e
+        WITH e, {id: id, events: events} AS g ORDER BY g.id
+      """ + LiveDags.RECORD_EVENTS + """
+        RETURN collect({id: e.id, base: base, events: g.events}) AS appended
+      }
+      RETURN [a IN applied | a.i] AS applied, dispatched, finished, appended""";
+
+  /**
+   * The node a result {@code $taskId} is about, read under its write lock (taken by the dummy
+   * {@code SET}, held until the commit): Neo4j reads what is committed without locking, so two
+   * transactions that both read the attempt in flight, a success and the timeout of the same attempt
+   * say, would both apply it, and the later one would undo the earlier. With the lock, the later one
+   * reads what the earlier one wrote.
+   */
+  static final String LOCKED_NODE = """
+      MATCH (t:TaskNode {id: $taskId})
+      SET t._LOCK_ = true
+      REMOVE t._LOCK_
+      WITH t
+      MATCH (e:Experiment {id: t.experimentId})
+      RETURN t.experimentId AS experimentId, t.key AS key, t.state AS state, t.dispatchId AS dispatchId,
+             t.attempt AS attempt, t.maxAttempts AS maxAttempts, e.state AS experimentState""";
+
+  /** Applies one result of a worker, if it belongs to the current attempt of its node. */
+  public Effects apply(TaskResult result, long nowMillis) {
+    var node = cypher.query(LOCKED_NODE).bind(result.taskId()).to("taskId")
+        .fetchAs(ResultRules.NodeSnapshot.class)
+        .mappedBy((types, row) -> new ResultRules.NodeSnapshot(row.get("experimentId").asString(),
+            row.get("key").asString(), TaskState.valueOf(row.get("state").asString()),
+            row.get("dispatchId").asString(null), row.get("attempt").asInt(), row.get("maxAttempts").asInt(),
+            ExperimentState.valueOf(row.get("experimentState").asString())))
+        .one().orElse(null);
+    var decision = ResultRules.decide(node, result);
+    if (decision instanceof ResultRules.Heartbeat heartbeat) {
+      return heartbeat(result, node, heartbeat, nowMillis);
+    } else if (decision instanceof ResultRules.Succeed succeed) {
+      return succeeded(result, node, succeed, nowMillis);
+    } else if (decision instanceof ResultRules.Retry retry) {
+      return retry(result, node, retry, nowMillis);
+    } else if (decision instanceof ResultRules.End end) {
+      return end(result, node, end);
+    }
+    return Effects.of(((ResultRules.Ignore) decision).outcome());
+  }
+
+  private Effects heartbeat(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Heartbeat heartbeat,
+      long nowMillis) {
+    cypher.query("""
+            MATCH (t:TaskNode {id: $taskId})
+            SET t.state = $task.RUNNING, t.workerId = $workerId,
+            """ + Dispatching.RUNNING_DEADLINES)
+        .bindAll(Map.of("taskId", result.taskId(), "workerId", Cypher.nullToEmpty(result.workerId()), "now", nowMillis)).run();
+    if (heartbeat.started()) {
+      liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.RUNNING.name(), onWorker(result));
+    }
+    return Effects.of(Outcome.APPLIED);
+  }
+
+  private Effects succeeded(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Succeed succeed,
+      long nowMillis) {
+    cypher.query("""
+            MATCH (t:TaskNode {id: $taskId})
+            SET t.state = $task.SUCCEEDED, t.isExecuted = true, t.outputs = $outputs, t.workerId = $workerId,
+                t.endedAt = $at, t.error = null, t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null""")
+        .bindAll(Map.of("taskId", result.taskId(), "outputs", Json.write(result.outputs()),
+            "workerId", Cypher.nullToEmpty(result.workerId()), "at", Cypher.utcNow())).run();
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), onWorker(result));
+    return switch (succeed.then()) {
+      case FINISH_CANCEL_IF_DONE -> new Effects(Outcome.APPLIED, List.of(), List.of(), moves.endedIfCancelDone(result.experimentId()));
+      case DISPATCH_READY_SUCCESSORS -> {
+        var events = new ArrayList<LiveDags.PendingEvent>();
+        var dispatches = dispatching.markDispatched(cypher.query("""
+                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING
+                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+                """ + Dispatching.MARK_DISPATCHED)
+            .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", Cypher.utcNow(), "redeliverMs", redeliverMs)),
+            events);
+        // a node just dispatched is not executed: only when none was can the experiment be done
+        var ended = dispatches.isEmpty() ? moves.completeAllDone(Set.of(result.experimentId()), events) : Set.<String>of();
+        liveDags.appendEvents(events);
+        yield new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+      }
+      case NOTHING, FAIL_EXPERIMENT -> Effects.of(Outcome.APPLIED);
+    };
+  }
+
+  private Effects retry(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Retry retry, long nowMillis) {
+    cypher.query("""
+            MATCH (t:TaskNode {id: $taskId})
+            SET t.state = $task.READY, t.error = $error, t.notBefore = $now + t.backoffMs, t.wakeAt = $now + t.backoffMs,
+                t.workerId = $workerId""")
+        .bindAll(Map.of("taskId", result.taskId(), "error", errorJson(retry.error(), node.attempt()), "now", nowMillis,
+            "workerId", Cypher.nullToEmpty(result.workerId()))).run();
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.READY.name(),
+        "attempt %d of %d failed, retrying: %s".formatted(node.attempt(), node.maxAttempts(), retry.error().message()));
+    return new Effects(Outcome.APPLIED, List.of(), expiredAttemptControls(result), Set.of());
+  }
+
+  private Effects end(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.End end) {
+    var controls = expiredAttemptControls(result);
+    cypher.query("""
+            MATCH (t:TaskNode {id: $taskId})
+            SET t.state = $end, t.error = $error, t.endedAt = $at, t.workerId = $workerId, t.wakeAt = null""")
+        .bindAll(Map.of("taskId", result.taskId(), "end", end.state().name(), "error",
+            errorJson(end.error(), node.attempt()), "at", Cypher.utcNow(), "workerId", Cypher.nullToEmpty(result.workerId()))).run();
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), end.state().name(),
+        "attempt %d of %d: %s".formatted(node.attempt(), node.maxAttempts(), end.error().message()));
+    return switch (end.then()) {
+      case FINISH_CANCEL_IF_DONE -> new Effects(Outcome.APPLIED, List.of(), controls, moves.endedIfCancelDone(result.experimentId()));
+      case FAIL_EXPERIMENT -> {
+        var reason = "task '%s' failed after %d attempt%s: %s".formatted(node.key(), node.attempt(),
+            node.attempt() == 1 ? "" : "s", end.error().message());
+        moves.moveExperiment(result.experimentId(), node.experimentState(), ExperimentState.FAILED, reason);
+        // nothing of a failed experiment is retried or timed out any more: its nodes leave the ticks' index
+        cypher.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
+            .bind(result.experimentId()).to("id").run();
+        // the experiment has failed: attempts still running elsewhere in it are of no use any more
+        var stop = new ArrayList<>(controls);
+        stop.add(TaskControl.cancelExperiment(result.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
+        yield new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
+      }
+      case NOTHING, DISPATCH_READY_SUCCESSORS -> new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
+    };
+  }
+
+  /** An attempt the orchestrator timed out may still run on its worker, which is told to stop it. */
+  private static List<TaskControl> expiredAttemptControls(TaskResult result) {
+    return "orchestrator".equals(result.workerId())
+        ? List.of(TaskControl.cancelExpiredAttempt(result.experimentId(), result.taskId(), result.dispatchId()))
+        : List.of();
+  }
+
+  private static String errorJson(TaskResult.Error error, int attempt) {
+    return Json.write(Map.of("message", error.message(), "retryable", error.retryable(), "attempt", attempt));
+  }
+
+  private static String onWorker(TaskResult result) {
+    return "attempt %d on worker %s".formatted(result.attempt(), result.workerId());
+  }
+}
