@@ -105,8 +105,8 @@ public class EventOutbox {
   /** Up to {@code limit} events of one experiment after {@code after}, in order, as the audit trail stores them. */
   public List<StoredEvent> after(String experimentId, long after, int limit) {
     return neo4j.query(UNPUBLISHED).bindAll(Map.of("id", experimentId, "after", after, "batch", limit))
-        .fetch().all().stream()
-        .flatMap(stored -> StoredEvents.expand(stored.get("events")).stream())
+        .fetchAs(StoredEvents.Group.class).mappedBy((types, row) -> StoredEvents.group(row.get("events"))).all().stream()
+        .flatMap(group -> group.events().stream())
         .filter(event -> event.seq() > after)
         .toList();
   }

@@ -330,8 +330,9 @@ public class LiveDags {
     return Optional.of(neo4j.query("""
             MATCH (v:Event {experimentId: $id})
             RETURN v {.*} AS events ORDER BY v.seq""")
-        .bind(id).to("id").fetch().all().stream()
-        .flatMap(row -> StoredEvents.expand(row.get("events")).stream())
+        .bind(id).to("id")
+        .fetchAs(StoredEvents.Group.class).mappedBy((types, row) -> StoredEvents.group(row.get("events"))).all().stream()
+        .flatMap(group -> group.events().stream())
         .map(v -> new Event(v.seq(), v.at(), v.type(), v.taskKey(), v.state(), v.detail()))
         .toList());
   }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.neo4j.driver.types.MapAccessorWithDefaultValue;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
@@ -31,6 +32,9 @@ import org.weft.orchestrator.template.TemplateParser;
 public class MasterDags {
 
   private static final Logger log = LoggerFactory.getLogger(MasterDags.class);
+
+  /** The latest stored version of a type, and its content's checksum. */
+  private record Stored(int version, String checksum) {}
 
   /** Most template versions kept parsed in memory. */
   private static final int CACHED_VERSIONS = 1_000;
@@ -69,11 +73,13 @@ public class MasterDags {
               RETURN m.version AS version, m.checksum AS checksum
               ORDER BY m.version DESC LIMIT 1""")
           .bind(document.type()).to("type")
-          .fetch().one();
-      if (latest.isPresent() && checksum.equals(latest.get().get("checksum"))) {
-        return new MasterDagRegistration(document.type(), ((Number) latest.get().get("version")).intValue(), false);
+          .fetchAs(Stored.class)
+          .mappedBy((types, row) -> new Stored(row.get("version").asInt(), row.get("checksum").asString()))
+          .one();
+      if (latest.isPresent() && checksum.equals(latest.get().checksum())) {
+        return new MasterDagRegistration(document.type(), latest.get().version(), false);
       }
-      int version = latest.map(row -> ((Number) row.get("version")).intValue() + 1).orElse(1);
+      int version = latest.map(stored -> stored.version() + 1).orElse(1);
       var tasks = document.tasks().stream().map(task -> Map.<String, Object>of(
           "key", task.key(), "taskType", task.taskType(), "spec", Json.write(task))).toList();
       var edges = document.tasks().stream()
@@ -147,7 +153,8 @@ public class MasterDags {
     var found = neo4j.query("""
             MATCH (m:MasterDag {type: $type, version: $version})
             RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document""")
-        .bindAll(Map.of("type", type, "version", version)).fetch().one().map(MasterDags::view);
+        .bindAll(Map.of("type", type, "version", version))
+        .fetchAs(MasterDagView.class).mappedBy((types, row) -> view(row)).one();
     found.ifPresent(view -> {
       if (versions.size() >= CACHED_VERSIONS) {
         versions.clear();
@@ -166,27 +173,15 @@ public class MasterDags {
             MATCH (m:MasterDag {type: type, version: latest})
             RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document
             ORDER BY type""")
-        .bindAll(Map.of("skip", (long) page * size, "limit", size)).fetch().all().stream().map(MasterDags::view).toList();
+        .bindAll(Map.of("skip", (long) page * size, "limit", size))
+        .fetchAs(MasterDagView.class).mappedBy((types, row) -> view(row)).all();
     long total = neo4j.query("MATCH (m:MasterDag) RETURN count(DISTINCT m.type) AS total")
         .fetchAs(Long.class).one().orElse(0L);
     return new Page<>(List.copyOf(items), page, size, total);
   }
 
-  private static MasterDagView view(Map<String, Object> row) {
-    return new MasterDagView((String) row.get("type"), ((Number) row.get("version")).intValue(), (String) row.get("checksum"),
-        toInstant(row.get("createdAt")), Json.read(row.get("document"), MasterDagDocument.class));
-  }
-
-  static Instant toInstant(Object stored) {
-    if (stored == null) {
-      return null;
-    }
-    if (stored instanceof ZonedDateTime zoned) {
-      return zoned.toInstant();
-    }
-    if (stored instanceof java.time.OffsetDateTime offset) {
-      return offset.toInstant();
-    }
-    return Instant.parse(stored.toString());
+  private static MasterDagView view(MapAccessorWithDefaultValue row) {
+    return new MasterDagView(row.get("type").asString(), row.get("version").asInt(), row.get("checksum").asString(),
+        Rows.instant(row.get("createdAt")), Json.read(row.get("document").asString(), MasterDagDocument.class));
   }
 }

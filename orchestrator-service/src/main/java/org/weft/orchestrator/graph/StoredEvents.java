@@ -2,7 +2,7 @@ package org.weft.orchestrator.graph;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.neo4j.driver.Value;
 import org.weft.orchestrator.model.StoredEvent;
 
 /**
@@ -16,30 +16,27 @@ final class StoredEvents {
 
   private StoredEvents() {}
 
+  /** The events of one stored node, in order. */
+  record Group(List<StoredEvent> events) {}
+
   /** The events of one stored node, in order; {@code stored} is the node as a statement returns it ({@code v {.*}}). */
-  @SuppressWarnings("unchecked")
-  static List<StoredEvent> expand(Object stored) {
-    var node = (Map<String, Object>) stored;
-    var types = list(node.get("types"));
-    var taskKeys = list(node.get("taskKeys"));
-    var states = list(node.get("states"));
-    var details = list(node.get("details"));
-    var experimentId = (String) node.get("experimentId");
-    long first = ((Number) node.get("seq")).longValue();
-    var at = MasterDags.toInstant(node.get("at"));
+  static Group group(Value stored) {
+    var types = stored.get("types").asList(Value::asString);
+    var taskKeys = stored.get("taskKeys").asList(Value::asString);
+    var states = stored.get("states").asList(Value::asString);
+    var details = stored.get("details").asList(Value::asString);
+    var experimentId = stored.get("experimentId").asString();
+    long first = stored.get("seq").asLong();
+    var at = Rows.instant(stored.get("at"));
     var events = new ArrayList<StoredEvent>(types.size());
     for (int i = 0; i < types.size(); i++) {
-      events.add(new StoredEvent(experimentId, first + i, at, (String) types.get(i), emptyToNull(taskKeys.get(i)),
-          (String) states.get(i), emptyToNull(details.get(i))));
+      events.add(new StoredEvent(experimentId, first + i, at, types.get(i), emptyToNull(taskKeys.get(i)),
+          states.get(i), emptyToNull(details.get(i))));
     }
-    return events;
+    return new Group(events);
   }
 
-  private static List<?> list(Object value) {
-    return value instanceof List<?> list ? list : List.of();
-  }
-
-  private static String emptyToNull(Object value) {
-    return "".equals(value) ? null : (String) value;
+  private static String emptyToNull(String value) {
+    return value.isEmpty() ? null : value;
   }
 }
