@@ -1,6 +1,5 @@
 package org.weft.orchestrator.graph;
 
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
