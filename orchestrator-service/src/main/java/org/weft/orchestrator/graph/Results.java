@@ -141,12 +141,11 @@ public class Results {
    * Applies heartbeats and successes {@code $rows} (in batch order, one per task) in one statement:
    * each only if it belongs to the current attempt of a node of an executing experiment, which the
    * statement checks as it goes, so that a batch costs no read beforehand. After all of them (fan-in
-   * within the batch) it dispatches the successors they made ready, as {@link Dispatching#DISPATCH} does,
-   * finds the experiments left with nothing to execute, and appends every change to the audit trail
-   * ({@link LiveDags#RECORD_EVENTS}). Each row's experiment is reached once, from its task, and
-   * carried to the end (sought by id three times per row before, it cost about 5% more per row in
-   * a probe). A row it does not apply changes nothing; the caller learns why by applying it the slow
-   * way.
+   * within the batch) it dispatches the successors they made ready, as {@link Dispatching#DISPATCH}
+   * does, finds the experiments left with nothing to execute, and appends every change to the audit
+   * trail ({@link LiveDags#RECORD_EVENTS}). Each row's experiment is reached once, from its task, and
+   * carried to the end: seeking it by id at each use costs about 5 % more per row. A row it does not
+   * apply changes nothing; the caller applies it through {@link ResultRules}, which says why.
    *
    * <p>A row: {@code i}, {@code taskId}, {@code experimentId}, {@code dispatchId}, {@code attempt},
    * {@code status} ({@code RUNNING} or {@code SUCCEEDED}), {@code running} (a heartbeat of the same
