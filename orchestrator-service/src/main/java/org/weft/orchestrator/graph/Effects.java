@@ -21,6 +21,11 @@ public record Effects(Outcome outcome, List<TaskDispatch> dispatches, List<TaskC
     return new Effects(outcome, List.of(), List.of(), Set.of());
   }
 
+  /** Applied, with nothing to send; {@code ended} lists the experiments that reached an end. */
+  static Effects ended(Set<String> ended) {
+    return new Effects(Outcome.APPLIED, List.of(), List.of(), ended);
+  }
+
   public static Effects merge(List<Effects> all) {
     var dispatches = new ArrayList<TaskDispatch>();
     var controls = new ArrayList<TaskControl>();

@@ -53,9 +53,9 @@ public class ExperimentMoves {
   static final String COMPLETE = """
       UNWIND $rows AS r
       MATCH (e:Experiment {id: r.id}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.state = $executing
+      WHERE e.state = $experiment.EXECUTING
       WITH e, r, e.state AS from
-      SET e.state = $completed, e.outputs = r.outputs, e.endedAt = $at
+      SET e.state = $experiment.COMPLETED, e.outputs = r.outputs, e.endedAt = $at
       RETURN e.id AS id, from""";
 
   /**
@@ -90,8 +90,7 @@ public class ExperimentMoves {
     var rows = outputs.entrySet().stream()
         .map(entry -> Map.<String, Object>of("id", entry.getKey(), "outputs", Json.write(entry.getValue()))).toList();
     cypher.query(COMPLETE)
-        .bindAll(Map.of("rows", rows, "at", Cypher.utcNow(), "executing", ExperimentState.EXECUTING.name(),
-            "completed", ExperimentState.COMPLETED.name()))
+        .bindAll(Map.of("rows", rows, "at", Cypher.utcNow()))
         .fetchAs(Rows.ExperimentAt.class).mappedBy((types, row) -> Rows.ExperimentAt.of(row, "from")).all()
         .forEach(row -> {
           var id = row.id();

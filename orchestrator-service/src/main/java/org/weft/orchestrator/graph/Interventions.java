@@ -2,7 +2,6 @@ package org.weft.orchestrator.graph;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.IllegalTransitionException;
@@ -35,24 +34,22 @@ public class Interventions {
    */
   public Effects cancel(String experimentId, long nowMillis, long graceMillis) {
     var state = moves.state(experimentId).orElseThrow();
-    state.moveTo(ExperimentState.CANCELLING);
     moves.moveExperiment(experimentId, state, ExperimentState.CANCELLING, "cancelled on request");
     var cancelled = cypher.query("""
             MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN $notStarted
             SET t.state = $task.CANCELLED, t.endedAt = $at, t.wakeAt = null
             RETURN t.key AS key ORDER BY t.position""")
         .bindAll(Map.of("id", experimentId, "at", Cypher.utcNow())).fetchAs(String.class).all();
-    for (var key : cancelled) {
-      liveDags.appendEvent(experimentId, "task.state", key, TaskState.CANCELLED.name(), "cancelled before it started");
-    }
+    liveDags.appendEvents(cancelled.stream().map(key -> new LiveDags.PendingEvent(experimentId, "task.state", key,
+        TaskState.CANCELLED.name(), "cancelled before it started")).toList());
     cypher.query("""
             MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN $inFlight
             SET t.timeLimitDeadline = CASE WHEN t.timeLimitDeadline < $deadline THEN t.timeLimitDeadline ELSE $deadline END,
                 t.wakeAt = CASE WHEN t.wakeAt < $deadline THEN t.wakeAt ELSE $deadline END""")
         .bindAll(Map.of("id", experimentId, "deadline", nowMillis + graceMillis)).run();
-    var ended = moves.finishCancelIfDone(experimentId) ? Set.of(experimentId) : Set.<String>of();
     return new Effects(Outcome.APPLIED, List.of(),
-        List.of(TaskControl.cancelExperiment(experimentId, TaskControl.Reason.EXPERIMENT_CANCELLED)), ended);
+        List.of(TaskControl.cancelExperiment(experimentId, TaskControl.Reason.EXPERIMENT_CANCELLED)),
+        moves.endedIfCancelDone(experimentId));
   }
 
   /**
@@ -89,9 +86,8 @@ public class Interventions {
                 t.dispatchId = null, t.workerId = null, t.startedAt = null, t.endedAt = null, t.notBefore = null,
                 t.wakeAt = null""")
         .bind(reset.stream().map(key -> LiveDagPlan.taskId(experimentId, key)).toList()).to("ids").run();
-    for (var key : reset) {
-      liveDags.appendEvent(experimentId, "task.state", key, TaskState.WAITING.name(), "reset by rerun");
-    }
+    liveDags.appendEvents(reset.stream().map(key -> new LiveDags.PendingEvent(experimentId, "task.state", key,
+        TaskState.WAITING.name(), "reset by rerun")).toList());
     cypher.query("MATCH (e:Experiment {id: $id}) SET e.outputs = null").bind(experimentId).to("id").run();
     // retries left waiting when it failed are due again at the end of their backoff
     cypher.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.state = $task.READY SET t.wakeAt = coalesce(t.notBefore, 0)")

@@ -44,12 +44,11 @@ public class Launches {
       return Effects.of(Outcome.UNKNOWN);
     }
     if (state.isTerminal()) {
-      return new Effects(Outcome.APPLIED, List.of(), List.of(), Set.of(experimentId));
+      return Effects.ended(Set.of(experimentId));
     }
     if (state == ExperimentState.CANCELLING) {
       // attempts still in flight end by their results or by the owner's timers
-      return moves.finishCancelIfDone(experimentId)
-          ? new Effects(Outcome.APPLIED, List.of(), List.of(), Set.of(experimentId)) : Effects.of(Outcome.APPLIED);
+      return Effects.ended(moves.endedIfCancelDone(experimentId));
     }
     return recoverAll(List.of(experimentId), nowMillis).effects();
   }

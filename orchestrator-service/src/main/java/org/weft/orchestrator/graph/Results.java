@@ -83,7 +83,8 @@ public class Results {
         rowOf.put(result.taskId(), row);
         rows.add(row);
         resultsOfRow.add(new ArrayList<>(List.of(i)));
-      } else if ("RUNNING".equals(row.get("status")) && result.status() == TaskResult.Status.SUCCEEDED
+      } else if (TaskResult.Status.RUNNING.name().equals(row.get("status"))
+          && result.status() == TaskResult.Status.SUCCEEDED
           && result.dispatchId().equals(row.get("dispatchId")) && result.attempt() == (int) row.get("attempt")) {
         row.put("running", true);
         fill(row, result);
@@ -131,7 +132,7 @@ public class Results {
     row.put("status", result.status().name());
     row.put("workerId", Cypher.nullToEmpty(result.workerId()));
     row.put("outputs", result.status() == TaskResult.Status.SUCCEEDED ? Json.write(result.outputs()) : null);
-    row.put("detail", "attempt %d on worker %s".formatted(result.attempt(), result.workerId()));
+    row.put("detail", onWorker(result));
   }
 
   /** What applying a batch did: one outcome per result, and what to send. */
@@ -293,7 +294,7 @@ public class Results {
             "workerId", Cypher.nullToEmpty(result.workerId()), "at", Cypher.utcNow())).run();
     liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), onWorker(result));
     return switch (succeed.then()) {
-      case FINISH_CANCEL_IF_DONE -> new Effects(Outcome.APPLIED, List.of(), List.of(), moves.endedIfCancelDone(result.experimentId()));
+      case FINISH_CANCEL_IF_DONE -> Effects.ended(moves.endedIfCancelDone(result.experimentId()));
       case DISPATCH_READY_SUCCESSORS -> {
         var events = new ArrayList<LiveDags.PendingEvent>();
         var dispatches = dispatching.markDispatched(cypher.query("""

@@ -37,7 +37,7 @@ final class Rows {
   record Upstream(String key, String outputs) {
 
     static Upstream of(Value value) {
-      return new Upstream(value.get("key").asString(), nullable(value.get("outputs")));
+      return new Upstream(value.get("key").asString(), text(value.get("outputs")));
     }
   }
 
@@ -53,7 +53,7 @@ final class Rows {
   record Sink(String experimentId, String key, String outputs) {
 
     static Sink of(MapAccessorWithDefaultValue row) {
-      return new Sink(row.get("id").asString(), row.get("key").asString(), nullable(row.get("outputs")));
+      return new Sink(row.get("id").asString(), row.get("key").asString(), text(row.get("outputs")));
     }
   }
 
@@ -74,8 +74,8 @@ final class Rows {
     static Appended of(MapAccessorWithDefaultValue row) {
       var experimentId = row.get("id").asString();
       return new Appended(experimentId, row.get("base").asLong(), row.get("events").asList(event ->
-          new LiveDags.PendingEvent(experimentId, event.get("type").asString(), nullable(event.get("taskKey")),
-              event.get("state").asString(), nullable(event.get("detail")))));
+          new LiveDags.PendingEvent(experimentId, event.get("type").asString(), text(event.get("taskKey")),
+              event.get("state").asString(), text(event.get("detail")))));
     }
   }
 
@@ -94,10 +94,6 @@ final class Rows {
     static Created of(MapAccessorWithDefaultValue row) {
       return new Created(Appended.of(row), row.get("dispatched").asList(Dispatched::of));
     }
-  }
-
-  private static String nullable(Value value) {
-    return text(value);
   }
 
   /** A string property, or null where the property is missing. */

@@ -44,13 +44,6 @@ final class States {
     });
   }
 
-  /** A statement's own parameters with the state parameters it names. */
-  static Map<String, Object> bound(String statement, Map<String, Object> parameters) {
-    var all = new HashMap<String, Object>(of(statement));
-    all.putAll(parameters);
-    return all;
-  }
-
   private static Map<String, String> names(Collection<? extends Enum<?>> states) {
     var names = new LinkedHashMap<String, String>();
     states.forEach(state -> names.put(state.name(), state.name()));

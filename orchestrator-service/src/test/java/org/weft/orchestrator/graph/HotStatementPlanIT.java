@@ -78,14 +78,14 @@ class HotStatementPlanIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("statements")
   void seeksAndNeverScans(String name, String statement) {
-    assertThat(QueryPlans.scans(boltUri, statement, States.bound(statement, PARAMETERS))).isEmpty();
+    assertThat(QueryPlans.scans(boltUri, statement, BoundStates.bound(statement, PARAMETERS))).isEmpty();
     // nor does it seek every executing experiment: that grows with the load, as a scan does
-    assertThat(QueryPlans.broadSeeks(boltUri, statement, States.bound(statement, PARAMETERS))).isEmpty();
+    assertThat(QueryPlans.broadSeeks(boltUri, statement, BoundStates.bound(statement, PARAMETERS))).isEmpty();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("statements")
   void usesNothingDeprecated(String name, String statement) {
-    assertThat(QueryPlans.deprecations(boltUri, statement, States.bound(statement, PARAMETERS))).isEmpty();
+    assertThat(QueryPlans.deprecations(boltUri, statement, BoundStates.bound(statement, PARAMETERS))).isEmpty();
   }
 }

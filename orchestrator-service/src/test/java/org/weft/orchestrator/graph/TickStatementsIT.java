@@ -55,20 +55,20 @@ class TickStatementsIT {
 
   @Test
   void lookingForExpiredAttemptsReadsNothingWhenNoneIsDue() {
-    assertThat(QueryPlans.rowsProduced(boltUri, Timers.EXPIRED, States.bound(Timers.EXPIRED,
+    assertThat(QueryPlans.rowsProduced(boltUri, Timers.EXPIRED, BoundStates.bound(Timers.EXPIRED,
         Map.of("ids", running, "now", NOW)))).isZero();
   }
 
   @Test
   void lookingForDueRetriesReadsNothingWhenNoneIsDue() {
     var statement = Timers.DUE_RETRIES + Dispatching.MARK_DISPATCHED;
-    assertThat(QueryPlans.rowsProduced(boltUri, statement, States.bound(statement,
+    assertThat(QueryPlans.rowsProduced(boltUri, statement, BoundStates.bound(statement,
         Map.of("ids", running, "now", NOW, "at", ZonedDateTime.now(), "redeliverMs", 300_000)))).isZero();
   }
 
   @Test
   void lookingForLongQueuedAttemptsReadsNothingWhenNoneIsDue() {
-    assertThat(QueryPlans.rowsProduced(boltUri, Timers.LONG_QUEUED, States.bound(Timers.LONG_QUEUED,
+    assertThat(QueryPlans.rowsProduced(boltUri, Timers.LONG_QUEUED, BoundStates.bound(Timers.LONG_QUEUED,
         Map.of("ids", running, "now", NOW, "redeliverMs", 300_000)))).isZero();
   }
 
@@ -81,10 +81,10 @@ class TickStatementsIT {
         .bind(NOW).to("now").run();
 
     var expired = neo4j.query(Timers.EXPIRED)
-        .bindAll(States.bound(Timers.EXPIRED, Map.of("ids", running, "now", NOW + 3_600_000)))
+        .bindAll(BoundStates.bound(Timers.EXPIRED, Map.of("ids", running, "now", NOW + 3_600_000)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
     var queued = neo4j.query(Timers.LONG_QUEUED)
-        .bindAll(States.bound(Timers.LONG_QUEUED, Map.of("ids", running, "now", NOW, "redeliverMs", 300_000)))
+        .bindAll(BoundStates.bound(Timers.LONG_QUEUED, Map.of("ids", running, "now", NOW, "redeliverMs", 300_000)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("dispatchId").asString()).all();
     var wakeAt = neo4j.query("MATCH (t:TaskNode {id: 'tick-7:run'}) RETURN t.wakeAt").fetchAs(Long.class).one();
 
@@ -99,7 +99,7 @@ class TickStatementsIT {
         .bind(NOW).to("now").run();
 
     var expired = neo4j.query(Timers.EXPIRED)
-        .bindAll(States.bound(Timers.EXPIRED, Map.of("ids", running, "now", NOW)))
+        .bindAll(BoundStates.bound(Timers.EXPIRED, Map.of("ids", running, "now", NOW)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
 
     assertThat(expired).containsExactly("tick-7:run");
@@ -111,7 +111,7 @@ class TickStatementsIT {
         .bind(NOW).to("now").run();
 
     var expired = neo4j.query(Timers.EXPIRED)
-        .bindAll(States.bound(Timers.EXPIRED, Map.of("ids", running.subList(8, 200), "now", NOW)))
+        .bindAll(BoundStates.bound(Timers.EXPIRED, Map.of("ids", running.subList(8, 200), "now", NOW)))
         .fetchAs(String.class).mappedBy((types, row) -> row.get("id").asString()).all();
 
     assertThat(expired).isEmpty();
