@@ -68,7 +68,7 @@ class CancelAndRerunIT {
   void cancelStopsDispatchingTellsWorkersToStopAndEndsCancelled() {
     var type = Api.registerTemplate(templates, "rerun", CHAIN);
     var held = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       held.add(dispatch);
       return null;
     });
@@ -99,13 +99,13 @@ class CancelAndRerunIT {
   @Test
   void rerunReExecutesTheFailedTaskAndWhatFollowsAndKeepsTheExecutedOnesUpstream() {
     var type = Api.registerTemplate(templates, "rerun", CHAIN);
-    worker.behave(dispatch -> dispatch.taskKey().equals("second")
+    worker.behaveFor(type, dispatch -> dispatch.taskKey().equals("second")
         ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("bad luck", false), "worker-2")
         : TestWorker.success(dispatch, "worker-2"));
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
     api.awaitState(id, "FAILED", RUN);
     var firstOutputs = read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[0].outputs");
-    worker.behave(TestWorker.succeedAtOnce("worker-2"));
+    worker.behaveFor(type, TestWorker.succeedAtOnce("worker-2"));
 
     var rerun = api.postJson("/api/v1/experiments/" + id + "/rerun", "{}");
 
@@ -181,7 +181,7 @@ class CancelAndRerunIT {
   void rerunAndCancelRefuseWhatTheyCannotDo() {
     var type = Api.registerTemplate(templates, "rerun", CHAIN);
     var held = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       held.add(dispatch);
       return null;
     });

@@ -151,7 +151,7 @@ class ExecutionIT {
           - {key: b, taskType: env-setup, timeLimit: PT20S}
           - {key: c, taskType: env-setup, dependsOn: [a, b]}
         """);
-    worker.behave(dispatch -> null);
+    worker.behaveFor(type, dispatch -> null);
     long before = System.currentTimeMillis();
 
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
@@ -200,7 +200,7 @@ class ExecutionIT {
           - {key: flaky, taskType: env-setup, retry: {maxAttempts: 3, backoff: PT0.2S}}
           - {key: after, taskType: env-setup, dependsOn: [flaky]}
         """);
-    worker.behave(dispatch -> dispatch.taskKey().equals("flaky") && dispatch.attempt() == 1
+    worker.behaveFor(type, dispatch -> dispatch.taskKey().equals("flaky") && dispatch.attempt() == 1
         ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("disk busy", true), "worker-1")
         : TestWorker.success(dispatch, "worker-1"));
 
@@ -221,7 +221,7 @@ class ExecutionIT {
           - {key: doomed, taskType: env-setup, retry: {maxAttempts: 2, backoff: PT0.1S}}
           - {key: never, taskType: env-setup, dependsOn: [doomed]}
         """);
-    worker.behave(dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
+    worker.behaveFor(type, dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
         new TaskResult.Error("quota exceeded", true), "worker-1"));
 
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
@@ -239,7 +239,7 @@ class ExecutionIT {
   @Test
   void aPermanentFailureFailsAtOnce() {
     var type = Api.registerTemplate(templates, "engine", "tasks: [{key: bad-input, taskType: env-setup, retry: {maxAttempts: 5}}]\n");
-    worker.behave(dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
+    worker.behaveFor(type, dispatch -> TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(),
         new TaskResult.Error("no such file", false), "worker-1"));
 
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
@@ -252,7 +252,7 @@ class ExecutionIT {
   void anAttemptThatWentSilentAfterItsWorkerTookItIsCancelledAndRetriedAfterItsHeartbeatTimeout() {
     var type = Api.registerTemplate(templates, "engine", "tasks: [{key: quiet, taskType: env-setup, heartbeatTimeout: PT1S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     // one heartbeat, then nothing: the worker took the attempt and died
-    worker.behave(dispatch -> dispatch.attempt() == 1
+    worker.behaveFor(type, dispatch -> dispatch.attempt() == 1
         ? TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1")
         : TestWorker.success(dispatch, "worker-1"));
     try (var control = Topic.follow(kafka, "weft.task-control")) {
@@ -273,7 +273,7 @@ class ExecutionIT {
     var type = Api.registerTemplate(templates, "engine",
         "tasks: [{key: queued, taskType: env-setup, heartbeatTimeout: PT1S, timeLimit: PT2S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       dispatched.add(dispatch);
       return null;
     });
@@ -298,7 +298,7 @@ class ExecutionIT {
     var type = Api.registerTemplate(templates, "engine",
         "tasks: [{key: endless, taskType: env-setup, heartbeatTimeout: PT1S, timeLimit: PT2S, retry: {maxAttempts: 2, backoff: PT0S}}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       dispatched.add(dispatch);
       return dispatch.attempt() == 1
           ? TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1")
@@ -348,7 +348,7 @@ class ExecutionIT {
   void heartbeatsMarkTheNodeRunningAndKeepItAlive() {
     var type = Api.registerTemplate(templates, "engine", "tasks: [{key: long, taskType: env-setup, heartbeatTimeout: PT2S}]\n");
     var dispatched = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       dispatched.add(dispatch);
       return TestWorker.result(dispatch, TaskResult.Status.RUNNING, Map.of(), null, "worker-1");
     });
@@ -413,7 +413,7 @@ class ExecutionIT {
   void aRunningExperimentHasItsMarkerAndThisInstanceAsOwnerUntilItEnds() throws Exception {
     var type = Api.registerTemplate(templates, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
     var held = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       held.add(dispatch);
       return null;
     });
@@ -437,7 +437,7 @@ class ExecutionIT {
     var type = Api.registerTemplate(templates, "engine", "tasks: [{key: hold, taskType: env-setup}]\n");
     var gateway = "ownership-" + System.nanoTime();
     var held = new CopyOnWriteArrayList<TaskDispatch>();
-    worker.behave(dispatch -> {
+    worker.behaveFor(type, dispatch -> {
       held.add(dispatch);
       return null;
     });

@@ -96,6 +96,18 @@ public final class TestWorker implements AutoCloseable {
     this.behaviour = next;
   }
 
+  /**
+   * Answers the dispatches of one experiment type as {@code next} says and every other at once with
+   * success: experiments that earlier tests left running on this shared worker neither disturb a
+   * test nor get stuck behind it.
+   */
+  public void behaveFor(String experimentType, Behaviour next) {
+    var others = succeedAtOnce(id);
+    this.behaviour = dispatch -> experimentType.equals(dispatch.context().get("experimentType"))
+        ? next.apply(dispatch)
+        : others.apply(dispatch);
+  }
+
   /** Sends any result, as a misbehaving or slow worker might. */
   public void send(TaskResult result) {
     producedAt.put(result.taskId(), System.nanoTime());
