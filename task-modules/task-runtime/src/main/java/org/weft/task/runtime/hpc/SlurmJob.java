@@ -1,0 +1,37 @@
+package org.weft.task.runtime.hpc;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job as it goes to SLURM.
+ *
+ * @param dispatchId  the job-submission dispatch it comes from: its job is named
+ *                    {@code weft-<dispatchId>}, and a dispatch never has two
+ * @param argv        the program (a name in, or a path under, the resource's program directories) and
+ *                    its arguments, each reaching the program as written
+ * @param environment exported in the batch script, besides a fixed {@code PATH}; nothing else of the
+ *                    submitting shell reaches the job
+ * @param workdir     where it runs
+ * @param stdout      where its standard output goes
+ * @param stderr      where its standard error goes
+ * @param cores       {@code --cpus-per-task}, or null for the partition's default
+ * @param memoryBytes {@code --mem}, or null for the partition's default
+ * @param wallTime    {@code --time}, or null for the partition's default
+ */
+public record SlurmJob(String dispatchId, List<String> argv, Map<String, String> environment, String workdir,
+    String stdout, String stderr, Integer cores, Long memoryBytes, Duration wallTime) {
+
+  public SlurmJob {
+    argv = List.copyOf(argv);
+    environment = Map.copyOf(environment);
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("a job needs a program");
+    }
+  }
+
+  public String name() {
+    return "weft-" + dispatchId;
+  }
+}

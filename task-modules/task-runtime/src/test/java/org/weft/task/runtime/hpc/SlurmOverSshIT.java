@@ -1,0 +1,267 @@
+package org.weft.task.runtime.hpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.weft.task.runtime.TaskFailure;
+import org.weft.task.runtime.files.Checksums;
+
+/** Weft's SSH, SFTP and SLURM code against a real single-node SLURM behind a real sshd. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SlurmOverSshIT {
+
+  private static final Duration JOB = Duration.ofSeconds(60);
+
+  SlurmCluster cluster;
+  Path programs;
+  RemoteHost host;
+  SlurmScheduler scheduler;
+  SlurmWatch watch;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    cluster = SlurmCluster.shared();
+    programs = Files.createDirectories(cluster.scratch().resolveSibling("programs"));
+    program("args", "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\"; done\n");
+    program("fail", "#!/bin/sh\necho 'the solver diverged at step 7' >&2\nexit 3\n");
+    program("sleep-for", "#!/bin/sh\nsleep \"$1\"\necho slept\n");
+    host = new RemoteHost("test", cluster.resource(programs, cluster.knownHosts()));
+    scheduler = new SlurmScheduler(host);
+    watch = new SlurmWatch(scheduler);
+  }
+
+  @AfterAll
+  void closeConnections() {
+    watch.close();
+    host.close();
+  }
+
+  @Test
+  void hostileArgumentsReachTheProgramLiterally() throws Exception {
+    var hostile = List.of("it's", "$(touch /tmp/weft-pwned)", "`id`", "two\nlines", "*", "~", "a\\b", "\"q\"",
+        "; echo injected", "$HOME", "");
+    var job = job("args", hostile, null);
+
+    var state = runToEnd(scheduler.submit(job));
+
+    assertThat(state.phase()).isEqualTo(SlurmJobState.Phase.SUCCEEDED);
+    var expected = new StringBuilder();
+    hostile.forEach(argument -> expected.append('<').append(argument).append(">\n"));
+    assertThat(Files.readString(Path.of(job.stdout()))).isEqualTo(expected.toString());
+    assertThat(Path.of("/tmp/weft-pwned")).doesNotExist();
+  }
+
+  @Test
+  void aDispatchSubmittedAgainOrTwiceAtOnceHasExactlyOneJob() throws Exception {
+    var job = job("sleep-for", List.of("3"), null);
+
+    var first = CompletableFuture.supplyAsync(() -> scheduler.submit(job));
+    var second = CompletableFuture.supplyAsync(() -> scheduler.submit(job));
+    var id = first.get();
+
+    assertThat(second.get()).isEqualTo(id);
+    assertThat(scheduler.submit(job)).isEqualTo(id);
+    assertThat(cluster.slurm("squeue", "-h", "-t", "all", "--name=" + job.name(), "-o", "%i").strip()).isEqualTo(id);
+    runToEnd(id);
+    // long after, with the scheduler's record gone or not, the dispatch's record gives the same job
+    assertThat(scheduler.submit(job)).isEqualTo(id);
+  }
+
+  @Test
+  void aNonZeroExitFailsWithItsCodeAndTheTailOfStderr() throws Exception {
+    var id = scheduler.submit(job("fail", List.of(), null));
+
+    var state = runToEnd(id);
+
+    assertThat(state.phase()).isEqualTo(SlurmJobState.Phase.FAILED);
+    assertThat(state.exitCode()).isEqualTo(3);
+    assertThat(state.failure(id, null)).contains("exited with code 3");
+    assertThat(scheduler.stderrTail(id, 2048)).isEqualTo("the solver diverged at step 7");
+  }
+
+  @Test
+  void aProgramOutsideTheProgramDirectoriesIsRefusedBeforeAnythingIsSubmitted() {
+    assertThatThrownBy(() -> scheduler.submit(job("/bin/sh", List.of("-c", "id"), null)))
+        .isInstanceOf(TaskFailure.class).hasMessageContaining("not inside the resource's program directories");
+  }
+
+  @Test
+  void aMissingProgramFailsTheJobWithExitCode127() throws Exception {
+    var id = scheduler.submit(job("no-such-program", List.of(), null));
+
+    var state = runToEnd(id);
+
+    assertThat(state.exitCode()).isEqualTo(127);
+    assertThat(scheduler.stderrTail(id, 2048)).contains("program no-such-program is not an executable");
+  }
+
+  @Test
+  void cancellingReachesTheJob() throws Exception {
+    var id = scheduler.submit(job("sleep-for", List.of("300"), null));
+    watch.follow(id);
+    try {
+      await().atMost(JOB).until(() -> seen(id) != null && seen(id).phase() == SlurmJobState.Phase.RUNNING);
+
+      scheduler.cancel(id);
+
+      await().atMost(JOB).until(() -> seen(id).phase().ended());
+      assertThat(seen(id).state()).isEqualTo("CANCELLED");
+      assertThat(seen(id).phase()).isEqualTo(SlurmJobState.Phase.FAILED);
+    } finally {
+      watch.unfollow(id);
+    }
+  }
+
+  @Test
+  void aJobPastItsWallTimeEndsAsTimeoutAndSaysSo() throws Exception {
+    var id = scheduler.submit(job("sleep-for", List.of("600"), Duration.ofMinutes(1)));
+
+    var state = runToEnd(id, Duration.ofMinutes(4));
+
+    assertThat(state.state()).isEqualTo("TIMEOUT");
+    assertThat(state.phase()).isEqualTo(SlurmJobState.Phase.FAILED);
+    assertThat(state.failure(id, "PT1M")).contains("time limit of PT1M").contains("TIMEOUT");
+  }
+
+  @Test
+  void aJobSurvivesARestartOfTheController() throws Exception {
+    var id = scheduler.submit(job("sleep-for", List.of("8"), null));
+    watch.follow(id);
+    try {
+      await().atMost(JOB).until(() -> seen(id) != null && seen(id).phase() == SlurmJobState.Phase.RUNNING);
+
+      cluster.restartController();
+
+      await().atMost(JOB).until(() -> seen(id).phase().ended());
+      assertThat(seen(id).phase()).isEqualTo(SlurmJobState.Phase.SUCCEEDED);
+    } finally {
+      watch.unfollow(id);
+    }
+  }
+
+  @Test
+  void anSshServerThatIsAwayForAWhileIsRetryableAndTheNextCallReconnects() throws Exception {
+    assertThat(host.runOk("echo up", null, "a probe")).isEqualTo("up\n");
+    long sessions = host.sessionsOpened();
+    cluster.stopSsh();
+    try {
+      assertThatThrownBy(() -> host.run("echo up", null))
+          .isInstanceOfSatisfying(TaskFailure.class, failure -> assertThat(failure.retryable()).isTrue())
+          .hasMessageContaining("unreachable");
+    } finally {
+      cluster.startSsh();
+    }
+
+    assertThat(host.runOk("echo up", null, "a probe")).isEqualTo("up\n");
+    assertThat(host.sessionsOpened()).isGreaterThan(sessions);
+  }
+
+  @Test
+  void anUnknownOrChangedHostKeyIsRefusedForGood(@TempDir Path keys) throws Exception {
+    var empty = Files.writeString(keys.resolve("empty_known_hosts"), "");
+    try (var unknown = new RemoteHost("unknown", cluster.resource(programs, empty))) {
+      assertThatThrownBy(() -> unknown.run("echo up", null))
+          .isInstanceOfSatisfying(TaskFailure.class, failure -> assertThat(failure.retryable()).isFalse())
+          .hasMessageContaining("is not in " + empty);
+    }
+    var other = keys.resolve("other");
+    new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.toString()).start().waitFor();
+    var otherKey = Files.readString(Path.of(other + ".pub")).strip().split(" ");
+    var wrong = Files.writeString(keys.resolve("wrong_known_hosts"),
+        "[127.0.0.1]:%d %s %s%n".formatted(cluster.sshPort(), otherKey[0], otherKey[1]));
+    try (var changed = new RemoteHost("changed", cluster.resource(programs, wrong))) {
+      assertThatThrownBy(() -> changed.run("echo up", null))
+          .isInstanceOfSatisfying(TaskFailure.class, failure -> assertThat(failure.retryable()).isFalse())
+          .hasMessageContaining("host key").hasMessageContaining("changed");
+    }
+  }
+
+  @Test
+  void filesGoUpAndComeBackOverSftpWithTheirChecksumsChecked(@TempDir Path local) throws Exception {
+    var files = new RemoteFiles(host);
+    var remoteDir = cluster.scratch() + "/files-" + UUID.randomUUID();
+    files.mkdirs(List.of(remoteDir + "/sub"));
+    var content = "0.5 1.5 2.5\n".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+
+    var up = files.upload(new ByteArrayInputStream(content), remoteDir + "/sub/input.dat");
+    var listed = files.list(remoteDir);
+    var down = files.download(remoteDir + "/sub/input.dat", local.resolve("back.dat"));
+
+    assertThat(up.checksum()).isEqualTo(Checksums.sha256(new ByteArrayInputStream(content)));
+    assertThat(listed).containsExactly(new RemoteFiles.Listed("sub/input.dat", content.length));
+    assertThat(down).isEqualTo(up);
+    assertThat(Files.readAllBytes(local.resolve("back.dat"))).isEqualTo(content);
+    assertThat(files.checksums(List.of(remoteDir + "/sub/input.dat"))).containsValue(up.checksum());
+  }
+
+  @Test
+  void oneSchedulerQueryPerPollFollowsEveryJob() throws Exception {
+    var ids = new java.util.ArrayList<String>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(scheduler.submit(job("sleep-for", List.of("2"), null)));
+    }
+    ids.forEach(watch::follow);
+    try {
+      long before = host.commandsRun();
+      await().atMost(JOB).until(() -> ids.stream().allMatch(id -> seen(id) != null && seen(id).phase().ended()));
+      long polls = host.commandsRun() - before;
+      // five jobs for a few seconds at one poll a second: a handful of queries, not one per job per poll
+      assertThat(polls).isLessThan(ids.size() * 3L);
+      assertThat(ids).allSatisfy(id -> assertThat(seen(id).phase()).isEqualTo(SlurmJobState.Phase.SUCCEEDED));
+    } finally {
+      ids.forEach(watch::unfollow);
+    }
+  }
+
+  private SlurmJobState seen(String id) {
+    var seen = watch.seen(id);
+    return seen == null ? null : seen.state();
+  }
+
+  private SlurmJobState runToEnd(String id) {
+    return runToEnd(id, JOB);
+  }
+
+  private SlurmJobState runToEnd(String id, Duration limit) {
+    watch.follow(id);
+    try {
+      await().atMost(limit).pollInterval(Duration.ofMillis(200))
+          .until(() -> seen(id) != null && seen(id).phase().ended());
+      return seen(id);
+    } finally {
+      watch.unfollow(id);
+    }
+  }
+
+  private SlurmJob job(String program, List<String> arguments, Duration wallTime) {
+    var dispatch = UUID.randomUUID().toString();
+    var workdir = cluster.scratch() + "/" + dispatch;
+    var argv = new java.util.ArrayList<String>();
+    argv.add(program);
+    argv.addAll(arguments);
+    return new SlurmJob(dispatch, argv, Map.of("WEFT_TEST", "it's $(set)"), workdir, workdir + "/logs/job.stdout",
+        workdir + "/logs/job.stderr", 1, 64L << 20, wallTime);
+  }
+
+  private void program(String name, String text) throws Exception {
+    var file = programs.resolve(name);
+    Files.writeString(file, text);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+}
