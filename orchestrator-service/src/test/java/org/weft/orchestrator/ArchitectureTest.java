@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The layout is the architecture: requests and results come in through the inbound adapters (REST,
  * the Kafka listener), which call the engine; the engine decides and reaches the outside world
- * through the outbound adapters (the graph store, the Kafka senders, ZooKeeper). Each outside
+ * through the outbound adapters (the graph store, the Kafka senders, ZooKeeper, the compute
+ * resources). Each outside
  * system is reached from one package only, and the orchestrator never reaches into the embedded
  * servers, which live in a module of their own.
  */
@@ -28,7 +29,7 @@ class ArchitectureTest {
         .layer("inbound").definedBy("org.weft.orchestrator.web..", "org.weft.orchestrator.intake..")
         .layer("engine").definedBy("org.weft.orchestrator.engine..")
         .layer("outbound").definedBy("org.weft.orchestrator.graph..", "org.weft.orchestrator.messaging..",
-            "org.weft.orchestrator.coordination..")
+            "org.weft.orchestrator.coordination..", "org.weft.orchestrator.compute..")
         .layer("domain").definedBy("org.weft.orchestrator.lifecycle..", "org.weft.orchestrator.template..",
             "org.weft.orchestrator.model..")
         .whereLayer("inbound").mayNotBeAccessedByAnyLayer()
@@ -40,7 +41,7 @@ class ArchitectureTest {
 
   @Test
   void outboundAdaptersDoNotReachEachOther() {
-    var outbound = java.util.List.of("graph", "messaging", "coordination");
+    var outbound = java.util.List.of("graph", "messaging", "coordination", "compute");
     for (var adapter : outbound) {
       var others = outbound.stream().filter(other -> !other.equals(adapter))
           .map(other -> "org.weft.orchestrator." + other + "..").toArray(String[]::new);
@@ -90,6 +91,13 @@ class ArchitectureTest {
   void onlyMessagingAndTheResultListenerReachKafka() {
     noClasses().that().resideOutsideOfPackages("org.weft.orchestrator.messaging..", "org.weft.orchestrator.intake..")
         .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "org.springframework.kafka..")
+        .check(ORCHESTRATOR);
+  }
+
+  @Test
+  void onlyComputeReachesTheClusters() {
+    noClasses().that().resideOutsideOfPackage("org.weft.orchestrator.compute..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.weft.task.runtime.hpc..", "org.apache.sshd..")
         .check(ORCHESTRATOR);
   }
 

@@ -8,6 +8,7 @@ import org.slf4j.MDC;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.engine.UnknownMasterDagException;
+import org.weft.orchestrator.compute.ComputeResourceDirectory;
 import org.weft.orchestrator.graph.LiveDags;
 import org.weft.orchestrator.graph.MasterDags;
 import org.weft.orchestrator.graph.NewerTemplateException;
@@ -33,8 +34,11 @@ public class ExperimentService {
   private final MasterDags masterDags;
   private final LiveDags liveDags;
   private final ExperimentEngine engine;
+  private final ComputeResourceDirectory computeResources;
 
-  ExperimentService(MasterDags masterDags, LiveDags liveDags, ExperimentEngine engine) {
+  ExperimentService(MasterDags masterDags, LiveDags liveDags, ExperimentEngine engine,
+      ComputeResourceDirectory computeResources) {
+    this.computeResources = computeResources;
     this.masterDags = masterDags;
     this.liveDags = liveDags;
     this.engine = engine;
@@ -51,7 +55,7 @@ public class ExperimentService {
         ? masterDags.latestKnown(request.experimentType())
         : masterDags.version(request.experimentType(), request.templateVersion()))
         .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), request.templateVersion()));
-    var dag = liveDags.plan(request, template);
+    var dag = liveDags.plan(request, template, computeResources.names());
     try {
       return create(request, template, dag);
     } catch (DataIntegrityViolationException e) {
@@ -76,7 +80,7 @@ public class ExperimentService {
       // with this submission, which may take either)
       template = masterDags.latest(request.experimentType())
           .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), null));
-      dag = liveDags.plan(request, template).pinned();
+      dag = liveDags.plan(request, template, computeResources.names()).pinned();
       state = engine.submit(dag);
     }
     try (var ignored = MDC.putCloseable("experimentId", dag.id())) {

@@ -52,10 +52,11 @@ public class LiveDags {
    *
    * @throws InvalidInputsException naming every input that does not fit
    */
-  public NewLiveDag plan(NewExperiment request, MasterDagView template) {
+  /** @param resources the names of the compute resources configured here */
+  public NewLiveDag plan(NewExperiment request, MasterDagView template, java.util.Set<String> resources) {
     var inputs = ExperimentInputs.resolve(template.document(), request.inputs());
     var id = UUID.randomUUID().toString();
-    var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults());
+    var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults(), resources);
     var now = ZonedDateTime.now(ZoneOffset.UTC);
     var experiment = new HashMap<String, Object>();
     experiment.put("id", id);

@@ -26,8 +26,14 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
     return experimentId + ":" + key;
   }
 
+  /**
+   * @param computeResources the compute resources configured here: a task on any other is refused, so an
+   *                  experiment never fails later for a cluster nobody configured
+   * @throws InvalidInputsException when a task's resource (literal, or chosen by an input) is unknown
+   */
   public static LiveDagPlan of(String experimentId, MasterDagDocument template, int version, Map<String, Object> inputs,
-      DagProperties.TaskDefaults defaults) {
+      DagProperties.TaskDefaults defaults, java.util.Set<String> computeResources) {
+    var unknown = new ArrayList<Violation>();
     var tasks = new ArrayList<PlannedTask>();
     var edges = new ArrayList<Edge>();
     for (var task : template.tasks()) {
@@ -43,7 +49,7 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       context.put("taskKey", task.key());
       context.put("taskType", task.taskType());
       context.put("dependsOn", task.dependsOn());
-      context.put("inputs", inputs);
+      context.put("inputs", Placeholders.escape(inputs));
       context.put("params", Placeholders.resolveInputs(task.params(), inputs));
       if (task.command() != null) {
         var command = new LinkedHashMap<String, Object>();
@@ -64,6 +70,17 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
         }
         context.put("resources", resources);
       }
+      if (task.resource() != null) {
+        var resource = Placeholders.resolveInputs(task.resource(), inputs);
+        if (resource instanceof String name && computeResources.contains(name)) {
+          context.put("resource", name);
+        } else {
+          var field = Placeholders.find(task.resource()).isEmpty() ? "tasks." + task.key() + ".resource"
+              : "inputs." + ((Placeholders.InputReference) Placeholders.find(task.resource()).get(0)).name();
+          unknown.add(new Violation(field, "no compute resource '%s' is configured; configured: %s".formatted(resource,
+              String.join(", ", new java.util.TreeSet<>(computeResources)))));
+        }
+      }
       context.put("timeLimit", timeLimit.toString());
       context.put("heartbeatTimeout", heartbeatTimeout.toString());
       context.put("retry", Map.of("maxAttempts", maxAttempts, "backoff", backoff.toString()));
@@ -73,6 +90,9 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       for (var dependency : task.dependsOn()) {
         edges.add(new Edge(taskId(experimentId, dependency), taskId(experimentId, task.key())));
       }
+    }
+    if (!unknown.isEmpty()) {
+      throw new InvalidInputsException(unknown.stream().distinct().toList());
     }
     return new LiveDagPlan(List.copyOf(tasks), List.copyOf(edges));
   }

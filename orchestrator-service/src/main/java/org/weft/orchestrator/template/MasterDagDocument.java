@@ -42,6 +42,7 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
       Map<String, Object> params,
       CommandSpec command,
       ResourceSpec resources,
+      String resource,
       RetrySpec retry,
       Duration timeLimit,
       Duration heartbeatTimeout) {

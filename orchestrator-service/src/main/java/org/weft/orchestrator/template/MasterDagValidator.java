@@ -210,10 +210,28 @@ public class MasterDagValidator {
       var at = "tasks[" + index++ + "]";
       var upstream = acyclic ? ancestors(task.key(), tasks) : Set.<String>of();
       check(task.params(), at + ".params", task, tasks, inputs, upstream, acyclic, violations);
+      if (task.resource() != null) {
+        checkResource(task.resource(), at + ".resource", inputs, violations);
+      }
       if (task.command() != null) {
         check(task.command().template(), at + ".command.template", task, tasks, inputs, upstream, acyclic, violations);
         check(task.command().env(), at + ".command.env", task, tasks, inputs, upstream, acyclic, violations);
       }
+    }
+  }
+
+  /** A compute resource is named literally or by one experiment input, known when the experiment is submitted. */
+  private static void checkResource(String resource, String field, Set<String> inputs, List<Violation> violations) {
+    var references = Placeholders.find(resource);
+    if (references.isEmpty()) {
+      if (!NAME.matcher(resource).matches()) {
+        violations.add(new Violation(field, "'" + resource + "' is not a resource name (lower-case letters, digits, '-')"));
+      }
+    } else if (references.size() != 1 || !(references.get(0) instanceof Placeholders.InputReference in)
+        || !resource.equals("${" + in.expression() + "}")) {
+      violations.add(new Violation(field, "must be a resource name or exactly one ${inputs.NAME}"));
+    } else if (!inputs.contains(in.name())) {
+      violations.add(new Violation(field, "${" + in.expression() + "} refers to an input the template does not declare"));
     }
   }
 

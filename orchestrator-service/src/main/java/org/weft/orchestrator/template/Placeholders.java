@@ -73,7 +73,27 @@ public final class Placeholders {
    */
   public static Object resolveInputs(Object value, Map<String, Object> inputs) {
     return resolve(value, reference -> reference instanceof InputReference in && inputs.containsKey(in.name())
-        ? new Resolution(true, inputs.get(in.name())) : Resolution.KEEP, false);
+        ? new Resolution(true, escape(inputs.get(in.name()))) : Resolution.KEEP, false);
+  }
+
+  /**
+   * Data put into a template value before dispatch: every {@code ${} in its text becomes
+   * {@code $${}, so that resolving task outputs at dispatch reads it as the literal text it is
+   * (and turns it back), never as a reference.
+   */
+  public static Object escape(Object value) {
+    if (value instanceof String text) {
+      return text.replace("${", "$${");
+    }
+    if (value instanceof Map<?, ?> map) {
+      var copy = new LinkedHashMap<String, Object>();
+      map.forEach((k, v) -> copy.put(String.valueOf(k), escape(v)));
+      return copy;
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(Placeholders::escape).toList();
+    }
+    return value;
   }
 
   /** Replaces task output references with {@code outputs.get(key).get(name)} and unescapes {@code $${}. */

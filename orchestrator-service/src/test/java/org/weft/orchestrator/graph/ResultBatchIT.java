@@ -93,7 +93,7 @@ class ResultBatchIT {
     templates.register(TEMPLATE, TemplateParser.Format.YAML);
     var template = templates.latest("result-batch").orElseThrow();
     var dag = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
-        template);
+        template, java.util.Set.of("local"));
     experimentId = dag.id();
     otherInstance = OtherInstance.connect(connectString, "result-batch-it");
     // claimed before it exists, as the engine claims a new experiment
@@ -259,7 +259,7 @@ class ResultBatchIT {
     // a second diamond gets the same results one at a time, at the same clock
     var template = templates.latest("result-batch").orElseThrow();
     var other = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
-        template);
+        template, java.util.Set.of("local"));
     otherInstance.own(other.id());
     var sentOther = new HashMap<String, TaskDispatch>();
     transactions.execute(status -> launches.createAndLaunch(List.of(other), System.currentTimeMillis()))

@@ -17,7 +17,7 @@ class LiveDagPlanTest {
   void oneNodePerTaskWithEdgesFromEachDependency() {
     var template = Templates.yaml(Templates.CHAIN);
 
-    var plan = LiveDagPlan.of("e1", template, 1, Map.of("input-file", "file:///in", "steps", 10L), DEFAULTS);
+    var plan = LiveDagPlan.of("e1", template, 1, Map.of("input-file", "file:///in", "steps", 10L), DEFAULTS, java.util.Set.of("local"));
 
     assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::id).containsExactly("e1:setup", "e1:stage-in", "e1:run");
     assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::position).containsExactly(0, 1, 2);
@@ -27,7 +27,7 @@ class LiveDagPlanTest {
 
   @Test
   void onlyNodesWithoutDependenciesStartReady() {
-    var plan = LiveDagPlan.of("e1", Templates.yaml(Templates.CHAIN), 1, Map.of("input-file", "file:///in", "steps", 1L), DEFAULTS);
+    var plan = LiveDagPlan.of("e1", Templates.yaml(Templates.CHAIN), 1, Map.of("input-file", "file:///in", "steps", 1L), DEFAULTS, java.util.Set.of("local"));
 
     assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::state)
         .containsExactly(TaskState.READY, TaskState.WAITING, TaskState.WAITING);
@@ -35,7 +35,7 @@ class LiveDagPlanTest {
 
   @Test
   void theContextCarriesResolvedInputsAndTheDefaultsTheTemplateLeftOut() {
-    var plan = LiveDagPlan.of("e1", Templates.yaml(Templates.CHAIN), 4, Map.of("input-file", "file:///in", "steps", 10L), DEFAULTS);
+    var plan = LiveDagPlan.of("e1", Templates.yaml(Templates.CHAIN), 4, Map.of("input-file", "file:///in", "steps", 10L), DEFAULTS, java.util.Set.of("local"));
 
     var run = plan.tasks().get(2).context();
     assertThat(run).containsEntry("taskKey", "run").containsEntry("taskType", "job-submission")

@@ -33,8 +33,11 @@ class PlaceholdersTest {
   void inputValuesAreNeverReinterpretedAsReferences() {
     var resolved = Placeholders.resolveInputs("${inputs.a}", Map.of("a", "${tasks.x.outputs.y}"));
 
-    // a user's input that looks like a reference is data; resolving outputs later must not expand it
-    assertThat(resolved).isEqualTo("${tasks.x.outputs.y}");
+    // a user's input that looks like a reference is data: resolving outputs at dispatch gives it back as written
+    assertThat(Placeholders.resolveTaskOutputs(resolved, Map.of("x", Map.of("y", "expanded"))))
+        .isEqualTo("${tasks.x.outputs.y}");
+    assertThat(Placeholders.resolveTaskOutputs(Placeholders.resolveInputs("a ${inputs.a} b", Map.of("a", "$${HOME}")),
+        Map.of())).isEqualTo("a $${HOME} b");
   }
 
   @Test

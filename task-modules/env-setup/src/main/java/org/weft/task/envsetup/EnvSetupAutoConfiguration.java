@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class EnvSetupAutoConfiguration {
 
   @Bean
-  EnvSetupHandler envsetupHandler(WorkerProperties properties) {
-    return new EnvSetupHandler(properties);
+  EnvSetupHandler envsetupHandler(WorkerProperties properties, org.weft.task.runtime.hpc.RemoteHosts remotes) {
+    return new EnvSetupHandler(properties, remotes);
   }
 }

@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class InputStagingAutoConfiguration {
 
   @Bean
-  InputStagingHandler inputstagingHandler(WorkerProperties properties) {
-    return new InputStagingHandler(properties);
+  InputStagingHandler inputstagingHandler(WorkerProperties properties, org.weft.task.runtime.hpc.RemoteHosts remotes) {
+    return new InputStagingHandler(properties, remotes);
   }
 }

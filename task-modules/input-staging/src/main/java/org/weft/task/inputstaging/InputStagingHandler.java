@@ -23,6 +23,8 @@ import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
 import org.weft.task.runtime.files.Checksums;
 import org.weft.task.runtime.files.SafePaths;
+import org.weft.task.runtime.hpc.ComputeResources;
+import org.weft.task.runtime.hpc.RemoteHosts;
 
 /**
  * Brings the experiment's inputs ({@code params.source}: one URI or a list) into
@@ -30,16 +32,23 @@ import org.weft.task.runtime.files.SafePaths;
  * the workspace or an allowed root; {@code http(s)://} inputs are streamed to disk up to the size
  * limit. Outputs {@code path} (the first), {@code paths}, {@code checksums} and {@code sizes}, by
  * file name.
+ *
+ * <p>On a remote resource {@code params.destination} is a directory inside its scratch directory;
+ * each input is streamed there over SFTP (never stored here first) under the same limits, and the
+ * copy's checksum is computed on the resource with {@code sha256sum} and compared with the bytes
+ * sent.
  */
 public class InputStagingHandler implements TaskHandler {
 
   private static final Pattern UNSAFE_NAME = Pattern.compile("[^A-Za-z0-9._-]");
 
   private final WorkerProperties properties;
+  private final RemoteHosts remotes;
   private final HttpClient http;
 
-  InputStagingHandler(WorkerProperties properties) {
+  InputStagingHandler(WorkerProperties properties, RemoteHosts remotes) {
     this.properties = properties;
+    this.remotes = remotes;
     this.http = HttpClient.newBuilder()
         .connectTimeout(properties.staging().connectTimeout())
         .followRedirects(HttpClient.Redirect.NORMAL)
@@ -54,6 +63,11 @@ public class InputStagingHandler implements TaskHandler {
   @Override
   public Map<String, Object> run(TaskContext context) throws Exception {
     var params = context.params();
+    var resource = remotes.resources().find(context.resource())
+        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    if (!resource.local()) {
+      return stageRemote(context, resource, sources(params.get("source")));
+    }
     var destination = SafePaths.under(List.of(properties.workspaceDir()), string(params.get("destination")),
         "destination");
     Files.createDirectories(destination);
@@ -76,6 +90,88 @@ public class InputStagingHandler implements TaskHandler {
     return outputs;
   }
 
+  private Map<String, Object> stageRemote(TaskContext context, ComputeResources.Resource resource, List<String> sources)
+      throws IOException, InterruptedException {
+    var destination = resource.within(string(context.params().get("destination")), "destination");
+    var files = remotes.files(context.resource());
+    files.mkdirs(List.of(destination));
+    var paths = new ArrayList<String>();
+    var checksums = new LinkedHashMap<String, Object>();
+    var sizes = new LinkedHashMap<String, Object>();
+    for (var source : sources) {
+      context.checkCancelled();
+      var opened = open(source);
+      try (var in = opened.content()) {
+        var name = safeName(opened.name());
+        var target = destination + "/" + name;
+        var sent = files.upload(in, target);
+        paths.add(target);
+        checksums.put(name, sent.checksum());
+        sizes.put(name, sent.size());
+      }
+    }
+    var outputs = new LinkedHashMap<String, Object>();
+    outputs.put("path", paths.get(0));
+    outputs.put("paths", paths);
+    outputs.put("checksums", checksums);
+    outputs.put("sizes", sizes);
+    return outputs;
+  }
+
+  /** An input opened for streaming: its file name and its content, cut off past the size limit. */
+  private record Opened(String name, InputStream content) {}
+
+  private Opened open(String source) throws IOException, InterruptedException {
+    var uri = uri(source);
+    long limit = properties.staging().maxDownloadSize().toBytes();
+    if (uri.getScheme().equalsIgnoreCase("file")) {
+      var roots = new ArrayList<Path>(properties.staging().allowedRootDirs());
+      roots.add(properties.workspaceDir());
+      var path = SafePaths.under(roots, uri.getPath(), "input");
+      if (!Files.isRegularFile(path)) {
+        throw TaskFailure.permanent("input " + uri + " is not a readable file");
+      }
+      return new Opened(path.getFileName().toString(), Files.newInputStream(path));
+    }
+    var response = fetch(uri, limit);
+    var name = uri.getPath() == null || uri.getPath().endsWith("/") ? "input" : Path.of(uri.getPath()).getFileName().toString();
+    return new Opened(name, new LimitedInputStream(response.body(), limit, uri.toString()));
+  }
+
+  /** Refuses to read past the size limit of a download whose length was not declared. */
+  private static final class LimitedInputStream extends java.io.FilterInputStream {
+    private final long limit;
+    private final String what;
+    private long read;
+
+    LimitedInputStream(InputStream in, long limit, String what) {
+      super(in);
+      this.limit = limit;
+      this.what = what;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      count(b < 0 ? 0 : 1);
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      count(Math.max(0, n));
+      return n;
+    }
+
+    private void count(int n) {
+      read += n;
+      if (read > limit) {
+        throw TaskFailure.permanent("input %s is over the limit of %d bytes".formatted(what, limit));
+      }
+    }
+  }
+
   private static List<String> sources(Object source) {
     if (source instanceof String text && !text.isBlank()) {
       return List.of(text);
@@ -87,6 +183,11 @@ public class InputStagingHandler implements TaskHandler {
   }
 
   private Path stage(String source, Path destination) throws IOException, InterruptedException {
+    var uri = uri(source);
+    return uri.getScheme().equalsIgnoreCase("file") ? copyFile(uri, destination) : download(uri, destination);
+  }
+
+  private static URI uri(String source) {
     URI uri;
     try {
       uri = new URI(source);
@@ -94,11 +195,10 @@ public class InputStagingHandler implements TaskHandler {
       throw TaskFailure.permanent("input '" + source + "' is not a URI: " + e.getReason());
     }
     var scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-    return switch (scheme) {
-      case "file" -> copyFile(uri, destination);
-      case "http", "https" -> download(uri, destination);
-      default -> throw TaskFailure.permanent("input '" + source + "' has an unsupported scheme (file, http, https)");
-    };
+    if (!List.of("file", "http", "https").contains(scheme)) {
+      throw TaskFailure.permanent("input '" + source + "' has an unsupported scheme (file, http, https)");
+    }
+    return uri;
   }
 
   private Path copyFile(URI uri, Path destination) throws IOException {
@@ -115,8 +215,8 @@ public class InputStagingHandler implements TaskHandler {
     return target;
   }
 
-  private Path download(URI uri, Path destination) throws IOException, InterruptedException {
-    long limit = properties.staging().maxDownloadSize().toBytes();
+  /** An HTTP input answered 200 and within its declared size; its body still to be read. */
+  private HttpResponse<InputStream> fetch(URI uri, long limit) throws IOException, InterruptedException {
     var request = HttpRequest.newBuilder(uri).timeout(properties.staging().readTimeout()).GET().build();
     HttpResponse<InputStream> response;
     try {
@@ -126,16 +226,24 @@ public class InputStagingHandler implements TaskHandler {
     } catch (IllegalArgumentException e) {
       throw TaskFailure.permanent("input " + uri + " cannot be fetched: " + e.getMessage());
     }
+    int status = response.statusCode();
+    if (status != 200) {
+      response.body().close();
+      var message = "input " + uri + " answered HTTP " + status;
+      throw status >= 500 || status == 429 ? TaskFailure.retryable(message) : TaskFailure.permanent(message);
+    }
+    var declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+    if (declared > limit) {
+      response.body().close();
+      throw TaskFailure.permanent("input %s is %d bytes, over the limit of %d".formatted(uri, declared, limit));
+    }
+    return response;
+  }
+
+  private Path download(URI uri, Path destination) throws IOException, InterruptedException {
+    long limit = properties.staging().maxDownloadSize().toBytes();
+    var response = fetch(uri, limit);
     try (var body = response.body()) {
-      int status = response.statusCode();
-      if (status != 200) {
-        var message = "input " + uri + " answered HTTP " + status;
-        throw status >= 500 || status == 429 ? TaskFailure.retryable(message) : TaskFailure.permanent(message);
-      }
-      var declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-      if (declared > limit) {
-        throw TaskFailure.permanent("input %s is %d bytes, over the limit of %d".formatted(uri, declared, limit));
-      }
       var name = uri.getPath() == null || uri.getPath().endsWith("/") ? "input"
           : Path.of(uri.getPath()).getFileName().toString();
       var target = destination.resolve(safeName(name));

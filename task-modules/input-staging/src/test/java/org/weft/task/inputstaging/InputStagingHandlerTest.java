@@ -58,7 +58,8 @@ class InputStagingHandlerTest {
     var properties = new WorkerProperties(true, "test", List.of(), 1, Duration.ofSeconds(5), Duration.ofSeconds(5), 10,
         workspace.toString(), workspace.resolve("state").toString(), new WorkerProperties.Staging(List.of(), DataSize.ofBytes(1024), Duration.ofSeconds(2),
         Duration.ofSeconds(5), null), new WorkerProperties.Jobs(List.of(), Duration.ofSeconds(1), DataSize.ofKilobytes(2)));
-    handler = new InputStagingHandler(properties);
+    handler = new InputStagingHandler(properties, new org.weft.task.runtime.hpc.RemoteHosts(
+        new org.weft.task.runtime.hpc.ComputeResources(Map.of()), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }
 
   @AfterEach

@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class JobSubmissionAutoConfiguration {
 
   @Bean
-  JobSubmissionHandler jobsubmissionHandler(WorkerProperties properties, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
-    return new JobSubmissionHandler(properties, executor);
+  JobSubmissionHandler jobsubmissionHandler(WorkerProperties properties, org.weft.task.runtime.hpc.RemoteHosts remotes, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
+    return new JobSubmissionHandler(properties, remotes, executor);
   }
 }

@@ -15,26 +15,33 @@ import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
 import org.weft.task.runtime.files.SafePaths;
+import org.weft.task.runtime.hpc.ComputeResources;
+import org.weft.task.runtime.hpc.RemoteHosts;
+import org.weft.task.runtime.hpc.SlurmJob;
 import org.weft.task.runtime.jobs.CommandTemplate;
 import org.weft.task.runtime.jobs.JobExecutor;
 import org.weft.task.runtime.jobs.JobSpec;
 
 /**
  * Renders the node's command template into an argument list, with the program from the allowed
- * program directories, and submits it to the job executor with the node's environment and
- * resources. The job runs in {@code params.workdir} (default: the experiment's working directory),
- * its stdout and stderr going to {@code logs/} there. Outputs {@code jobId}, {@code workdir},
- * {@code stdout} and {@code stderr}.
+ * program directories, and submits it with the node's environment and resources: to the job
+ * executor of this machine, or, on a SLURM resource, as a batch job over SSH (named
+ * {@code weft-<dispatchId>}, so a dispatch never makes two jobs). The job runs in
+ * {@code params.workdir} (default: the experiment's working directory), its stdout and stderr going
+ * to {@code logs/} there. Outputs {@code jobId}, {@code workdir}, {@code stdout}, {@code stderr} and
+ * {@code resource}.
  */
 public class JobSubmissionHandler implements TaskHandler {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
   private final WorkerProperties properties;
+  private final RemoteHosts remotes;
   private final ObjectProvider<JobExecutor> executor;
 
-  JobSubmissionHandler(WorkerProperties properties, ObjectProvider<JobExecutor> executor) {
+  JobSubmissionHandler(WorkerProperties properties, RemoteHosts remotes, ObjectProvider<JobExecutor> executor) {
     this.properties = properties;
+    this.remotes = remotes;
     this.executor = executor;
   }
 
@@ -47,6 +54,11 @@ public class JobSubmissionHandler implements TaskHandler {
   public Map<String, Object> run(TaskContext context) throws Exception {
     var command = context.section("command");
     var argv = new ArrayList<>(CommandTemplate.render(command.get("template")));
+    var resource = remotes.resources().find(context.resource())
+        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    if (!resource.local()) {
+      return submitRemote(context, resource, argv, environment(command));
+    }
     argv.set(0, CommandTemplate.program(argv.get(0), properties.jobs().programDirectories()).toString());
     var workspace = properties.workspaceDir();
     var workdirParam = context.params().get("workdir");
@@ -57,16 +69,7 @@ public class JobSubmissionHandler implements TaskHandler {
     var base = "%s.attempt-%d".formatted(context.taskKey(), context.attempt());
     var stdout = logs.resolve(base + ".stdout");
     var stderr = logs.resolve(base + ".stderr");
-    var environment = new LinkedHashMap<String, String>();
-    if (command.get("env") instanceof Map<?, ?> env) {
-      for (var entry : env.entrySet()) {
-        var name = String.valueOf(entry.getKey());
-        if (!ENV_NAME.matcher(name).matches()) {
-          throw TaskFailure.permanent("command.env has an invalid variable name '" + name + "'");
-        }
-        environment.put(name, String.valueOf(entry.getValue()));
-      }
-    }
+    var environment = environment(command);
     environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
     environment.put("WEFT_TASK_KEY", context.taskKey());
     environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
@@ -80,7 +83,56 @@ public class JobSubmissionHandler implements TaskHandler {
     outputs.put("workdir", workdir.toString());
     outputs.put("stdout", stdout.toString());
     outputs.put("stderr", stderr.toString());
+    outputs.put("resource", ComputeResources.LOCAL);
     return outputs;
+  }
+
+  private Map<String, Object> submitRemote(TaskContext context, ComputeResources.Resource resource, List<String> argv,
+      Map<String, String> environment) {
+    var workdirParam = context.params().get("workdir");
+    var workdir = workdirParam == null ? resource.experimentDir(context.experimentId())
+        : resource.within(String.valueOf(workdirParam), "params.workdir");
+    var base = "%s/logs/%s.attempt-%d".formatted(workdir, context.taskKey(), context.attempt());
+    environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
+    environment.put("WEFT_TASK_KEY", context.taskKey());
+    environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
+    environment.put("WEFT_WORKDIR", workdir);
+    var resources = context.section("resources");
+    var job = new SlurmJob(context.dispatch().dispatchId(), argv, environment, workdir, base + ".stdout",
+        base + ".stderr", cores(resources.get("cores")), memory(resources.get("memory")), wallTime(resources, context));
+    var jobId = remotes.scheduler(context.resource()).submit(job);
+    var outputs = new LinkedHashMap<String, Object>();
+    outputs.put("jobId", jobId);
+    outputs.put("workdir", workdir);
+    outputs.put("stdout", job.stdout());
+    outputs.put("stderr", job.stderr());
+    outputs.put("resource", context.resource());
+    return outputs;
+  }
+
+  private static LinkedHashMap<String, String> environment(Map<String, Object> command) {
+    var environment = new LinkedHashMap<String, String>();
+    if (command.get("env") instanceof Map<?, ?> env) {
+      for (var entry : env.entrySet()) {
+        var name = String.valueOf(entry.getKey());
+        if (!ENV_NAME.matcher(name).matches()) {
+          throw TaskFailure.permanent("command.env has an invalid variable name '" + name + "'");
+        }
+        environment.put(name, String.valueOf(entry.getValue()));
+      }
+    }
+    return environment;
+  }
+
+  private static Integer cores(Object value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Integer.valueOf(String.valueOf(value));
+    } catch (NumberFormatException e) {
+      throw TaskFailure.permanent("resources.cores '" + value + "' is not a whole number");
+    }
   }
 
   private static Duration wallTime(Map<String, Object> resources, TaskContext context) {

@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class MonitoringAutoConfiguration {
 
   @Bean
-  MonitoringHandler monitoringHandler(WorkerProperties properties, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
-    return new MonitoringHandler(properties, executor);
+  MonitoringHandler monitoringHandler(WorkerProperties properties, org.weft.task.runtime.hpc.RemoteHosts remotes, org.springframework.beans.factory.ObjectProvider<org.weft.task.runtime.jobs.JobExecutor> executor) {
+    return new MonitoringHandler(properties, remotes, executor);
   }
 }

@@ -12,6 +12,8 @@ import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
+import org.weft.task.runtime.hpc.RemoteHosts;
+import org.weft.task.runtime.hpc.SlurmJobState;
 import org.weft.task.runtime.jobs.JobExecutor;
 import org.weft.task.runtime.jobs.JobStatus;
 
@@ -20,14 +22,21 @@ import org.weft.task.runtime.jobs.JobStatus;
  * heartbeats. Outputs {@code exitCode}, {@code runTime}, {@code stdout} and {@code stderr}; a job
  * that exits non-zero, times out or is lost fails the node, with the tail of its stderr. Cancelling
  * the node cancels the job.
+ *
+ * <p>A job on a SLURM resource is followed through the resource's {@link SlurmWatch}: one scheduler
+ * query per poll interval for every job this service follows there. Queued, it reports its queue
+ * wait and SLURM's reason; a job the cluster ended (node failure, pre-emption) fails retryably, one
+ * that ended badly by itself (exit code, memory, time, cancel) for good.
  */
 public class MonitoringHandler implements TaskHandler {
 
   private final WorkerProperties properties;
+  private final RemoteHosts remotes;
   private final ObjectProvider<JobExecutor> executor;
 
-  MonitoringHandler(WorkerProperties properties, ObjectProvider<JobExecutor> executor) {
+  MonitoringHandler(WorkerProperties properties, RemoteHosts remotes, ObjectProvider<JobExecutor> executor) {
     this.properties = properties;
+    this.remotes = remotes;
     this.executor = executor;
   }
 
@@ -41,6 +50,11 @@ public class MonitoringHandler implements TaskHandler {
     var jobId = context.params().get("jobId");
     if (!(jobId instanceof String id) || id.isBlank()) {
       throw TaskFailure.permanent("params.jobId is missing");
+    }
+    var resource = remotes.resources().find(context.resource())
+        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    if (!resource.local()) {
+      return followRemote(context, id);
     }
     var jobs = executor.getObject();
     context.onCancel(() -> jobs.cancel(id));
@@ -75,6 +89,72 @@ public class MonitoringHandler implements TaskHandler {
           return outputs;
         }
       }
+    }
+  }
+
+  private Map<String, Object> followRemote(TaskContext context, String jobId) throws InterruptedException {
+    var watch = remotes.watch(context.resource());
+    var scheduler = watch.scheduler();
+    context.onCancel(() -> scheduler.cancel(jobId));
+    watch.follow(jobId);
+    try {
+      var firstSeen = Instant.now();
+      Instant runningSince = null;
+      Duration queueWait = Duration.ZERO;
+      var interval = Duration.ofMillis(Math.min(1_000, scheduler.host().resource().pollInterval().toMillis()));
+      while (true) {
+        var seen = watch.seen(jobId);
+        var state = seen.state();
+        if (seen.lost()) {
+          throw TaskFailure.permanent("SLURM job %s is not known to resource '%s' and recorded no exit code"
+              .formatted(jobId, context.resource()));
+        }
+        if (state != null) {
+          switch (state.phase()) {
+            case QUEUED -> {
+              queueWait = Duration.between(firstSeen, Instant.now()).withNanos(0);
+              var progress = new LinkedHashMap<String, Object>();
+              progress.put("jobId", jobId);
+              progress.put("state", "QUEUED");
+              progress.put("queueWait", queueWait.toString());
+              if (state.reason() != null) {
+                progress.put("reason", state.reason());
+              }
+              context.progress(progress);
+            }
+            case RUNNING -> {
+              if (runningSince == null) {
+                runningSince = Instant.now();
+                queueWait = Duration.between(firstSeen, runningSince).withNanos(0);
+              }
+              context.progress(Map.of("jobId", jobId, "state", "RUNNING", "queueWait", queueWait.toString(),
+                  "runTime", Duration.between(runningSince, Instant.now()).withNanos(0).toString()));
+            }
+            case SUCCEEDED -> {
+              var outputs = new LinkedHashMap<String, Object>();
+              outputs.put("jobId", jobId);
+              outputs.put("exitCode", state.exitCode());
+              outputs.put("state", state.state());
+              outputs.put("queueWait", queueWait.toString());
+              outputs.put("runTime", Duration.between(runningSince == null ? Instant.now() : runningSince, Instant.now())
+                  .withNanos(0).toString());
+              outputs.put("resource", context.resource());
+              return outputs;
+            }
+            case FAILED, RETRYABLE -> {
+              var message = "%s; stderr ends with: %s".formatted(state.failure(jobId, null),
+                  scheduler.stderrTail(jobId, properties.jobs().stderrTail().toBytes()));
+              throw state.phase() == SlurmJobState.Phase.RETRYABLE ? TaskFailure.retryable(message)
+                  : TaskFailure.permanent(message);
+            }
+          }
+        }
+        if (context.awaitCancellation(interval)) {
+          context.checkCancelled();
+        }
+      }
+    } finally {
+      watch.unfollow(jobId);
     }
   }
 

@@ -12,7 +12,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class OutputStagingAutoConfiguration {
 
   @Bean
-  OutputStagingHandler outputstagingHandler(WorkerProperties properties) {
-    return new OutputStagingHandler(properties);
+  OutputStagingHandler outputstagingHandler(WorkerProperties properties, org.weft.task.runtime.hpc.RemoteHosts remotes) {
+    return new OutputStagingHandler(properties, remotes);
   }
 }

@@ -19,6 +19,9 @@ import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
 import org.weft.task.runtime.files.Checksums;
 import org.weft.task.runtime.files.SafePaths;
+import org.weft.task.runtime.hpc.ComputeResources;
+import org.weft.task.runtime.hpc.RemoteFiles;
+import org.weft.task.runtime.hpc.RemoteHosts;
 
 /**
  * Collects the files under {@code params.from} (in the workspace) that match one of the glob
@@ -26,13 +29,19 @@ import org.weft.task.runtime.files.SafePaths;
  * into the experiment's output location, {@code {outputs}/{experimentId}}, keeping their relative
  * paths. Symbolic links are not followed. Outputs {@code location} and {@code files}: each with its
  * {@code name}, {@code path}, {@code size} and {@code checksum}.
+ *
+ * <p>On a remote resource {@code params.from} lies in its scratch directory: the files are listed
+ * there with one command, checksummed there with one {@code sha256sum}, streamed here over SFTP,
+ * and each copy's checksum must equal the one computed on the resource.
  */
 public class OutputStagingHandler implements TaskHandler {
 
   private final WorkerProperties properties;
+  private final RemoteHosts remotes;
 
-  OutputStagingHandler(WorkerProperties properties) {
+  OutputStagingHandler(WorkerProperties properties, RemoteHosts remotes) {
     this.properties = properties;
+    this.remotes = remotes;
   }
 
   @Override
@@ -43,6 +52,11 @@ public class OutputStagingHandler implements TaskHandler {
   @Override
   public Map<String, Object> run(TaskContext context) throws Exception {
     var params = context.params();
+    var resource = remotes.resources().find(context.resource())
+        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    if (!resource.local()) {
+      return collectRemote(context, resource);
+    }
     var from = SafePaths.under(List.of(properties.workspaceDir()), params.get("from") instanceof String s ? s : null,
         "params.from");
     if (!Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
@@ -78,6 +92,50 @@ public class OutputStagingHandler implements TaskHandler {
     var outputs = new LinkedHashMap<String, Object>();
     outputs.put("location", location.toString());
     outputs.put("files", files);
+    return outputs;
+  }
+
+  private Map<String, Object> collectRemote(TaskContext context, ComputeResources.Resource resource) throws IOException {
+    var params = context.params();
+    var from = resource.within(params.get("from") instanceof String s ? s : null, "params.from");
+    var matchers = matchers(params.get("patterns"));
+    var files = remotes.files(context.resource());
+    var found = files.list(from).stream()
+        .filter(file -> {
+          var relative = Path.of(file.relative());
+          return matchers.stream().anyMatch(m -> m.matches(relative) || m.matches(relative.getFileName()));
+        })
+        .sorted(java.util.Comparator.comparing(RemoteFiles.Listed::relative))
+        .toList();
+    var remoteSums = files.checksums(found.stream().map(file -> from + "/" + file.relative()).toList());
+    var location = properties.outputs().toAbsolutePath().normalize().resolve(context.experimentId());
+    Files.createDirectories(location);
+    var collected = new ArrayList<Map<String, Object>>();
+    for (var file : found) {
+      context.checkCancelled();
+      var target = location.resolve(file.relative()).normalize();
+      if (!target.startsWith(location)) {
+        throw TaskFailure.permanent("output " + file.relative() + " would leave the output location");
+      }
+      Files.createDirectories(target.getParent());
+      var remotePath = from + "/" + file.relative();
+      var received = files.download(remotePath, target);
+      if (!received.checksum().equals(remoteSums.get(remotePath))) {
+        Files.deleteIfExists(target);
+        throw TaskFailure.retryable("output %s arrived with checksum %s, but it is %s on resource '%s'".formatted(
+            file.relative(), received.checksum(), remoteSums.get(remotePath), context.resource()));
+      }
+      var entry = new LinkedHashMap<String, Object>();
+      entry.put("name", file.relative());
+      entry.put("path", target.toString());
+      entry.put("size", received.size());
+      entry.put("checksum", received.checksum());
+      entry.put("source", context.resource() + ":" + remotePath);
+      collected.add(entry);
+    }
+    var outputs = new LinkedHashMap<String, Object>();
+    outputs.put("location", location.toString());
+    outputs.put("files", collected);
     return outputs;
   }
 

@@ -59,6 +59,15 @@ public final class TaskContext {
     return params instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
   }
 
+  /**
+   * The compute resource the node runs on, as the template (or the experiment's inputs) chose:
+   * {@code local} when it names none.
+   */
+  public String resource() {
+    var resource = dispatch.context().get("resource");
+    return resource instanceof String name && !name.isBlank() ? name : org.weft.task.runtime.hpc.ComputeResources.LOCAL;
+  }
+
   /** A part of the context ({@code command}, {@code resources}, {@code inputs}, ...), or an empty map. */
   @SuppressWarnings("unchecked")
   public Map<String, Object> section(String name) {

@@ -155,6 +155,21 @@ public record ComputeResources(@DefaultValue Map<String, Resource> resources) {
       return scratch + "/" + experimentId;
     }
 
+    /**
+     * A remote path given by a template or an upstream task, checked to lie inside the resource's
+     * scratch directory.
+     *
+     * @throws org.weft.task.runtime.TaskFailure (not retryable) when it does not
+     */
+    public String within(String path, String field) {
+      if (path == null || !REMOTE_PATH.matcher(path).matches() || !(path + "/").startsWith(scratch + "/")
+          || (path + "/").contains("/../") || (path + "/").contains("/./")) {
+        throw org.weft.task.runtime.TaskFailure.permanent("%s '%s' is not a path inside the resource's scratch directory %s"
+            .formatted(field, path, scratch));
+      }
+      return path;
+    }
+
     /** Where Weft keeps its own records on the resource. */
     public String weftDir() {
       return scratch + "/.weft";

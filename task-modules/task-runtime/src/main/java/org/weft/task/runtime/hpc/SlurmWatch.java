@@ -22,7 +22,13 @@ public final class SlurmWatch implements AutoCloseable {
   static final int MISSING_POLLS = 3;
 
   /** The latest word on one followed job. */
-  public record Seen(SlurmJobState state, int missing, String problem) {}
+  public record Seen(SlurmJobState state, int missing, String problem) {
+
+    /** Neither the scheduler nor an exit record has known the job for several polls in a row: gone without a trace. */
+    public boolean lost() {
+      return missing >= MISSING_POLLS;
+    }
+  }
 
   private final SlurmScheduler scheduler;
   private final Map<String, Seen> followed = new ConcurrentHashMap<>();

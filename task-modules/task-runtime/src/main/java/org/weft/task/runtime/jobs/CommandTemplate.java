@@ -9,13 +9,15 @@ import java.util.regex.Pattern;
 import org.weft.task.runtime.TaskFailure;
 
 /**
- * Turns a node's {@code command.template} (already resolved by the orchestrator) into an argument
- * list. Each element is one argument exactly, whatever characters it holds; nothing goes through a
- * shell. A placeholder left unresolved means the template named a variable that does not exist.
+ * Turns a node's {@code command.template} (already resolved by the orchestrator, whose dispatch
+ * holds the final text) into an argument list. Each element is one argument exactly, whatever
+ * characters it holds; nothing goes through a shell. A Weft reference left unresolved
+ * ({@code ${inputs.…}} or {@code ${tasks.…}}) means an upstream task did not produce the output the
+ * template names; any other {@code ${…}} is the program's own text.
  */
 public final class CommandTemplate {
 
-  private static final Pattern UNRESOLVED = Pattern.compile("(?<!\\$)\\$\\{([^}]*)}");
+  private static final Pattern UNRESOLVED = Pattern.compile("\\$\\{((?:inputs|tasks)\\.[^}]*)}");
   private static final Pattern PROGRAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
   private CommandTemplate() {}
@@ -40,7 +42,7 @@ public final class CommandTemplate {
       if (text.indexOf('\0') >= 0) {
         throw TaskFailure.permanent("command.template[%d] contains a NUL character".formatted(i));
       }
-      argv.add(text.replace("$${", "${"));
+      argv.add(text);
     }
     return argv;
   }
