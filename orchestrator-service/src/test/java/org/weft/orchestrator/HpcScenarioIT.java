@@ -44,10 +44,18 @@ class HpcScenarioIT {
   static void cluster(DynamicPropertyRegistry registry) throws Exception {
     var cluster = SlurmCluster.shared();
     var programs = Files.createDirectories(cluster.scratch().resolveSibling("hpc-programs"));
+    // the shipped programs, where the cluster's account can read them wherever this checkout lies
+    var shipped = Files.createDirectories(cluster.scratch().resolveSibling("shipped-programs"));
+    try (var files = Files.list(SHIPPED_PROGRAMS)) {
+      for (var file : files.toList()) {
+        Files.copy(file, shipped.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(shipped.resolve(file.getFileName()), PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+    }
     program(programs.resolve("args"), "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\"; done\n");
     program(programs.resolve("sleep-for"), "#!/bin/sh\nsleep \"$1\"\n");
-    cluster.properties("slurm", SHIPPED_PROGRAMS).forEach((key, value) -> registry.add(key, () -> value));
-    registry.add("weft.resources.slurm.program-dirs", () -> SHIPPED_PROGRAMS + "," + programs);
+    cluster.properties("slurm", shipped).forEach((key, value) -> registry.add(key, () -> value));
+    registry.add("weft.resources.slurm.program-dirs", () -> shipped + "," + programs);
   }
 
   @Value("${local.server.port}")

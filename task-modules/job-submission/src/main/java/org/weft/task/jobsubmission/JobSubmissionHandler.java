@@ -50,6 +50,12 @@ public class JobSubmissionHandler implements TaskHandler {
     return "job-submission";
   }
 
+  /** A SLURM submission finds the job its dispatch made before, so running it again submits nothing new. */
+  @Override
+  public boolean rerunsSafely(TaskContext context) {
+    return remotes.resources().find(context.resource()).map(resource -> !resource.local()).orElse(false);
+  }
+
   @Override
   public Map<String, Object> run(TaskContext context) throws Exception {
     var command = context.section("command");
@@ -98,14 +104,17 @@ public class JobSubmissionHandler implements TaskHandler {
     environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
     environment.put("WEFT_WORKDIR", workdir);
     var resources = context.section("resources");
-    var job = new SlurmJob(context.dispatch().dispatchId(), argv, environment, workdir, base + ".stdout",
-        base + ".stderr", cores(resources.get("cores")), memory(resources.get("memory")), wallTime(resources, context));
-    var jobId = remotes.scheduler(context.resource()).submit(job);
+    var job = new SlurmJob(context.dispatch().dispatchId(), context.dispatch().taskId(), context.attempt(), argv,
+        environment, workdir, base + ".stdout", base + ".stderr", cores(resources.get("cores")),
+        memory(resources.get("memory")), wallTime(resources, context));
+    var submitted = remotes.scheduler(context.resource()).submit(job);
+    // an earlier attempt's job, still queued or running, is this node's job: its logs carry that attempt's name
+    var logs = "%s/logs/%s.attempt-%d".formatted(workdir, context.taskKey(), submitted.attempt());
     var outputs = new LinkedHashMap<String, Object>();
-    outputs.put("jobId", jobId);
+    outputs.put("jobId", submitted.jobId());
     outputs.put("workdir", workdir);
-    outputs.put("stdout", job.stdout());
-    outputs.put("stderr", job.stderr());
+    outputs.put("stdout", logs + ".stdout");
+    outputs.put("stderr", logs + ".stderr");
     outputs.put("resource", context.resource());
     return outputs;
   }

@@ -248,6 +248,13 @@ final class DispatchJournal implements AutoCloseable {
     return new Admission.Run();
   }
 
+  /** Runs an interrupted dispatch again, for a handler that says doing so is safe. */
+  synchronized void readmit(String dispatchId) {
+    interrupted.remove(dispatchId);
+    append(RUN + dispatchId);
+    running.add(dispatchId);
+  }
+
   synchronized void finish(String dispatchId, TaskResult result) {
     append(DONE + (codec == null ? "" : codec.write().apply(result)));
     running.remove(dispatchId);

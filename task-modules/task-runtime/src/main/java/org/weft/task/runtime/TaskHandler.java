@@ -19,4 +19,14 @@ public interface TaskHandler {
    *                     any other exception fails the attempt too (I/O errors as retryable)
    */
   Map<String, Object> run(TaskContext context) throws Exception;
+
+  /**
+   * Whether an attempt that was running when this worker's process died may simply be run again
+   * when its dispatch comes back: true only where running it twice does its work once (a batch job
+   * submitted under the dispatch's name, found and reused). Otherwise (the default) the repeat is
+   * answered with a retryable failure, since its side effects may have happened.
+   */
+  default boolean rerunsSafely(TaskContext context) {
+    return false;
+  }
 }

@@ -195,7 +195,8 @@ public final class WorkerRuntime implements SmartLifecycle {
       send(done.result());
       return null;
     }
-    if (admission instanceof DispatchJournal.Admission.Interrupted) {
+    if (admission instanceof DispatchJournal.Admission.Interrupted
+        && !handler.rerunsSafely(new TaskContext(dispatch, workerId))) {
       meters.counter("weft.worker.repeats", "task.type", type, "kind", "interrupted").increment();
       log.warn("Dispatch {} was running here when this worker's process stopped; not running it again",
           dispatch.dispatchId());
@@ -205,6 +206,12 @@ public final class WorkerRuntime implements SmartLifecycle {
       journal(type).finish(dispatch.dispatchId(), result);
       send(result);
       return null;
+    }
+    if (admission instanceof DispatchJournal.Admission.Interrupted) {
+      meters.counter("weft.worker.repeats", "task.type", type, "kind", "interrupted").increment();
+      log.info("Dispatch {} was running here when this worker's process stopped; running it again, which is safe for it",
+          dispatch.dispatchId());
+      journal(type).readmit(dispatch.dispatchId());
     }
     var task = new RunningTask(new TaskContext(dispatch, workerId),
         new TopicPartition(record.topic(), record.partition()), record.offset());

@@ -36,6 +36,14 @@ import org.weft.task.runtime.TaskFailure;
 public final class RemoteHost implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RemoteHost.class);
+  /**
+   * Channels open at once on the session: OpenSSH refuses more than {@code MaxSessions} (10 by
+   * default) per connection, counting a channel until both ends have closed it, so more callers
+   * wait their turn here instead of being refused there.
+   */
+  static final int CHANNELS = 6;
+  /** A channel the server refused while the session stands is asked for again, this many times. */
+  private static final int OPEN_TRIES = 4;
 
   /** What a remote command printed and how it exited. */
   public record Exec(int exitCode, String stdout, String stderr) {
@@ -57,6 +65,7 @@ public final class RemoteHost implements AutoCloseable {
   private final AtomicReference<String> hostKeyProblem = new AtomicReference<>();
   private final AtomicLong sessionsOpened = new AtomicLong();
   private final AtomicLong commandsRun = new AtomicLong();
+  private final java.util.concurrent.Semaphore channels = new java.util.concurrent.Semaphore(CHANNELS, true);
   private ClientSession session;
 
   RemoteHost(String name, ComputeResources.Resource resource) {
@@ -109,6 +118,15 @@ public final class RemoteHost implements AutoCloseable {
    *                     not retryable when the host or the credentials are refused
    */
   public Exec run(String command, String stdin) {
+    acquire();
+    try {
+      return runOnChannel(command, stdin);
+    } finally {
+      channels.release();
+    }
+  }
+
+  private Exec runOnChannel(String command, String stdin) {
     for (int attempt = 1; ; attempt++) {
       var current = session();
       commandsRun.incrementAndGet();
@@ -121,9 +139,11 @@ public final class RemoteHost implements AutoCloseable {
         try {
           channel.open().verify(resource.connectTimeout());
         } catch (IOException e) {
-          // the command never started: a session that died since its last use is reopened once
-          drop(current);
-          if (attempt < 2) {
+          // the command never started: a session that died since its last use is reopened, a
+          // channel refused on a standing session (the server still counts closing ones) asked again
+          dropIfClosed(current);
+          if (attempt < OPEN_TRIES) {
+            pause(attempt);
             continue;
           }
           throw RemoteFailure.unreachable(name, "opening a channel", e);
@@ -134,12 +154,12 @@ public final class RemoteHost implements AutoCloseable {
         }
         var status = channel.getExitStatus();
         if (status == null) {
-          drop(current);
+          dropIfClosed(current);
           throw RemoteFailure.unreachable(name, "the connection dropped during a command", null);
         }
         return new Exec(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
       } catch (IOException e) {
-        drop(current);
+        dropIfClosed(current);
         throw RemoteFailure.unreachable(name, "running a command", e);
       }
     }
@@ -160,16 +180,52 @@ public final class RemoteHost implements AutoCloseable {
    * dropped connection a retryable one.
    */
   public <T> T sftp(String what, SftpWork<T> work) {
-    var current = session();
-    try (var sftp = SftpClientFactory.instance().createSftpClient(current)) {
-      return work.apply(sftp);
-    } catch (SftpException e) {
-      throw TaskFailure.permanent("resource '%s': %s: %s".formatted(name, what, e.getMessage()));
-    } catch (TaskFailure e) {
-      throw e;
-    } catch (IOException e) {
-      drop(current);
-      throw RemoteFailure.unreachable(name, what, e);
+    acquire();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        var current = session();
+        SftpClient sftp;
+        try {
+          sftp = SftpClientFactory.instance().createSftpClient(current);
+        } catch (IOException e) {
+          dropIfClosed(current);
+          if (attempt < OPEN_TRIES) {
+            pause(attempt);
+            continue;
+          }
+          throw RemoteFailure.unreachable(name, what, e);
+        }
+        try (sftp) {
+          return work.apply(sftp);
+        } catch (SftpException e) {
+          throw TaskFailure.permanent("resource '%s': %s: %s".formatted(name, what, e.getMessage()));
+        } catch (IOException e) {
+          dropIfClosed(current);
+          throw RemoteFailure.unreachable(name, what, e);
+        }
+      }
+    } finally {
+      channels.release();
+    }
+  }
+
+  private static void pause(int attempt) {
+    try {
+      Thread.sleep(100L * attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TaskFailure("interrupted", true);
+    }
+  }
+
+  private void acquire() {
+    try {
+      if (!channels.tryAcquire(resource.commandTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw RemoteFailure.unreachable(name, "every channel stayed busy for " + resource.commandTimeout(), null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw RemoteFailure.unreachable(name, "interrupted while waiting for a channel", e);
     }
   }
 
@@ -222,11 +278,18 @@ public final class RemoteHost implements AutoCloseable {
     return opened;
   }
 
-  private synchronized void drop(ClientSession broken) {
-    if (session == broken) {
+  /**
+   * Forgets a session that has closed, so the next call opens a new one; one that is still open
+   * carries other callers' channels and stays.
+   */
+  private synchronized void dropIfClosed(ClientSession used) {
+    if (used.isOpen() && !used.isClosing()) {
+      return;
+    }
+    if (session == used) {
       session = null;
     }
-    broken.close(true);
+    used.close(true);
   }
 
   @Override

@@ -17,6 +17,7 @@ import org.weft.task.runtime.TaskFailure;
 public final class SlurmBatchScript {
 
   private static final Pattern DISPATCH_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+  static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,200}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   private static final Pattern PROGRAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
   static final String PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -28,11 +29,15 @@ public final class SlurmBatchScript {
     if (!DISPATCH_ID.matcher(job.dispatchId()).matches()) {
       throw TaskFailure.permanent("dispatch id '" + job.dispatchId() + "' cannot name a job");
     }
+    if (!TASK_ID.matcher(job.taskId()).matches()) {
+      throw TaskFailure.permanent("task id '" + job.taskId() + "' cannot go into a job's comment");
+    }
     for (var path : List.of(job.workdir(), job.stdout(), job.stderr())) {
       remotePath(path);
     }
     var script = new StringBuilder("#!/bin/sh\n");
     directive(script, "job-name", job.name());
+    directive(script, "comment", job.comment());
     directive(script, "chdir", job.workdir());
     directive(script, "output", job.stdout());
     directive(script, "error", job.stderr());

@@ -9,6 +9,9 @@ import java.util.Map;
  *
  * @param dispatchId  the job-submission dispatch it comes from: its job is named
  *                    {@code weft-<dispatchId>}, and a dispatch never has two
+ * @param taskId      the live-DAG node it runs for, in the job's comment: a node never has two jobs
+ *                    queued or running at once, whichever attempt submitted them
+ * @param attempt     the attempt of that node
  * @param argv        the program (a name in, or a path under, the resource's program directories) and
  *                    its arguments, each reaching the program as written
  * @param environment exported in the batch script, besides a fixed {@code PATH}; nothing else of the
@@ -20,7 +23,7 @@ import java.util.Map;
  * @param memoryBytes {@code --mem}, or null for the partition's default
  * @param wallTime    {@code --time}, or null for the partition's default
  */
-public record SlurmJob(String dispatchId, List<String> argv, Map<String, String> environment, String workdir,
+public record SlurmJob(String dispatchId, String taskId, int attempt, List<String> argv, Map<String, String> environment, String workdir,
     String stdout, String stderr, Integer cores, Long memoryBytes, Duration wallTime) {
 
   public SlurmJob {
@@ -33,5 +36,10 @@ public record SlurmJob(String dispatchId, List<String> argv, Map<String, String>
 
   public String name() {
     return "weft-" + dispatchId;
+  }
+
+  /** The job's comment: {@code weft:<taskId>:<attempt>}. */
+  public String comment() {
+    return "weft:" + taskId + ":" + attempt;
   }
 }

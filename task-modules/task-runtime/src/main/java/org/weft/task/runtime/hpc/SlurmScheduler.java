@@ -35,18 +35,23 @@ public final class SlurmScheduler {
     return host;
   }
 
+  /** The one job of a node: its SLURM id, and the attempt that submitted it. */
+  public record Submitted(String jobId, int attempt) {}
+
   /**
    * Submits a job unless its dispatch has one already (queued, running, or recorded after
-   * {@code sbatch}); the id of the one job of the dispatch. Concurrent submissions of one dispatch
-   * are serialised by a lock file on the cluster.
+   * {@code sbatch}) or an earlier attempt of its node has one still queued or running, which it
+   * then adopts. Concurrent submissions for one node are serialised by a lock file on the cluster.
    */
-  public String submit(SlurmJob job) {
+  public Submitted submit(SlurmJob job) {
     var resource = host.resource();
     var script = SlurmBatchScript.of(job, resource);
     var dir = resource.weftDir() + "/dispatches/" + job.dispatchId();
-    host.runOk("mkdir -p " + ShellWords.quote(dir) + " " + ShellWords.quote(resource.weftDir() + "/jobs") + " "
-        + ShellWords.quote(job.workdir()) + " " + ShellWords.quote(parent(job.stdout())) + " "
-        + ShellWords.quote(parent(job.stderr())), null, "creating the job's directories");
+    var locks = resource.weftDir() + "/locks";
+    host.runOk("mkdir -p " + ShellWords.quote(dir) + " " + ShellWords.quote(locks) + " "
+        + ShellWords.quote(resource.weftDir() + "/jobs") + " " + ShellWords.quote(job.workdir()) + " "
+        + ShellWords.quote(parent(job.stdout())) + " " + ShellWords.quote(parent(job.stderr())), null,
+        "creating the job's directories");
     var scriptPath = dir + "/job.sh";
     host.sftp("uploading the batch script", sftp -> {
       try (var out = sftp.write(scriptPath)) {
@@ -55,21 +60,27 @@ public final class SlurmScheduler {
       return null;
     });
     var d = ShellWords.quote(dir);
-    var name = ShellWords.quote(job.name());
     var command = """
-        exec 9>%1$s/lock && flock -w 60 9 || exit 1
-        id=$(squeue -h -t all -u "$(id -un)" --name=%2$s -o %%i) || exit 1
-        id=$(printf '%%s\\n' "$id" | head -n 1)
+        exec 9>%5$s && flock -w 60 9 || exit 1
+        me=$(id -un)
+        id=$(squeue -h -t all -u "$me" --name=%2$s -o %%i) || exit 1
+        id=$(printf '%%s\n' "$id" | head -n 1)
+        attempt=%6$d
         if [ -z "$id" ] && [ -s %1$s/job-id ]; then id=$(cat %1$s/job-id); fi
         if [ -z "$id" ]; then
-          active=$(squeue -h -u "$(id -un)" -t PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED,REQUEUED -o %%j) || exit 1
-          if [ "$(printf '%%s\\n' "$active" | grep -c '^weft-')" -ge %3$d ]; then exit %4$d; fi
+          live=$(squeue -h -u "$me" -t PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED,REQUEUED -o '%%i|%%k') || exit 1
+          node=$(printf '%%s\n' "$live" | grep -F -- %3$s | head -n 1)
+          if [ -n "$node" ]; then id=${node%%%%|*}; attempt=${node##*:}; fi
+        fi
+        if [ -z "$id" ]; then
+          if [ "$(printf '%%s\n' "$live" | grep -c '|weft:')" -ge %4$d ]; then exit 75; fi
           id=$(sbatch --parsable %1$s/job.sh) || exit 1
           id=${id%%%%;*}
           printf '%%s' "$id" > %1$s/job-id.tmp && mv -f %1$s/job-id.tmp %1$s/job-id
         fi
-        printf '%%s\\n' "$id"
-        """.formatted(d, name, resource.maxJobs(), BUSY);
+        printf '%%s %%s\n' "$id" "$attempt"
+        """.formatted(d, ShellWords.quote(job.name()), ShellWords.quote("|weft:" + job.taskId() + ":"),
+        resource.maxJobs(), ShellWords.quote(locks + "/" + job.taskId().replace(':', '_') + ".lock"), job.attempt());
     var exec = host.run(command, null);
     if (exec.exitCode() == BUSY) {
       throw TaskFailure.retryable("resource '%s' has its maximum of %d jobs queued or running".formatted(host.name(),
@@ -78,11 +89,11 @@ public final class SlurmScheduler {
     if (!exec.ok()) {
       throw schedulerFailure("submitting job " + job.name(), exec);
     }
-    var id = exec.stdout().strip();
-    if (!JOB_ID.matcher(id).matches()) {
+    var fields = exec.stdout().strip().split(" ");
+    if (fields.length != 2 || !JOB_ID.matcher(fields[0]).matches() || !fields[1].matches("[0-9]{1,9}")) {
       throw TaskFailure.retryable("resource '%s': sbatch gave no job id: %s".formatted(host.name(), exec.stdout().strip()));
     }
-    return id;
+    return new Submitted(fields[0], Integer.parseInt(fields[1]));
   }
 
   /**

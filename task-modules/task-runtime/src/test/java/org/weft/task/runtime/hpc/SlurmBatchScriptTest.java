@@ -18,7 +18,7 @@ class SlurmBatchScriptTest {
       Duration.ofSeconds(30), DataSize.ofGigabytes(1));
 
   private static SlurmJob job(List<String> argv, Map<String, String> env) {
-    return new SlurmJob("d-1", argv, env, "/scratch/weft/e-1", "/scratch/weft/e-1/logs/run.stdout",
+    return new SlurmJob("d-1", "e-1:run", 1, argv, env, "/scratch/weft/e-1", "/scratch/weft/e-1/logs/run.stdout",
         "/scratch/weft/e-1/logs/run.stderr", 4, 512L << 20, Duration.ofMinutes(90));
   }
 
@@ -27,7 +27,7 @@ class SlurmBatchScriptTest {
     var script = SlurmBatchScript.of(job(List.of("simulate", "--steps", "10"), Map.of()), CLUSTER);
 
     assertThat(script).startsWith("#!/bin/sh\n").contains(
-        "#SBATCH --job-name=weft-d-1\n", "#SBATCH --chdir=/scratch/weft/e-1\n",
+        "#SBATCH --job-name=weft-d-1\n", "#SBATCH --comment=weft:e-1:run:1\n", "#SBATCH --chdir=/scratch/weft/e-1\n",
         "#SBATCH --output=/scratch/weft/e-1/logs/run.stdout\n", "#SBATCH --error=/scratch/weft/e-1/logs/run.stderr\n",
         "#SBATCH --export=NONE\n", "#SBATCH --cpus-per-task=4\n", "#SBATCH --mem=512M\n", "#SBATCH --time=0-01:30:00\n",
         "#SBATCH --partition=batch\n", "#SBATCH --account=proj-42\n", "#SBATCH --qos=normal\n");
@@ -65,7 +65,7 @@ class SlurmBatchScriptTest {
 
   @Test
   void pathsThatADirectiveCouldMisreadAreRefused() {
-    var job = new SlurmJob("d-1", List.of("simulate"), Map.of(), "/scratch/weft/e 1", "/scratch/o", "/scratch/e", null,
+    var job = new SlurmJob("d-1", "e-1:run", 1, List.of("simulate"), Map.of(), "/scratch/weft/e 1", "/scratch/o", "/scratch/e", null,
         null, null);
 
     assertThatThrownBy(() -> SlurmBatchScript.of(job, CLUSTER)).isInstanceOf(TaskFailure.class)

@@ -24,6 +24,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SlurmCluster implements AutoCloseable {
 
+  /**
+   * The account jobs run as and Weft logs in as, as a gateway's community account: not root, with a
+   * plain {@code sh} and no start-up files, so nothing of this machine's own accounts slows or
+   * changes what runs there.
+   */
+  public static final String USER = "weft-hpc";
+
   private static SlurmCluster shared;
 
   private final Path dir;
@@ -50,10 +57,13 @@ public final class SlurmCluster implements AutoCloseable {
     this.dir = dir;
     install();
     startMunge();
+    ensureUser();
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.createDirectories(dir.resolve("state"));
     Files.createDirectories(dir.resolve("spool"));
     Files.createDirectories(dir.resolve("log"));
     Files.createDirectories(scratch());
+    run("chown", USER + ":" + USER, scratch().toString());
     this.conf = dir.resolve("slurm.conf");
     var host = run("hostname", "-s").strip();
     long memory = Math.max(1024, Runtime.getRuntime().availableProcessors() > 0 ? totalMemoryMiB() - 1024 : 1024);
@@ -90,6 +100,15 @@ public final class SlurmCluster implements AutoCloseable {
     slurm.add(start("slurmd", List.of("/usr/sbin/slurmd", "-D", "-f", conf.toString())));
     awaitIdle();
     this.sshPort = freePort();
+    var bin = Files.createDirectories(dir.resolve("bin"));
+    // sbatch as the cluster has it, that can be told to hold its answer after submitting
+    Files.writeString(bin.resolve("sbatch"), """
+        #!/bin/sh
+        out=$(/usr/bin/sbatch "$@") || exit $?
+        if [ -f %1$s/slow-sbatch ]; then sleep "$(cat %1$s/slow-sbatch)"; fi
+        printf '%%s\n' "$out"
+        """.formatted(dir));
+    Files.setPosixFilePermissions(bin.resolve("sbatch"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     var ssh = Files.createDirectories(dir.resolve("ssh"));
     keygen(ssh.resolve("host_key"));
     keygen(ssh.resolve("client_key"));
@@ -106,8 +125,8 @@ public final class SlurmCluster implements AutoCloseable {
         StrictModes no
         UsePAM no
         Subsystem sftp internal-sftp
-        SetEnv SLURM_CONF=%3$s
-        """.formatted(sshPort, ssh, conf));
+        SetEnv SLURM_CONF=%3$s PATH=%4$s:/usr/local/bin:/usr/bin:/bin
+        """.formatted(sshPort, ssh, conf, bin));
     writeKnownHosts(knownHosts());
     startSsh();
   }
@@ -119,7 +138,7 @@ public final class SlurmCluster implements AutoCloseable {
     properties.put(prefix + "scheduler", "slurm");
     properties.put(prefix + "host", "127.0.0.1");
     properties.put(prefix + "port", String.valueOf(sshPort));
-    properties.put(prefix + "user", System.getProperty("user.name"));
+    properties.put(prefix + "user", USER);
     properties.put(prefix + "private-key", dir.resolve("ssh/client_key").toString());
     properties.put(prefix + "known-hosts", knownHosts().toString());
     properties.put(prefix + "scratch", scratch().toString());
@@ -132,7 +151,7 @@ public final class SlurmCluster implements AutoCloseable {
 
   public ComputeResources.Resource resource(Path programDir, Path knownHosts) {
     return new ComputeResources.Resource(ComputeResources.Scheduler.SLURM, "127.0.0.1", sshPort,
-        System.getProperty("user.name"), dir.resolve("ssh/client_key").toString(), knownHosts.toString(), false,
+        USER, dir.resolve("ssh/client_key").toString(), knownHosts.toString(), false,
         scratch().toString(), List.of(programDir.toAbsolutePath().normalize().toString()), null, null, null, 100,
         Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
         org.springframework.util.unit.DataSize.ofGigabytes(1));
@@ -154,6 +173,19 @@ public final class SlurmCluster implements AutoCloseable {
   public void writeKnownHosts(Path file) throws IOException {
     var key = Files.readString(dir.resolve("ssh/host_key.pub")).strip().split(" ");
     Files.writeString(file, "[127.0.0.1]:%d %s %s%n".formatted(sshPort, key[0], key[1]));
+  }
+
+  /**
+   * Makes {@code sbatch}, as Weft runs it over SSH, hold its answer this long after the job is
+   * submitted (null: answer at once), to open the window between a submission and its result.
+   */
+  public void holdSubmissions(Duration hold) throws IOException {
+    var toggle = dir.resolve("slow-sbatch");
+    if (hold == null) {
+      Files.deleteIfExists(toggle);
+    } else {
+      Files.writeString(toggle, String.valueOf(hold.toSeconds()));
+    }
   }
 
   /** A SLURM command run here, as root, against this cluster; its standard output. */
@@ -235,6 +267,16 @@ public final class SlurmCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  private void ensureUser() {
+    try {
+      run("id", USER);
+    } catch (IllegalStateException absent) {
+      run("useradd", "--create-home", "--shell", "/bin/sh", USER);
+    }
+    // no password, but not locked: sshd without PAM refuses a locked account even its key
+    run("usermod", "-p", "*", USER);
   }
 
   private static void startMunge() throws IOException {

@@ -16,14 +16,22 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.files.Checksums;
 
-/** Weft's SSH, SFTP and SLURM code against a real single-node SLURM behind a real sshd. */
+/**
+ * Weft's SSH, SFTP and SLURM code against a real single-node SLURM behind a real sshd. The job that
+ * runs past its wall time is submitted first and checked last: SLURM's shortest limit is a minute,
+ * which the other tests use.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SlurmOverSshIT {
 
   private static final Duration JOB = Duration.ofSeconds(60);
@@ -33,6 +41,7 @@ class SlurmOverSshIT {
   RemoteHost host;
   SlurmScheduler scheduler;
   SlurmWatch watch;
+  String overTime;
 
   @BeforeAll
   void startCluster() throws Exception {
@@ -44,6 +53,7 @@ class SlurmOverSshIT {
     host = new RemoteHost("test", cluster.resource(programs, cluster.knownHosts()));
     scheduler = new SlurmScheduler(host);
     watch = new SlurmWatch(scheduler);
+    overTime = scheduler.submit(job("sleep-for", List.of("600"), Duration.ofMinutes(1))).jobId();
   }
 
   @AfterAll
@@ -58,7 +68,7 @@ class SlurmOverSshIT {
         "; echo injected", "$HOME", "");
     var job = job("args", hostile, null);
 
-    var state = runToEnd(scheduler.submit(job));
+    var state = runToEnd(scheduler.submit(job).jobId());
 
     assertThat(state.phase()).isEqualTo(SlurmJobState.Phase.SUCCEEDED);
     var expected = new StringBuilder();
@@ -71,21 +81,34 @@ class SlurmOverSshIT {
   void aDispatchSubmittedAgainOrTwiceAtOnceHasExactlyOneJob() throws Exception {
     var job = job("sleep-for", List.of("3"), null);
 
-    var first = CompletableFuture.supplyAsync(() -> scheduler.submit(job));
-    var second = CompletableFuture.supplyAsync(() -> scheduler.submit(job));
+    var first = CompletableFuture.supplyAsync(() -> scheduler.submit(job).jobId());
+    var second = CompletableFuture.supplyAsync(() -> scheduler.submit(job).jobId());
     var id = first.get();
 
     assertThat(second.get()).isEqualTo(id);
-    assertThat(scheduler.submit(job)).isEqualTo(id);
+    assertThat(scheduler.submit(job).jobId()).isEqualTo(id);
     assertThat(cluster.slurm("squeue", "-h", "-t", "all", "--name=" + job.name(), "-o", "%i").strip()).isEqualTo(id);
     runToEnd(id);
     // long after, with the scheduler's record gone or not, the dispatch's record gives the same job
-    assertThat(scheduler.submit(job)).isEqualTo(id);
+    assertThat(scheduler.submit(job).jobId()).isEqualTo(id);
+  }
+
+  @Test
+  void aLaterAttemptOfANodeAdoptsTheJobAnEarlierAttemptLeftRunning() throws Exception {
+    var first = job("sleep-for", List.of("5"), null);
+    var retry = new SlurmJob(UUID.randomUUID().toString(), first.taskId(), 2, first.argv(), first.environment(),
+        first.workdir(), first.stdout(), first.stderr(), first.cores(), first.memoryBytes(), first.wallTime());
+
+    var submitted = scheduler.submit(first);
+    var adopted = scheduler.submit(retry);
+
+    assertThat(adopted).isEqualTo(new SlurmScheduler.Submitted(submitted.jobId(), 1));
+    runToEnd(submitted.jobId());
   }
 
   @Test
   void aNonZeroExitFailsWithItsCodeAndTheTailOfStderr() throws Exception {
-    var id = scheduler.submit(job("fail", List.of(), null));
+    var id = scheduler.submit(job("fail", List.of(), null)).jobId();
 
     var state = runToEnd(id);
 
@@ -103,7 +126,7 @@ class SlurmOverSshIT {
 
   @Test
   void aMissingProgramFailsTheJobWithExitCode127() throws Exception {
-    var id = scheduler.submit(job("no-such-program", List.of(), null));
+    var id = scheduler.submit(job("no-such-program", List.of(), null)).jobId();
 
     var state = runToEnd(id);
 
@@ -113,7 +136,7 @@ class SlurmOverSshIT {
 
   @Test
   void cancellingReachesTheJob() throws Exception {
-    var id = scheduler.submit(job("sleep-for", List.of("300"), null));
+    var id = scheduler.submit(job("sleep-for", List.of("300"), null)).jobId();
     watch.follow(id);
     try {
       await().atMost(JOB).until(() -> seen(id) != null && seen(id).phase() == SlurmJobState.Phase.RUNNING);
@@ -129,8 +152,9 @@ class SlurmOverSshIT {
   }
 
   @Test
-  void aJobPastItsWallTimeEndsAsTimeoutAndSaysSo() throws Exception {
-    var id = scheduler.submit(job("sleep-for", List.of("600"), Duration.ofMinutes(1)));
+  @Order(Integer.MAX_VALUE)
+  void aJobPastItsWallTimeEndsAsTimeoutAndSaysSo() {
+    var id = overTime;
 
     var state = runToEnd(id, Duration.ofMinutes(4));
 
@@ -141,7 +165,7 @@ class SlurmOverSshIT {
 
   @Test
   void aJobSurvivesARestartOfTheController() throws Exception {
-    var id = scheduler.submit(job("sleep-for", List.of("8"), null));
+    var id = scheduler.submit(job("sleep-for", List.of("8"), null)).jobId();
     watch.follow(id);
     try {
       await().atMost(JOB).until(() -> seen(id) != null && seen(id).phase() == SlurmJobState.Phase.RUNNING);
@@ -214,7 +238,7 @@ class SlurmOverSshIT {
   void oneSchedulerQueryPerPollFollowsEveryJob() throws Exception {
     var ids = new java.util.ArrayList<String>();
     for (int i = 0; i < 5; i++) {
-      ids.add(scheduler.submit(job("sleep-for", List.of("2"), null)));
+      ids.add(scheduler.submit(job("sleep-for", List.of("1"), null)).jobId());
     }
     ids.forEach(watch::follow);
     try {
@@ -255,7 +279,7 @@ class SlurmOverSshIT {
     var argv = new java.util.ArrayList<String>();
     argv.add(program);
     argv.addAll(arguments);
-    return new SlurmJob(dispatch, argv, Map.of("WEFT_TEST", "it's $(set)"), workdir, workdir + "/logs/job.stdout",
+    return new SlurmJob(dispatch, "exp-" + dispatch + ":run", 1, argv, Map.of("WEFT_TEST", "it's $(set)"), workdir, workdir + "/logs/job.stdout",
         workdir + "/logs/job.stderr", 1, 64L << 20, wallTime);
   }
 
