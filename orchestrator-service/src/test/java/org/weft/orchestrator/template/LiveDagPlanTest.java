@@ -46,4 +46,29 @@ class LiveDagPlanTest {
     assertThat(plan.tasks().get(1).context().get("params"))
         .isEqualTo(Map.of("source", "file:///in", "destination", "${tasks.setup.outputs.inputDir}"));
   }
+
+  @Test
+  void theResourceAnInputChoosesGoesIntoEveryContextAndAnUnknownOneIsRefused() {
+    var template = Templates.yaml("""
+        type: t
+        inputs: [{name: resource, type: string, default: local}]
+        tasks:
+          - {key: a, taskType: env-setup, resource: "${inputs.resource}"}
+          - {key: b, taskType: env-setup, resource: hpc1, dependsOn: [a]}
+          - {key: c, taskType: env-setup, dependsOn: [b]}
+        """);
+    var resources = java.util.Set.of("local", "hpc1");
+
+    var plan = LiveDagPlan.of("e1", template, 1, Map.of("resource", "hpc1"), DEFAULTS, resources);
+
+    assertThat(plan.tasks()).extracting(task -> task.context().get("resource")).containsExactly("hpc1", "hpc1", null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> LiveDagPlan.of("e1", template, 1, Map.of("resource", "nowhere"), DEFAULTS, resources))
+        .isInstanceOfSatisfying(InvalidInputsException.class, e -> assertThat(e.violations()).containsExactly(
+            new Violation("inputs.resource", "no compute resource 'nowhere' is configured; configured: hpc1, local")));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> LiveDagPlan.of("e1", template, 1, Map.of("resource", "local"), DEFAULTS, java.util.Set.of("local")))
+        .isInstanceOfSatisfying(InvalidInputsException.class, e -> assertThat(e.violations()).containsExactly(
+            new Violation("tasks.b.resource", "no compute resource 'hpc1' is configured; configured: local")));
+  }
 }

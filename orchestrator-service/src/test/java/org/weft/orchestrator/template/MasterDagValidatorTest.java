@@ -149,6 +149,25 @@ class MasterDagValidatorTest {
         "tasks[0].timeLimit: must be a positive duration");
   }
 
+  @Test
+  void aResourceIsANameOrExactlyOneDeclaredInput() {
+    assertThat(messages("""
+        type: t
+        inputs: [{name: cluster, type: string}]
+        tasks:
+          - {key: a, taskType: env-setup, resource: hpc-1}
+          - {key: b, taskType: env-setup, resource: "${inputs.cluster}"}
+          - {key: c, taskType: env-setup, resource: "Bad Name"}
+          - {key: d, taskType: env-setup, resource: "${inputs.nope}"}
+          - {key: e, taskType: env-setup, resource: "pre-${inputs.cluster}"}
+          - {key: f, taskType: env-setup, resource: "${tasks.a.outputs.workdir}"}
+        """)).containsExactly(
+        "tasks[2].resource: 'Bad Name' is not a resource name (lower-case letters, digits, '-')",
+        "tasks[3].resource: ${inputs.nope} refers to an input the template does not declare",
+        "tasks[4].resource: must be a resource name or exactly one ${inputs.NAME}",
+        "tasks[5].resource: must be a resource name or exactly one ${inputs.NAME}");
+  }
+
   private static List<String> messages(String yaml) {
     return VALIDATOR.validate(Templates.yaml(yaml)).stream().map(Violation::toString).toList();
   }

@@ -77,6 +77,25 @@ class DispatchJournalTest {
   }
 
   @Test
+  void anInterruptedDispatchReadmittedRunsOnceMoreAndIsJournaledAsRunning(@TempDir Path dir) {
+    var file = dir.resolve("journal-x.log");
+    var first = new DispatchJournal(10, file, CODEC);
+    first.admit("cut-short");
+    first.close();
+    var second = new DispatchJournal(10, file, CODEC);
+    assertThat(second.admit("cut-short")).isInstanceOf(DispatchJournal.Admission.Interrupted.class);
+
+    second.readmit("cut-short");
+
+    assertThat(second.admit("cut-short")).isInstanceOf(DispatchJournal.Admission.AlreadyRunning.class);
+    second.finish("cut-short", result("cut-short"));
+    second.close();
+    var third = new DispatchJournal(10, file, CODEC);
+    assertThat(third.admit("cut-short")).isInstanceOf(DispatchJournal.Admission.AlreadyDone.class);
+    third.close();
+  }
+
+  @Test
   void aLineCutShortByAKillIsSkipped(@TempDir Path dir) throws Exception {
     var file = dir.resolve("journal-x.log");
     var first = new DispatchJournal(10, file, CODEC);
