@@ -22,6 +22,7 @@ import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
 import org.weft.task.runtime.files.Checksums;
+import org.weft.task.runtime.files.LimitedCopy;
 import org.weft.task.runtime.files.SafePaths;
 import org.weft.task.runtime.hpc.ComputeResources;
 import org.weft.task.runtime.hpc.RemoteHosts;
@@ -82,12 +83,7 @@ public class InputStagingHandler implements TaskHandler {
       checksums.put(staged.getFileName().toString(), Checksums.sha256(staged));
       sizes.put(staged.getFileName().toString(), Files.size(staged));
     }
-    var outputs = new LinkedHashMap<String, Object>();
-    outputs.put("path", paths.get(0));
-    outputs.put("paths", paths);
-    outputs.put("checksums", checksums);
-    outputs.put("sizes", sizes);
-    return outputs;
+    return outputs(paths, checksums, sizes);
   }
 
   private Map<String, Object> stageRemote(TaskContext context, ComputeResources.Resource resource, List<String> sources)
@@ -110,6 +106,10 @@ public class InputStagingHandler implements TaskHandler {
         sizes.put(name, sent.size());
       }
     }
+    return outputs(paths, checksums, sizes);
+  }
+
+  private static Map<String, Object> outputs(List<String> paths, Map<String, Object> checksums, Map<String, Object> sizes) {
     var outputs = new LinkedHashMap<String, Object>();
     outputs.put("path", paths.get(0));
     outputs.put("paths", paths);
@@ -249,16 +249,7 @@ public class InputStagingHandler implements TaskHandler {
       var target = destination.resolve(safeName(name));
       var partial = destination.resolve(target.getFileName() + ".partial");
       try (var out = Files.newOutputStream(partial)) {
-        var buffer = new byte[64 * 1024];
-        long total = 0;
-        int read;
-        while ((read = body.read(buffer)) >= 0) {
-          total += read;
-          if (total > limit) {
-            throw TaskFailure.permanent("input %s is over the limit of %d bytes".formatted(uri, limit));
-          }
-          out.write(buffer, 0, read);
-        }
+        LimitedCopy.copy(body, out, limit, "input " + uri);
       } catch (TaskFailure | IOException e) {
         Files.deleteIfExists(partial);
         throw e;

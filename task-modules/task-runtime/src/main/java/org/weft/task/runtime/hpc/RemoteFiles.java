@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.files.Checksums;
+import org.weft.task.runtime.files.LimitedCopy;
 
 /**
  * Files on a remote resource: directories made over SSH, contents moved over SFTP as streams, and
@@ -51,19 +52,9 @@ public final class RemoteFiles {
     var partial = remotePath + ".partial";
     var digest = Checksums.digest();
     long size = host.sftp("uploading " + remotePath, sftp -> {
-      long total = 0;
       try (var out = sftp.write(partial); var source = new DigestInputStream(in, digest)) {
-        var buffer = new byte[64 * 1024];
-        int read;
-        while ((read = source.read(buffer)) >= 0) {
-          total += read;
-          if (total > limit) {
-            throw TaskFailure.permanent("%s is over the transfer limit of %d bytes".formatted(remotePath, limit));
-          }
-          out.write(buffer, 0, read);
-        }
+        return LimitedCopy.copy(source, out, limit, remotePath);
       }
-      return total;
     });
     var checksum = Checksums.format(digest);
     var remote = checksums(List.of(partial)).get(partial);
@@ -118,18 +109,10 @@ public final class RemoteFiles {
     return host.sftp("downloading " + remotePath, sftp -> {
       var partial = target.resolveSibling(target.getFileName() + ".partial");
       var digest = Checksums.digest();
-      long total = 0;
+      long total;
       try (InputStream in = new DigestInputStream(sftp.read(remotePath), digest);
           var out = Files.newOutputStream(partial)) {
-        var buffer = new byte[64 * 1024];
-        int read;
-        while ((read = in.read(buffer)) >= 0) {
-          total += read;
-          if (total > limit) {
-            throw TaskFailure.permanent("%s is over the transfer limit of %d bytes".formatted(remotePath, limit));
-          }
-          out.write(buffer, 0, read);
-        }
+        total = LimitedCopy.copy(in, out, limit, remotePath);
       } catch (IOException | RuntimeException e) {
         Files.deleteIfExists(partial);
         throw e;

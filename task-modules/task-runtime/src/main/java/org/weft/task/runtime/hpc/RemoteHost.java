@@ -90,6 +90,9 @@ public final class RemoteHost implements AutoCloseable {
     });
     client.setKeyIdentityProvider(new FileKeyPairProvider(Path.of(resource.privateKey())));
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, resource.keepAlive());
+    // keep-alives that want a reply: three unanswered close a session whose host went silent, so
+    // transfers and commands on it fail (retryably) instead of waiting on a dead connection
+    CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
     client.start();
   }
 
