@@ -71,6 +71,8 @@ public record ComputeResources(@DefaultValue Map<String, Resource> resources) {
    * @param port             its SSH port (default {@code 22})
    * @param user             the account Weft logs in as
    * @param privateKey       the private key file (OpenSSH or PEM; RSA, ECDSA or Ed25519) that logs in
+   * @param agentSocket      the Unix socket of an SSH agent holding the key instead (for instance
+   *                         {@code ${SSH_AUTH_SOCK}}); with both, the agent's keys are tried first
    * @param knownHosts       the known-hosts file the host's key is checked against (default
    *                         {@code ~/.ssh/known_hosts}); an unknown or changed key is refused
    * @param trustUnknownHost accept a host key the known-hosts file does not list, and add it there
@@ -98,6 +100,7 @@ public record ComputeResources(@DefaultValue Map<String, Resource> resources) {
       @DefaultValue("22") int port,
       String user,
       String privateKey,
+      String agentSocket,
       String knownHosts,
       @DefaultValue("false") boolean trustUnknownHost,
       String scratch,
@@ -112,7 +115,7 @@ public record ComputeResources(@DefaultValue Map<String, Resource> resources) {
       @DefaultValue("30s") Duration keepAlive,
       @DefaultValue("10GB") DataSize maxTransferSize) {
 
-    static final Resource LOCAL_MACHINE = new Resource(Scheduler.LOCAL, null, 22, null, null, null, false, null,
+    static final Resource LOCAL_MACHINE = new Resource(Scheduler.LOCAL, null, 22, null, null, null, null, false, null,
         List.of(), null, null, null, Integer.MAX_VALUE, Duration.ofSeconds(1), Duration.ofSeconds(15),
         Duration.ofMinutes(2), Duration.ofSeconds(30), DataSize.ofGigabytes(10));
 
@@ -126,7 +129,8 @@ public record ComputeResources(@DefaultValue Map<String, Resource> resources) {
       }
       require(host != null && !host.isBlank(), prefix + ".host is required");
       require(user != null && !user.isBlank(), prefix + ".user is required");
-      require(privateKey != null && !privateKey.isBlank(), prefix + ".private-key is required");
+      require(privateKey != null && !privateKey.isBlank() || agentSocket != null && !agentSocket.isBlank(),
+          prefix + ".private-key or " + prefix + ".agent-socket is required");
       require(port > 0 && port < 65536, prefix + ".port must be a TCP port");
       require(scratch != null && REMOTE_PATH.matcher(scratch).matches() && !scratch.contains(".."),
           prefix + ".scratch must be an absolute path of letters, digits, '.', '_', '-' and '/'");

@@ -88,7 +88,12 @@ public final class RemoteHost implements AutoCloseable {
         return false;
       }
     });
-    client.setKeyIdentityProvider(new FileKeyPairProvider(Path.of(resource.privateKey())));
+    if (resource.privateKey() != null) {
+      client.setKeyIdentityProvider(new FileKeyPairProvider(Path.of(resource.privateKey())));
+    }
+    if (resource.agentSocket() != null) {
+      client.setAgentFactory(AgentSocket.factory(Path.of(resource.agentSocket())));
+    }
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, resource.keepAlive());
     // keep-alives that want a reply: three unanswered close a session whose host went silent, so
     // transfers and commands on it fail (retryably) instead of waiting on a dead connection
@@ -250,8 +255,11 @@ public final class RemoteHost implements AutoCloseable {
       session.close(true);
       session = null;
     }
-    if (!Files.isReadable(Path.of(resource.privateKey()))) {
+    if (resource.privateKey() != null && !Files.isReadable(Path.of(resource.privateKey()))) {
       throw RemoteFailure.refused(name, "the private key file " + resource.privateKey() + " cannot be read");
+    }
+    if (resource.agentSocket() != null && !Files.exists(Path.of(resource.agentSocket()))) {
+      throw RemoteFailure.refused(name, "there is no SSH agent at " + resource.agentSocket());
     }
     hostKeyProblem.set(null);
     ClientSession opened;
@@ -271,7 +279,7 @@ public final class RemoteHost implements AutoCloseable {
       }
       if (e instanceof SshException && String.valueOf(e.getMessage()).toLowerCase().contains("authentication")) {
         throw RemoteFailure.refused(name, "authentication as '%s' with %s was refused".formatted(resource.user(),
-            resource.privateKey()));
+            resource.privateKey() != null ? resource.privateKey() : "the keys of the agent at " + resource.agentSocket()));
       }
       throw RemoteFailure.unreachable(name, "authenticating", e);
     }

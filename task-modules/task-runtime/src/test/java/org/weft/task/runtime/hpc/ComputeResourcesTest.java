@@ -55,6 +55,12 @@ class ComputeResourcesTest {
     var noHost = cluster("hpc1");
     noHost.remove("weft.resources.hpc1.host");
     assertThatThrownBy(() -> bind(noHost)).hasStackTraceContaining("weft.resources.hpc1.host is required");
+    var noKey = cluster("hpc1");
+    noKey.remove("weft.resources.hpc1.private-key");
+    assertThatThrownBy(() -> bind(noKey))
+        .hasStackTraceContaining("weft.resources.hpc1.private-key or weft.resources.hpc1.agent-socket is required");
+    noKey.put("weft.resources.hpc1.agent-socket", "/run/user/1000/agent.sock");
+    assertThat(bind(noKey).find("hpc1").orElseThrow().agentSocket()).isEqualTo("/run/user/1000/agent.sock");
     assertThatThrownBy(() -> bind(cluster("hpc1", "scratch", "/scratch/my weft")))
         .hasStackTraceContaining("weft.resources.hpc1.scratch must be an absolute path");
     assertThatThrownBy(() -> bind(cluster("hpc1", "program-dirs", "apps/bin")))

@@ -13,7 +13,7 @@ import org.weft.task.runtime.TaskFailure;
 class SlurmBatchScriptTest {
 
   private static final ComputeResources.Resource CLUSTER = new ComputeResources.Resource(ComputeResources.Scheduler.SLURM,
-      "login.example.org", 22, "gateway", "/keys/id", null, false, "/scratch/weft", List.of("/opt/apps/bin"), "batch",
+      "login.example.org", 22, "gateway", "/keys/id", null, null, false, "/scratch/weft", List.of("/opt/apps/bin"), "batch",
       "proj-42", "normal", 10, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1),
       Duration.ofSeconds(30), DataSize.ofGigabytes(1));
 

@@ -151,10 +151,15 @@ public final class SlurmCluster implements AutoCloseable {
 
   public ComputeResources.Resource resource(Path programDir, Path knownHosts) {
     return new ComputeResources.Resource(ComputeResources.Scheduler.SLURM, "127.0.0.1", sshPort,
-        USER, dir.resolve("ssh/client_key").toString(), knownHosts.toString(), false,
+        USER, dir.resolve("ssh/client_key").toString(), null, knownHosts.toString(), false,
         scratch().toString(), List.of(programDir.toAbsolutePath().normalize().toString()), null, null, null, 100,
         Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
         org.springframework.util.unit.DataSize.ofGigabytes(1));
+  }
+
+  /** The private key Weft logs in with. */
+  public Path clientKey() {
+    return dir.resolve("ssh/client_key");
   }
 
   public Path scratch() {

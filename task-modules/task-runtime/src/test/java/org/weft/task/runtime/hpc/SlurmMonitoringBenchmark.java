@@ -44,7 +44,7 @@ class SlurmMonitoringBenchmark {
     Files.setPosixFilePermissions(sleeper, PosixFilePermissions.fromString("rwxr-xr-x"));
     var base = cluster.resource(programs, cluster.knownHosts());
     var resource = new ComputeResources.Resource(base.scheduler(), base.host(), base.port(), base.user(),
-        base.privateKey(), base.knownHosts(), false, base.scratch(), base.programDirs(), null, null, null, JOBS + SAMPLES,
+        base.privateKey(), null, base.knownHosts(), false, base.scratch(), base.programDirs(), null, null, null, JOBS + SAMPLES,
         Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(30), DataSize.ofMegabytes(1));
 
     try (var submitter = new RemoteHost("bench-submit", resource); var follower = new RemoteHost("bench", resource)) {

@@ -217,6 +217,35 @@ class SlurmOverSshIT {
   }
 
   @Test
+  void theKeyCanComeFromAnSshAgentInsteadOfAFile(@TempDir Path dir) throws Exception {
+    var socket = dir.resolve("agent.sock");
+    var agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(socket));
+      var base = cluster.resource(programs, cluster.knownHosts());
+      var viaAgent = new ComputeResources.Resource(base.scheduler(), base.host(), base.port(), base.user(), null,
+          socket.toString(), base.knownHosts(), false, base.scratch(), base.programDirs(), null, null, null, 10,
+          base.pollInterval(), base.connectTimeout(), base.commandTimeout(), base.keepAlive(), base.maxTransferSize());
+      try (var empty = new RemoteHost("agent", viaAgent)) {
+        assertThatThrownBy(() -> empty.run("echo up", null))
+            .isInstanceOfSatisfying(TaskFailure.class, failure -> assertThat(failure.retryable()).isFalse())
+            .hasMessageContaining("the keys of the agent at " + socket);
+      }
+      var add = new ProcessBuilder("ssh-add", cluster.clientKey().toString()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      add.environment().put("SSH_AUTH_SOCK", socket.toString());
+      assertThat(add.start().waitFor()).isZero();
+
+      try (var withAgent = new RemoteHost("agent", viaAgent)) {
+        assertThat(withAgent.runOk("id -un", null, "a probe")).isEqualTo(SlurmCluster.USER + "\n");
+      }
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  @Test
   void filesGoUpAndComeBackOverSftpWithTheirChecksumsChecked(@TempDir Path local) throws Exception {
     var files = new RemoteFiles(host);
     var remoteDir = cluster.scratch() + "/files-" + UUID.randomUUID();
