@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.weft.task.runtime.WorkerAutoConfiguration;
 import org.weft.task.runtime.WorkerProperties;
+import org.weft.task.runtime.hpc.RemoteHosts;
 
 /** Registers the input-staging handler wherever this module is on the classpath (its own service, or the orchestrator). */
 @AutoConfiguration(before = WorkerAutoConfiguration.class)
@@ -12,7 +13,7 @@ import org.weft.task.runtime.WorkerProperties;
 public class InputStagingAutoConfiguration {
 
   @Bean
-  InputStagingHandler inputstagingHandler(WorkerProperties properties, org.weft.task.runtime.hpc.RemoteHosts remotes) {
+  InputStagingHandler inputstagingHandler(WorkerProperties properties, RemoteHosts remotes) {
     return new InputStagingHandler(properties, remotes);
   }
 }
