@@ -42,8 +42,7 @@ public class EnvSetupHandler implements TaskHandler {
     if (!SAFE_ID.matcher(context.experimentId()).matches()) {
       throw TaskFailure.permanent("experiment id '" + context.experimentId() + "' cannot name a directory");
     }
-    var resource = remotes.resources().find(context.resource())
-        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    var resource = remotes.resource(context.resource());
     if (!resource.local()) {
       var workdir = resource.experimentDir(context.experimentId());
       var outputs = new LinkedHashMap<String, Object>();

@@ -64,8 +64,7 @@ public class InputStagingHandler implements TaskHandler {
   @Override
   public Map<String, Object> run(TaskContext context) throws Exception {
     var params = context.params();
-    var resource = remotes.resources().find(context.resource())
-        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    var resource = remotes.resource(context.resource());
     if (!resource.local()) {
       return stageRemote(context, resource, sources(params.get("source")));
     }

@@ -60,8 +60,7 @@ public class JobSubmissionHandler implements TaskHandler {
   public Map<String, Object> run(TaskContext context) throws Exception {
     var command = context.section("command");
     var argv = new ArrayList<>(CommandTemplate.render(command.get("template")));
-    var resource = remotes.resources().find(context.resource())
-        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    var resource = remotes.resource(context.resource());
     if (!resource.local()) {
       return submitRemote(context, resource, argv, environment(command));
     }

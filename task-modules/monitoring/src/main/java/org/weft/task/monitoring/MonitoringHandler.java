@@ -51,8 +51,7 @@ public class MonitoringHandler implements TaskHandler {
     if (!(jobId instanceof String id) || id.isBlank()) {
       throw TaskFailure.permanent("params.jobId is missing");
     }
-    var resource = remotes.resources().find(context.resource())
-        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + context.resource() + "' is configured"));
+    var resource = remotes.resource(context.resource());
     if (!resource.local()) {
       return followRemote(context, id);
     }

@@ -23,10 +23,19 @@ public final class RemoteHosts implements AutoCloseable {
     return resources;
   }
 
+  /**
+   * The resource a node names ({@code local} included).
+   *
+   * @throws TaskFailure (not retryable) for a name nobody configured
+   */
+  public ComputeResources.Resource resource(String name) {
+    return resources.find(name)
+        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + name + "' is configured"));
+  }
+
   /** @throws TaskFailure (not retryable) for a name that is not a configured remote resource */
   public RemoteHost get(String name) {
-    var resource = resources.find(name)
-        .orElseThrow(() -> TaskFailure.permanent("no compute resource '" + name + "' is configured"));
+    var resource = resource(name);
     if (resource.local()) {
       throw TaskFailure.permanent("resource '" + name + "' is this machine, not a remote host");
     }
