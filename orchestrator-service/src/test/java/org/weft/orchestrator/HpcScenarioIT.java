@@ -119,11 +119,11 @@ class HpcScenarioIT {
         .formatted(WORKSPACE.resolve("sources/input.txt")));
     api().awaitState(id, "COMPLETED", RUN);
 
-    var jobs = List.of("run-1", "run-2", "run-3", "run-4").stream()
+    var jobs = List.of("run[0]", "run[1]", "run[2]", "run[3]").stream()
         .map(key -> (String) Api.outputs(api().node(id, key)).get("jobId")).toList();
     assertThat(jobs).doesNotHaveDuplicates().allMatch(job -> job.matches("[0-9]+"));
     var files = (List<Map<String, Object>>) Api.outputs(api().node(id, "collect")).get("files");
-    assertThat(files).extracting(file -> file.get("name")).contains("alpha-1/result.out", "alpha-4/trace.csv").hasSize(8);
+    assertThat(files).extracting(file -> file.get("name")).contains("alpha-0/result.out", "alpha-3/trace.csv").hasSize(8);
   }
 
   @Test

@@ -122,7 +122,7 @@ class TaskMicroservicesIT {
   @SuppressWarnings("unchecked")
   void theSweepAndMapReduceTemplatesFanOutAndInThroughRealJobs() {
     var sweep = api().submit("""
-        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file://%s", "steps": 10}}"""
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file://%s", "steps": 10, "alphas": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]}}"""
         .formatted(WORKSPACE.resolve("sources/input.txt")));
     var mapReduce = api().submit("""
         {"experimentType": "map-reduce", "inputs": {"input-file": "file://%s"}}"""
@@ -131,7 +131,9 @@ class TaskMicroservicesIT {
     api().awaitState(mapReduce, "COMPLETED", RUN);
 
     var swept = (List<Map<String, Object>>) outputs(node(sweep, "collect")).get("files");
-    assertThat(swept).extracting(file -> file.get("name")).contains("alpha-1/result.out", "alpha-4/result.out");
+    assertThat(swept).extracting(file -> (String) file.get("name")).filteredOn(name -> name.endsWith("/result.out"))
+        .containsExactlyInAnyOrder("alpha-0/result.out", "alpha-1/result.out", "alpha-2/result.out", "alpha-3/result.out",
+            "alpha-4/result.out", "alpha-5/result.out", "alpha-6/result.out");
     var reduced = (List<Map<String, Object>>) outputs(node(mapReduce, "stage-out")).get("files");
     assertThat(reduced).extracting(file -> file.get("name")).containsExactlyInAnyOrder("part-1", "part-2");
     var counts = reduced.stream().map(file -> {
@@ -142,6 +144,31 @@ class TaskMicroservicesIT {
       }
     }).reduce("", String::concat);
     assertThat(counts).contains("the 4", "fox 1");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theConvergingSimulationIsPostProcessedOnlyWhenItConverged() throws Exception {
+    var input = "file://" + WORKSPACE.resolve("sources/input.txt");
+    var converged = api().submit("""
+        {"experimentType": "converging-simulation", "inputs": {"input-file": "%s", "steps": 40, "alpha": 8, "tolerance": 0.1}}"""
+        .formatted(input));
+    var diverged = api().submit("""
+        {"experimentType": "converging-simulation", "inputs": {"input-file": "%s", "steps": 40, "alpha": 0.1, "tolerance": 0.1}}"""
+        .formatted(input));
+    api().awaitState(converged, "COMPLETED", RUN);
+    api().awaitState(diverged, "COMPLETED", RUN);
+
+    var staged = (List<Map<String, Object>>) outputs(node(converged, "stage-out")).get("files");
+    assertThat(staged).extracting(file -> file.get("name")).contains("CONVERGED", "result.out");
+    var summary = (List<Map<String, Object>>) outputs(node(converged, "collect-summary")).get("files");
+    assertThat(Files.readString(Path.of((String) summary.get(0).get("path")))).contains("alpha: 8", "values: 8");
+
+    assertThat((List<Map<String, Object>>) outputs(node(diverged, "stage-out")).get("files"))
+        .extracting(file -> file.get("name")).doesNotContain("CONVERGED");
+    for (var key : List.of("post-process", "watch-post", "collect-summary")) {
+      assertThat(node(diverged, key)).containsEntry("state", "SKIPPED").containsEntry("isExecuted", false);
+    }
   }
 
   @Test

@@ -26,8 +26,8 @@ class DomainConfiguration {
   }
 
   @Bean
-  MasterDagValidator masterDagValidator(TaskTypeCatalog catalog) {
-    return new MasterDagValidator(catalog);
+  MasterDagValidator masterDagValidator(TaskTypeCatalog catalog, DagProperties properties) {
+    return new MasterDagValidator(catalog, properties.maxExpansion());
   }
 
   @Bean

@@ -43,6 +43,7 @@ import org.weft.orchestrator.graph.Timers;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.Outcome;
 import org.weft.orchestrator.messaging.TaskDispatcher;
+import org.weft.task.api.TaskControl;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
 
@@ -169,9 +170,11 @@ public class ExperimentEngine implements SmartLifecycle {
     var launched = inTransaction(() -> takeInHand.createAndLaunch(dags, System.currentTimeMillis()));
     sample.stop(launchTimer);
     var dispatches = launched.dispatches().stream().collect(Collectors.groupingBy(TaskDispatch::experimentId));
+    var controls = launched.controls().stream().collect(Collectors.groupingBy(TaskControl::experimentId));
     return dags.stream().map(dag -> new Created(
-        launched.created().contains(dag.id()) ? ExperimentState.EXECUTING : null, new Effects(
-        Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), List.of(), Set.of()))).toList();
+        launched.created().contains(dag.id()) ? launched.ended().getOrDefault(dag.id(), ExperimentState.EXECUTING) : null,
+        new Effects(Outcome.APPLIED, dispatches.getOrDefault(dag.id(), List.of()), controls.getOrDefault(dag.id(), List.of()),
+            launched.ended().containsKey(dag.id()) ? Set.of(dag.id()) : Set.of()))).toList();
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.lifecycle.TaskState;
+import org.weft.orchestrator.template.Expansion;
 import org.weft.orchestrator.template.Json;
 import org.weft.orchestrator.template.LiveDagPlan;
 import org.weft.orchestrator.template.Placeholders;
@@ -108,9 +109,9 @@ class Dispatching {
             .put(upstream.key(), Json.readMap(upstream.outputs()));
       }
       var known = outputsByExperiment.getOrDefault(row.experimentId(), Map.of());
-      for (var reference : Placeholders.find(context)) {
-        if (reference instanceof Placeholders.TaskOutputReference out && !known.containsKey(out.taskKey())) {
-          referenced.add(LiveDagPlan.taskId(row.experimentId(), out.taskKey()));
+      for (var key : LiveDags.outputsFrom(context)) {
+        if (!known.containsKey(key)) {
+          referenced.add(LiveDagPlan.taskId(row.experimentId(), key));
         }
       }
     }
@@ -126,12 +127,59 @@ class Dispatching {
     var dispatches = new ArrayList<TaskDispatch>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       var row = rows.get(i);
-      var outputs = outputsByExperiment.getOrDefault(row.experimentId(), Map.of());
+      var outputs = withFanIn(contexts.get(i), outputsByExperiment.getOrDefault(row.experimentId(), Map.of()));
       @SuppressWarnings("unchecked")
       var resolved = (Map<String, Object>) Placeholders.resolveTaskOutputs(contexts.get(i), outputs);
       dispatches.add(new TaskDispatch(row.dispatchId(), row.experimentId(), row.id(), row.key(), row.taskType(),
           row.attempt(), new LinkedHashMap<>(resolved), Instant.ofEpochMilli(row.deadline())));
     }
     return dispatches;
+  }
+
+  /**
+   * The outputs a context reads, with those of each repeated upstream task it fans in from
+   * ({@code members} in its context) gathered under the task's key: each output a list with one
+   * value per executed member, in member order (empty when none was).
+   */
+  static Map<String, Map<String, Object>> withFanIn(Map<String, Object> context,
+      Map<String, Map<String, Object>> outputs) {
+    if (!(context.get("members") instanceof Map<?, ?> members) || members.isEmpty()) {
+      return outputs;
+    }
+    var all = new HashMap<>(outputs);
+    members.forEach((key, count) -> {
+      var gathered = new LinkedHashMap<String, List<Object>>();
+      var executed = new ArrayList<Map<String, Object>>();
+      for (int m = 0; m < ((Number) count).intValue(); m++) {
+        var member = outputs.get(Expansion.memberKey(key.toString(), m));
+        if (member != null) {
+          executed.add(member);
+          member.keySet().forEach(name -> gathered.putIfAbsent(name, new ArrayList<>()));
+        }
+      }
+      for (var member : executed) {
+        gathered.forEach((name, values) -> values.add(member.get(name)));
+      }
+      all.put(key.toString(), new FanIn(gathered));
+    });
+    return all;
+  }
+
+  /** The gathered outputs of a repeated task: an output no member gave (none executed) is an empty list. */
+  private static final class FanIn extends LinkedHashMap<String, Object> {
+
+    FanIn(Map<String, List<Object>> gathered) {
+      super(gathered);
+    }
+
+    @Override
+    public boolean containsKey(Object name) {
+      return true;
+    }
+
+    @Override
+    public Object get(Object name) {
+      return super.getOrDefault(name, List.of());
+    }
   }
 }

@@ -65,7 +65,8 @@ public class ExperimentMoves {
   static final String DONE_SINKS = """
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
-      WHERE e.state = $experiment.EXECUTING AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false }
+      WHERE e.state = $experiment.EXECUTING
+        AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false AND t.state <> $task.SKIPPED }
       MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->()
       RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""";
 

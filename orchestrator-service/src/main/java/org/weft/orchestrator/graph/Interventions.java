@@ -66,10 +66,11 @@ public class Interventions {
     var state = moves.state(experimentId).orElseThrow();
     var nodes = cypher.query("""
             MATCH (t:TaskNode {experimentId: $id})
-            RETURN t.key AS key, t.state AS state ORDER BY t.position""")
+            RETURN t.key AS key, coalesce(t.templateKey, t.key) AS templateKey, t.state AS state ORDER BY t.position""")
         .bind(experimentId).to("id")
         .fetchAs(RerunRules.Node.class)
-        .mappedBy((types, row) -> new RerunRules.Node(row.get("key").asString(), TaskState.valueOf(row.get("state").asString())))
+        .mappedBy((types, row) -> new RerunRules.Node(row.get("key").asString(), row.get("templateKey").asString(),
+            TaskState.valueOf(row.get("state").asString())))
         .all().stream().toList();
     var edges = cypher.query("""
             MATCH (a:TaskNode {experimentId: $id})-[:NEXT]->(b:TaskNode)

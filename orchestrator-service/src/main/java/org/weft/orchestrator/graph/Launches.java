@@ -23,13 +23,16 @@ public class Launches {
   private final LiveDags liveDags;
   private final Dispatching dispatching;
   private final ExperimentMoves moves;
+  private final Gates gates;
   private final long redeliverMs;
 
-  Launches(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, DagProperties properties) {
+  Launches(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, Gates gates,
+      DagProperties properties) {
     this.cypher = cypher;
     this.liveDags = liveDags;
     this.dispatching = dispatching;
     this.moves = moves;
+    this.gates = gates;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
@@ -81,7 +84,8 @@ public class Launches {
 
   /**
    * The nodes of experiments {@code $ids} that can be dispatched now: retries whose backoff has
-   * passed, and waiting nodes whose predecessors are all executed. It goes from each experiment to
+   * passed, and waiting nodes without a condition whose predecessors are all done (executed or
+   * skipped), not all skipped; the others are left to {@link Gates}. It goes from each experiment to
    * its nodes: matched by their experiment id, the planner answered the {@code OR} with a scan of
    * every task node's index entry once the database had some history.
    */
@@ -90,7 +94,10 @@ public class Launches {
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       MATCH (e)-[:HAS_TASK]->(s:TaskNode)
       WHERE (s.state = $task.READY AND coalesce(s.notBefore, 0) <= $now)
-         OR (s.state = $task.WAITING AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false })
+         OR (s.state = $task.WAITING AND s.condition IS NULL
+             AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false AND p.state <> $task.SKIPPED }
+             AND NOT (EXISTS { MATCH (:TaskNode)-[:NEXT]->(s) }
+                      AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state <> $task.SKIPPED }))
       """;
 
   /**
@@ -133,11 +140,24 @@ public class Launches {
     var created = new LinkedHashSet<String>();
     rows.forEach(row -> created.add(row.appended().experimentId()));
     var dispatched = rows.stream().flatMap(row -> row.dispatched().stream()).toList();
-    return new Launched(created, dispatching.dispatchesOf(dispatched));
+    var dispatches = new ArrayList<>(dispatching.dispatchesOf(dispatched));
+    var gated = new LinkedHashSet<String>();
+    dags.stream().filter(dag -> Boolean.TRUE.equals(dag.experiment().get("gated")) && created.contains(dag.id()))
+        .forEach(dag -> gated.add(dag.id()));
+    var settled = gates.settle(gated, nowMillis);
+    dispatches.addAll(settled.dispatches());
+    var ended = new LinkedHashMap<String, ExperimentState>();
+    settled.ended().forEach(id -> ended.put(id, moves.state(id).orElse(ExperimentState.EXECUTING)));
+    return new Launched(created, dispatches, settled.controls(), ended);
   }
 
-  /** What {@link #createAndLaunch} did: the experiments it created, the dispatches to send. */
-  public record Launched(Set<String> created, List<TaskDispatch> dispatches) {}
+  /**
+   * What {@link #createAndLaunch} did: the experiments it created, the dispatches and controls to
+   * send, and the state of those that ended at once (every task skipped, or a condition that could
+   * not be evaluated).
+   */
+  public record Launched(Set<String> created, List<TaskDispatch> dispatches, List<org.weft.task.api.TaskControl> controls,
+      Map<String, ExperimentState> ended) {}
 
   /**
    * Takes many experiments in hand at once, as {@link #recover} does one, with a handful of
@@ -187,6 +207,9 @@ public class Launches {
       liveDags.appendEvents(events);
       ended.forEach(id -> states.put(id, ExperimentState.COMPLETED));
       effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
+      var settled = gates.settle(new LinkedHashSet<>(together), nowMillis);
+      settled.ended().forEach(id -> states.put(id, moves.state(id).orElse(ExperimentState.EXECUTING)));
+      effects.add(settled);
     }
     for (var id : experimentIds) {
       if (!states.containsKey(id) || !together.contains(id)) {

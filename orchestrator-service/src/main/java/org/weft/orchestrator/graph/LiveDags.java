@@ -26,6 +26,7 @@ import org.weft.orchestrator.model.MasterDagView;
 import org.weft.orchestrator.model.Page;
 import org.weft.orchestrator.model.StoredEvent;
 import org.weft.orchestrator.template.DagProperties;
+import org.weft.orchestrator.template.Expansion;
 import org.weft.orchestrator.template.ExperimentInputs;
 import org.weft.orchestrator.template.InvalidInputsException;
 import org.weft.orchestrator.template.Json;
@@ -56,7 +57,8 @@ public class LiveDags {
   public NewLiveDag plan(NewExperiment request, MasterDagView template, java.util.Set<String> resources) {
     var inputs = ExperimentInputs.resolve(template.document(), request.inputs());
     var id = UUID.randomUUID().toString();
-    var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults(), resources);
+    var plan = LiveDagPlan.of(id, template.document(), template.version(), inputs, properties.defaults(), resources,
+        properties.maxExpansion());
     var now = ZonedDateTime.now(ZoneOffset.UTC);
     var experiment = new HashMap<String, Object>();
     experiment.put("id", id);
@@ -70,13 +72,27 @@ public class LiveDags {
     experiment.put("inputs", Json.write(inputs));
     experiment.put("createdAt", now);
     experiment.put("idempotencyKey", request.idempotencyKey());
-    var tasks = plan.tasks().stream().map(task -> Map.<String, Object>ofEntries(
-        Map.entry("id", task.id()), Map.entry("key", task.key()), Map.entry("position", task.position()),
-        Map.entry("taskType", task.taskType()), Map.entry("state", task.state().name()),
-        Map.entry("maxAttempts", task.maxAttempts()), Map.entry("context", Json.write(task.context())),
-        Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
-        Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()),
-        Map.entry("outputsFrom", outputsFrom(task.context())))).toList();
+    // a node with a condition is settled by Gates, which look only at experiments flagged gated and
+    // after the success of a node flagged as gating one
+    var gated = new java.util.HashSet<String>();
+    plan.tasks().stream().filter(task -> task.context().get("when") != null).forEach(task -> gated.add(task.id()));
+    var gating = new java.util.HashSet<String>();
+    plan.edges().stream().filter(edge -> gated.contains(edge.to())).forEach(edge -> gating.add(edge.from()));
+    experiment.put("gated", !gated.isEmpty());
+    var tasks = plan.tasks().stream().map(task -> {
+      var node = new HashMap<String, Object>(Map.ofEntries(
+          Map.entry("id", task.id()), Map.entry("key", task.key()), Map.entry("position", task.position()),
+          Map.entry("taskType", task.taskType()), Map.entry("state", task.state().name()),
+          Map.entry("maxAttempts", task.maxAttempts()), Map.entry("context", Json.write(task.context())),
+          Map.entry("backoffMs", task.timing().backoffMs()), Map.entry("timeLimitMs", task.timing().timeLimitMs()),
+          Map.entry("heartbeatTimeoutMs", task.timing().heartbeatTimeoutMs()),
+          Map.entry("templateKey", task.templateKey()), Map.entry("member", task.member()),
+          Map.entry("outputsFrom", outputsFrom(task.context())), Map.entry("gates", gating.contains(task.id()))));
+      if (task.context().get("when") != null) {
+        node.put("condition", task.context().get("when"));
+      }
+      return (Map<String, Object>) node;
+    }).toList();
     var positions = new HashMap<String, Integer>();
     plan.tasks().forEach(task -> positions.put(task.id(), task.position()));
     var edges = plan.edges().stream()
@@ -107,11 +123,18 @@ public class LiveDags {
    * The keys of the upstream tasks whose outputs a context names, which the statement applying
    * results reads along with each node it dispatches.
    */
-  private static List<String> outputsFrom(Map<String, Object> context) {
+  static List<String> outputsFrom(Map<String, Object> context) {
+    var members = context.get("members") instanceof Map<?, ?> map ? map : Map.of();
     var keys = new java.util.LinkedHashSet<String>();
     for (var reference : Placeholders.find(context)) {
       if (reference instanceof Placeholders.TaskOutputReference out) {
-        keys.add(out.taskKey());
+        if (members.get(out.taskKey()) instanceof Number count) {
+          for (int i = 0; i < count.intValue(); i++) {
+            keys.add(Expansion.memberKey(out.taskKey(), i));
+          }
+        } else {
+          keys.add(out.taskKey());
+        }
       }
     }
     return List.copyOf(keys);
@@ -361,7 +384,9 @@ public class LiveDags {
   }
 
   private static TaskNode taskNode(Value t) {
-    return new TaskNode(t.get("id").asString(), t.get("key").asString(), t.get("taskType").asString(),
+    int member = t.get("member", -1);
+    return new TaskNode(t.get("id").asString(), t.get("key").asString(), t.get("templateKey", t.get("key").asString()),
+        member < 0 ? null : member, t.get("taskType").asString(),
         TaskState.valueOf(t.get("state").asString()), t.get("isExecuted", false), t.get("attempt", 0),
         t.get("maxAttempts", 1), Json.readMap(Rows.text(t.get("context"))), Json.readMap(Rows.text(t.get("outputs"))),
         Json.readMap(Rows.text(t.get("error"))), Rows.text(t.get("dispatchId")), Rows.text(t.get("workerId")),

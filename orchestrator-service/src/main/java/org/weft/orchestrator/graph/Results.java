@@ -31,13 +31,16 @@ public class Results {
   private final LiveDags liveDags;
   private final Dispatching dispatching;
   private final ExperimentMoves moves;
+  private final Gates gates;
   private final long redeliverMs;
 
-  Results(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, DagProperties properties) {
+  Results(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, Gates gates,
+      DagProperties properties) {
     this.cypher = cypher;
     this.liveDags = liveDags;
     this.dispatching = dispatching;
     this.moves = moves;
+    this.gates = gates;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
@@ -95,6 +98,7 @@ public class Results {
     }
     var dispatches = new ArrayList<TaskDispatch>();
     var ended = new LinkedHashSet<String>();
+    var gating = new LinkedHashSet<String>();
     if (!rows.isEmpty()) {
       var at = Cypher.utcNow();
       var answer = cypher.query(APPLY_RESULTS)
@@ -116,6 +120,7 @@ public class Results {
         ended.addAll(moves.completeAllDone(finished, events));
         liveDags.appendEvents(events);
       }
+      gating.addAll(answer.gating());
     }
     var effects = new ArrayList<Effects>();
     oneByOne.sort(null);
@@ -125,6 +130,8 @@ public class Results {
       effects.add(applied);
     }
     effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
+    gating.removeAll(ended);
+    effects.add(gates.settle(gating, nowMillis));
     return new Batch(Arrays.asList(outcomes), Effects.merge(effects));
   }
 
@@ -198,7 +205,9 @@ public class Results {
         // no label on s: the planner must expand from t, not seek every waiting node of every experiment
         MATCH (t)-[:NEXT]->(s) WHERE s.state = $task.WAITING
         WITH DISTINCT s
-        WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+        // a node with a condition is left to Gates; a skipped predecessor counts as done
+        WHERE s.condition IS NULL
+          AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false AND p.state <> $task.SKIPPED }
       """ + Dispatching.DISPATCH + """
         WITH s ORDER BY s.experimentId, s.position
         // the outputs its context names, so that resolving it needs no read afterwards
@@ -215,7 +224,8 @@ public class Results {
         WITH done, [d IN dispatched | d.experimentId] AS busy
         UNWIND done AS d
         WITH DISTINCT d.e AS e, busy
-        WHERE NOT e.id IN busy AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false }
+        WHERE NOT e.id IN busy
+          AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false AND x.state <> $task.SKIPPED }
         RETURN collect(e.id) AS finished
       }
       CALL (applied, dispatched) {
@@ -231,7 +241,8 @@ public class Results {
       """ + LiveDags.RECORD_EVENTS + """
         RETURN collect({id: e.id, base: base, events: g.events}) AS appended
       }
-      RETURN [a IN applied | a.i] AS applied, dispatched, finished, appended""";
+      RETURN [a IN applied | a.i] AS applied, dispatched, finished, appended,
+             [d IN done WHERE d.t.gates | d.t.experimentId] AS gating""";
 
   /**
    * The node a result {@code $taskId} is about, read under its write lock (taken by the dummy
@@ -286,27 +297,32 @@ public class Results {
 
   private Effects succeeded(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Succeed succeed,
       long nowMillis) {
-    cypher.query("""
+    boolean gatesNext = cypher.query("""
             MATCH (t:TaskNode {id: $taskId})
             SET t.state = $task.SUCCEEDED, t.isExecuted = true, t.outputs = $outputs, t.workerId = $workerId,
-                t.endedAt = $at, t.error = null, t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null""")
+                t.endedAt = $at, t.error = null, t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null
+            RETURN coalesce(t.gates, false)""")
         .bindAll(Map.of("taskId", result.taskId(), "outputs", Json.write(result.outputs()),
-            "workerId", Cypher.nullToEmpty(result.workerId()), "at", Cypher.utcNow())).run();
+            "workerId", Cypher.nullToEmpty(result.workerId()), "at", Cypher.utcNow()))
+        .fetchAs(Boolean.class).one().orElse(false);
     liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), onWorker(result));
     return switch (succeed.then()) {
       case FINISH_CANCEL_IF_DONE -> Effects.ended(moves.endedIfCancelDone(result.experimentId()));
       case DISPATCH_READY_SUCCESSORS -> {
         var events = new ArrayList<LiveDags.PendingEvent>();
         var dispatches = dispatching.markDispatched(cypher.query("""
-                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING
-                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false }
+                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING AND s.condition IS NULL
+                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false AND p.state <> $task.SKIPPED }
                 """ + Dispatching.MARK_DISPATCHED)
             .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", Cypher.utcNow(), "redeliverMs", redeliverMs)),
             events);
         // a node just dispatched is not executed: only when none was can the experiment be done
         var ended = dispatches.isEmpty() ? moves.completeAllDone(Set.of(result.experimentId()), events) : Set.<String>of();
         liveDags.appendEvents(events);
-        yield new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+        var applied = new Effects(Outcome.APPLIED, dispatches, List.of(), ended);
+        yield gatesNext && ended.isEmpty()
+            ? Effects.merge(List.of(applied, gates.settle(Set.of(result.experimentId()), nowMillis)))
+            : applied;
       }
       case NOTHING, FAIL_EXPERIMENT -> Effects.of(Outcome.APPLIED);
     };

@@ -80,11 +80,13 @@ final class Rows {
   }
 
   /** What {@link Results#APPLY_RESULTS} did: the rows applied, and what followed. */
-  record Applied(List<Integer> applied, List<Dispatched> dispatched, List<String> finished, List<Appended> appended) {
+  record Applied(List<Integer> applied, List<Dispatched> dispatched, List<String> finished, List<Appended> appended,
+      List<String> gating) {
 
     static Applied of(MapAccessorWithDefaultValue row) {
       return new Applied(row.get("applied").asList(Value::asInt), row.get("dispatched").asList(Dispatched::of),
-          row.get("finished").asList(Value::asString), row.get("appended").asList(Appended::of));
+          row.get("finished").asList(Value::asString), row.get("appended").asList(Appended::of),
+          row.get("gating").asList(Value::asString));
     }
   }
 

@@ -16,8 +16,17 @@ public final class RerunRules {
 
   private RerunRules() {}
 
-  /** A node of the live DAG, in the template's order. */
-  public record Node(String key, TaskState state) {}
+  /**
+   * A node of the live DAG, in the template's order; {@code templateKey} is the template task it
+   * comes from, shared by the members of a repeated task.
+   */
+  public record Node(String key, String templateKey, TaskState state) {
+
+    /** A node of a task that is not repeated. */
+    public Node(String key, TaskState state) {
+      this(key, key, state);
+    }
+  }
 
   /** {@code from} must be executed before {@code to}; both are task keys. */
   public record Edge(String from, String to) {}
@@ -25,7 +34,8 @@ public final class RerunRules {
   /**
    * The keys of the nodes to reset to {@link TaskState#WAITING}, in the DAG's order.
    *
-   * @param fromTask the task to run again, or null for every failed or cancelled one
+   * @param fromTask the task to run again (a node's key, or a repeated task's key for all its
+   *                 members), or null for every failed or cancelled one
    * @throws IllegalTransitionException when the experiment is still running, or is completed and no
    *                                    {@code fromTask} says what to run again
    * @throws InvalidRerunException      when {@code fromTask} is not a task of the experiment
@@ -36,10 +46,11 @@ public final class RerunRules {
     }
     var starts = new ArrayList<String>();
     if (fromTask != null) {
-      if (nodes.stream().noneMatch(node -> node.key().equals(fromTask))) {
+      nodes.stream().filter(node -> node.key().equals(fromTask) || node.templateKey().equals(fromTask))
+          .forEach(node -> starts.add(node.key()));
+      if (starts.isEmpty()) {
         throw new InvalidRerunException("fromTask", "no task '" + fromTask + "' in this experiment");
       }
-      starts.add(fromTask);
     } else {
       nodes.stream().filter(node -> node.state() == TaskState.FAILED || node.state() == TaskState.CANCELLED)
           .forEach(node -> starts.add(node.key()));

@@ -3,7 +3,11 @@ package org.weft.orchestrator.lifecycle;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** The life of one task node; {@code isExecuted} is true exactly in {@link #SUCCEEDED}. */
+/**
+ * The life of one task node; {@code isExecuted} is true exactly in {@link #SUCCEEDED}. A node
+ * {@link #SKIPPED} (its condition was false, or every node it depends on was skipped) is done
+ * without being executed: what depends on it does not wait for it.
+ */
 public enum TaskState {
   WAITING,
   READY,
@@ -11,18 +15,20 @@ public enum TaskState {
   RUNNING,
   SUCCEEDED,
   FAILED,
-  CANCELLED;
+  CANCELLED,
+  SKIPPED;
 
   public Set<TaskState> next() {
     return switch (this) {
-      case WAITING -> EnumSet.of(READY, CANCELLED);
+      // to FAILED only when its condition cannot be evaluated
+      case WAITING -> EnumSet.of(READY, CANCELLED, SKIPPED, FAILED);
       case READY -> EnumSet.of(DISPATCHED, WAITING, CANCELLED);
       // back to READY is a retry: a new attempt of the same node; back to WAITING, a rerun of an
       // ended experiment abandoning an attempt still in flight (its result then counts as stale)
       case DISPATCHED -> EnumSet.of(RUNNING, SUCCEEDED, FAILED, READY, CANCELLED, WAITING);
       case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, READY, CANCELLED, WAITING);
       // only an explicit rerun moves a finished node, back to WAITING
-      case SUCCEEDED, FAILED, CANCELLED -> EnumSet.of(WAITING);
+      case SUCCEEDED, FAILED, CANCELLED, SKIPPED -> EnumSet.of(WAITING);
     };
   }
 
@@ -50,7 +56,12 @@ public enum TaskState {
   }
 
   public boolean isTerminal() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
+  }
+
+  /** Done, as what depends on the node sees it: executed, or skipped. */
+  public boolean isSettled() {
+    return this == SUCCEEDED || this == SKIPPED;
   }
 
   /** @throws IllegalTransitionException when {@code target} is not a legal next state */

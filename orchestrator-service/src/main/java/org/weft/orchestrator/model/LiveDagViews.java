@@ -39,9 +39,16 @@ public final class LiveDagViews {
       Instant endedAt,
       Map<TaskState, Long> taskCounts) {}
 
+  /**
+   * One node of a live DAG. {@code templateKey} is the template task it comes from (its own key,
+   * unless it is a member of a repeated task: {@code run[3]} comes from {@code run}); {@code member}
+   * is its position among the members, null for a task that is not repeated.
+   */
   public record TaskNode(
       String id,
       String key,
+      String templateKey,
+      Integer member,
       String taskType,
       TaskState state,
       boolean isExecuted,

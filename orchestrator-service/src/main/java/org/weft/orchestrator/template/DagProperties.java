@@ -15,6 +15,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param failOnInvalidTemplate whether an invalid template at startup stops the service (default
  *                              {@code true}); {@code false} logs it and loads the others
  * @param defaults              what a task gets where its template says nothing
+ * @param maxExpansion          the most task nodes one experiment may have once its {@code forEach}
+ *                              and {@code matrix} tasks are expanded (default {@code 10000}), and a
+ *                              tenth of the most dependencies between them; a template or a
+ *                              submission past it is refused
  */
 @ConfigurationProperties("weft.dag")
 public record DagProperties(
@@ -22,7 +26,8 @@ public record DagProperties(
     List<String> templates,
     Map<String, TaskTypeCatalog.TaskType> taskTypes,
     @DefaultValue("true") boolean failOnInvalidTemplate,
-    @DefaultValue TaskDefaults defaults) {
+    @DefaultValue TaskDefaults defaults,
+    @DefaultValue("10000") int maxExpansion) {
 
   /**
    * @param maxAttempts      attempts of a task before it fails for good (default {@code 3})

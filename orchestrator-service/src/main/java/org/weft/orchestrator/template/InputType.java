@@ -15,7 +15,9 @@ public enum InputType {
   INTEGER,
   NUMBER,
   BOOLEAN,
-  URI;
+  URI,
+  /** a list of strings, numbers and booleans, such as the values a sweep runs over */
+  LIST;
 
   @JsonCreator
   static InputType fromJson(String name) {
@@ -24,7 +26,7 @@ public enum InputType {
         return type;
       }
     }
-    throw new IllegalArgumentException("must be one of string, integer, number, boolean, uri");
+    throw new IllegalArgumentException("must be one of string, integer, number, boolean, uri, list");
   }
 
   @JsonValue
@@ -44,7 +46,29 @@ public enum InputType {
       case NUMBER -> value instanceof Number n && !(n instanceof Double d && (d.isNaN() || d.isInfinite()))
           ? Optional.of(n) : Optional.empty();
       case URI -> value instanceof String s && isAbsoluteUri(s) ? Optional.of(s) : Optional.empty();
+      case LIST -> list(value);
     };
+  }
+
+  private static Optional<Object> list(Object value) {
+    if (!(value instanceof java.util.List<?> elements)) {
+      return Optional.empty();
+    }
+    var canonical = new java.util.ArrayList<Object>(elements.size());
+    for (var element : elements) {
+      if (element instanceof String || element instanceof Boolean) {
+        canonical.add(element);
+      } else if (element instanceof Number) {
+        var number = INTEGER.accept(element).or(() -> NUMBER.accept(element));
+        if (number.isEmpty()) {
+          return Optional.empty();
+        }
+        canonical.add(number.get());
+      } else {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(java.util.List.copyOf(canonical));
   }
 
   private static Optional<Object> integer(Object value) {

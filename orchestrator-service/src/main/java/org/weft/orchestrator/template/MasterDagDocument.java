@@ -32,13 +32,24 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
     }
   }
 
-  /** One task of the template; becomes one node of every live DAG made from it. */
+  /**
+   * One task of the template; becomes one node of every live DAG made from it, or, with
+   * {@code forEach} or {@code matrix}, one node per element or combination (its members).
+   *
+   * @param forEach a list, or {@code ${inputs.NAME}} of a list input: one member per element
+   * @param matrix  dimension name to a list (or {@code ${inputs.NAME}} of one): one member per
+   *                combination, the last dimension varying fastest
+   * @param when    a condition ({@link Conditions}): false, the node is skipped instead of run
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record TaskSpec(
       String key,
       String taskType,
       String description,
       List<String> dependsOn,
+      Object forEach,
+      Map<String, Object> matrix,
+      String when,
       Map<String, Object> params,
       CommandSpec command,
       ResourceSpec resources,

@@ -22,9 +22,12 @@ public class MasterDagValidator {
   static final int MAX_ATTEMPTS_LIMIT = 100;
 
   private final TaskTypeCatalog catalog;
+  private final int maxExpansion;
 
-  public MasterDagValidator(TaskTypeCatalog catalog) {
+  /** @param maxExpansion the most members a task's literal {@code forEach} or {@code matrix} may give */
+  public MasterDagValidator(TaskTypeCatalog catalog, int maxExpansion) {
     this.catalog = catalog;
+    this.maxExpansion = maxExpansion;
   }
 
   public List<Violation> validate(MasterDagDocument document) {
@@ -36,6 +39,7 @@ public class MasterDagValidator {
     }
     var inputs = checkInputs(document, violations);
     var tasks = checkTasks(document, violations);
+    checkExpansions(document, violations);
     var cycle = findCycle(tasks);
     if (!cycle.isEmpty()) {
       violations.add(new Violation("tasks", "dependency cycle: " + String.join(" -> ", cycle)));
@@ -49,6 +53,65 @@ public class MasterDagValidator {
     var violations = validate(document);
     if (!violations.isEmpty()) {
       throw new TemplateRejectedException(TemplateRejectedException.Kind.INVALID, violations);
+    }
+  }
+
+  /** Each {@code forEach} and {@code matrix}: lists written out, or list inputs, within {@code maxExpansion}. */
+  private void checkExpansions(MasterDagDocument document, List<Violation> violations) {
+    var types = new HashMap<String, InputType>();
+    document.inputs().stream().filter(input -> input != null && input.name() != null)
+        .forEach(input -> types.put(input.name(), input.type()));
+    for (int i = 0; i < document.tasks().size(); i++) {
+      var task = document.tasks().get(i);
+      if (task == null) {
+        continue;
+      }
+      var at = "tasks[" + i + "]";
+      if (task.forEach() != null && task.matrix() != null) {
+        violations.add(new Violation(at, "has both forEach and matrix; a task repeats over one of them"));
+        continue;
+      }
+      if (task.forEach() != null) {
+        checkList(task.forEach(), at + ".forEach", types, violations);
+      }
+      if (task.matrix() != null) {
+        if (task.matrix().isEmpty()) {
+          violations.add(new Violation(at + ".matrix", "needs at least one dimension"));
+        }
+        task.matrix().forEach((name, source) -> {
+          if (!Expansion.DIMENSION.matcher(name).matches()) {
+            violations.add(new Violation(at + ".matrix." + name,
+                "a dimension's name must match [A-Za-z][A-Za-z0-9_]*, as ${item.NAME} reads it"));
+          }
+          checkList(source, at + ".matrix." + name, types, violations);
+        });
+      }
+      if (Expansion.isExpanded(task) && Expansion.inputsOf(task).isEmpty()) {
+        long size = Expansion.size(task, Map.of());
+        if (size > maxExpansion) {
+          violations.add(new Violation(at + (task.forEach() != null ? ".forEach" : ".matrix"), "gives %s members; at most %d are allowed (weft.dag.max-expansion)"
+              .formatted(size == Long.MAX_VALUE ? "too many" : size, maxExpansion)));
+        }
+      }
+    }
+  }
+
+  private static void checkList(Object source, String field, Map<String, InputType> types, List<Violation> violations) {
+    if (source instanceof List<?> literal) {
+      if (literal.stream().anyMatch(element -> !(element instanceof String || element instanceof Number
+          || element instanceof Boolean))) {
+        violations.add(new Violation(field, "the elements of a list must be strings, numbers or booleans"));
+      }
+      return;
+    }
+    var input = Expansion.inputName(source);
+    if (input.isEmpty()) {
+      violations.add(new Violation(field, "must be a list, or exactly one ${inputs.NAME} of an input of type list"));
+    } else if (!types.containsKey(input.get())) {
+      violations.add(new Violation(field, "${inputs." + input.get() + "} refers to an input the template does not declare"));
+    } else if (types.get(input.get()) != InputType.LIST) {
+      violations.add(new Violation(field, "${inputs." + input.get() + "} is of type "
+          + (types.get(input.get()) == null ? "(none)" : types.get(input.get()).json()) + "; forEach and matrix need a list"));
     }
   }
 
@@ -67,7 +130,7 @@ public class MasterDagValidator {
         violations.add(new Violation(at + ".name", "duplicate input '" + input.name() + "'"));
       }
       if (input.type() == null) {
-        violations.add(new Violation(at + ".type", "is required: one of string, integer, number, boolean, uri"));
+        violations.add(new Violation(at + ".type", "is required: one of string, integer, number, boolean, uri, list"));
       } else if (input.defaultValue() != null && input.type().accept(input.defaultValue()).isEmpty()) {
         violations.add(new Violation(at + ".default", "must be of type " + input.type().json()));
       }
@@ -213,6 +276,11 @@ public class MasterDagValidator {
       if (task.resource() != null) {
         checkResource(task.resource(), at + ".resource", inputs, violations);
       }
+      if (task.when() != null) {
+        Conditions.check(task.when(), task, inputs, acyclic ? upstream : tasks.keySet(), key -> tasks.containsKey(key)
+                ? catalog.find(tasks.get(key).taskType()).map(TaskTypeCatalog.TaskType::outputs).orElse(null) : null)
+            .forEach(problem -> violations.add(new Violation(at + ".when", problem)));
+      }
       if (task.command() != null) {
         check(task.command().template(), at + ".command.template", task, tasks, inputs, upstream, acyclic, violations);
         check(task.command().env(), at + ".command.env", task, tasks, inputs, upstream, acyclic, violations);
@@ -242,10 +310,30 @@ public class MasterDagValidator {
         violations.add(new Violation(field, "${" + in.expression() + "} refers to an input the template does not declare"));
       } else if (reference instanceof Placeholders.TaskOutputReference out) {
         checkOutput(out, field, task, tasks, upstream, acyclic, violations);
+      } else if (reference instanceof Placeholders.ItemReference item) {
+        checkItem(item, field, task, violations);
+      } else if (reference instanceof Placeholders.IndexReference && !Expansion.isExpanded(task)) {
+        violations.add(new Violation(field, "${index} is only defined in a task with forEach or matrix"));
       } else if (reference instanceof Placeholders.UnknownReference unknown) {
         violations.add(new Violation(field,
-            "${" + unknown.expression() + "} is not a reference; use ${inputs.NAME} or ${tasks.KEY.outputs.NAME}"));
+            "${" + unknown.expression() + "} is not a reference; use ${inputs.NAME}, ${tasks.KEY.outputs.NAME}, "
+                + "or in a repeated task ${item}, ${item.NAME} or ${index}"));
       }
+    }
+  }
+
+  private static void checkItem(Placeholders.ItemReference item, String field, TaskSpec task, List<Violation> violations) {
+    var written = "${" + item.expression() + "}";
+    if (!Expansion.isExpanded(task)) {
+      violations.add(new Violation(field, written + " is only defined in a task with forEach or matrix"));
+    } else if (task.forEach() != null && item.field() != null) {
+      violations.add(new Violation(field, written + ": the elements of forEach have no fields; use ${item}"));
+    } else if (task.matrix() != null && item.field() == null) {
+      violations.add(new Violation(field, written + ": a matrix member's item has one field per dimension; use ${item.NAME}, NAME one of "
+          + task.matrix().keySet()));
+    } else if (task.matrix() != null && !task.matrix().containsKey(item.field())) {
+      violations.add(new Violation(field, written + ": the matrix has no dimension '" + item.field() + "'; it has "
+          + task.matrix().keySet()));
     }
   }
 

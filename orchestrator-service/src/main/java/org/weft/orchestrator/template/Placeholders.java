@@ -9,15 +9,20 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code ${…}} references in template values: {@code ${inputs.NAME}} for an experiment input,
- * {@code ${tasks.KEY.outputs.NAME}} for an upstream task's output. {@code $${} stands for a literal
- * {@code ${}. Inputs are resolved when the experiment is submitted; task outputs when the task is
- * dispatched, since only then do they exist.
+ * {@code ${tasks.KEY.outputs.NAME}} for an upstream task's output, and in a task repeated by
+ * {@code forEach} or {@code matrix}, {@code ${item}} (or {@code ${item.NAME}} for a matrix) and
+ * {@code ${index}} for its member. {@code $${} stands for a literal {@code ${}. Inputs and members
+ * are resolved when the experiment is submitted; task outputs when the task is dispatched, since
+ * only then do they exist.
  */
 public final class Placeholders {
 
   private static final Pattern REFERENCE = Pattern.compile("(\\$?)\\$\\{([^}]*)}");
   private static final Pattern INPUT = Pattern.compile("inputs\\.([a-z0-9][a-z0-9-]*)");
-  private static final Pattern TASK_OUTPUT = Pattern.compile("tasks\\.([a-z0-9][a-z0-9-]*)\\.outputs\\.([A-Za-z][A-Za-z0-9_-]*)");
+  // a member's key is its template task's key and its index: run[17]
+  private static final Pattern TASK_OUTPUT =
+      Pattern.compile("tasks\\.([a-z0-9][a-z0-9-]*(?:\\[[0-9]+])?)\\.outputs\\.([A-Za-z][A-Za-z0-9_-]*)");
+  private static final Pattern ITEM = Pattern.compile("item(?:\\.([A-Za-z][A-Za-z0-9_]*))?");
 
   /** A reference found in a value. */
   public sealed interface Reference {
@@ -27,6 +32,12 @@ public final class Placeholders {
   public record InputReference(String expression, String name) implements Reference {}
 
   public record TaskOutputReference(String expression, String taskKey, String output) implements Reference {}
+
+  /** The element of a {@code forEach} member; {@code field} names a {@code matrix} dimension, else null. */
+  public record ItemReference(String expression, String field) implements Reference {}
+
+  /** The position of a {@code forEach} or {@code matrix} member, from 0. */
+  public record IndexReference(String expression) implements Reference {}
 
   public record UnknownReference(String expression) implements Reference {}
 
@@ -63,6 +74,13 @@ public final class Placeholders {
     if (output.matches()) {
       return new TaskOutputReference(expression, output.group(1), output.group(2));
     }
+    var item = ITEM.matcher(expression);
+    if (item.matches()) {
+      return new ItemReference(expression, item.group(1));
+    }
+    if (expression.equals("index")) {
+      return new IndexReference(expression);
+    }
     return new UnknownReference(expression);
   }
 
@@ -74,6 +92,28 @@ public final class Placeholders {
   public static Object resolveInputs(Object value, Map<String, Object> inputs) {
     return resolve(value, reference -> reference instanceof InputReference in && inputs.containsKey(in.name())
         ? new Resolution(true, escape(inputs.get(in.name()))) : Resolution.KEEP, false);
+  }
+
+  /**
+   * Replaces the member references {@code ${item}}, {@code ${item.NAME}} and {@code ${index}}, and
+   * renames the task output references of {@code renamed} (task key to member key), so that a member
+   * of a paired {@code forEach} reads the outputs of its own partner. The item is data: escaped as
+   * inputs are.
+   */
+  public static Object resolveMember(Object value, int index, Object item, Map<String, String> renamed) {
+    return resolve(value, reference -> {
+      if (reference instanceof IndexReference) {
+        return new Resolution(true, (long) index);
+      }
+      if (reference instanceof ItemReference it) {
+        var element = it.field() == null ? item : item instanceof Map<?, ?> fields ? fields.get(it.field()) : null;
+        return new Resolution(true, escape(element));
+      }
+      if (reference instanceof TaskOutputReference out && renamed.containsKey(out.taskKey())) {
+        return new Resolution(true, "${tasks." + renamed.get(out.taskKey()) + ".outputs." + out.output() + "}");
+      }
+      return Resolution.KEEP;
+    }, false);
   }
 
   /**

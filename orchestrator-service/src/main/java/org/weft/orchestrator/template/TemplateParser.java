@@ -107,7 +107,7 @@ public class TemplateParser {
       return "a list";
     }
     if (type == InputType.class) {
-      return "one of string, integer, number, boolean, uri";
+      return "one of string, integer, number, boolean, uri, list";
     }
     if (Map.class.isAssignableFrom(type) || type.isRecord()) {
       return "an object";

@@ -52,7 +52,8 @@ class ExperimentController {
 
   /** The optional body of a rerun. */
   record RerunRequest(
-      @Pattern(regexp = SubmitExperimentRequest.TYPE, message = "must be a task key: [a-z0-9][a-z0-9-]*") String fromTask) {}
+      @Pattern(regexp = SubmitExperimentRequest.TYPE + "(\\[[0-9]{1,9}])?",
+          message = "must be a task key, [a-z0-9][a-z0-9-]*, or a member's key such as run[3]") String fromTask) {}
 
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {

@@ -17,8 +17,8 @@ import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 
 /**
- * Scale on the real embedded servers: a 1,000-node live DAG instantiated in one
- * transaction, and a listing of 10,000 experiments that pages without loading them all. Prints
+ * Scale on the real embedded servers: a 1,000-node live DAG and a 10,000-member sweep (one
+ * {@code forEach}) instantiated in one transaction each, and a listing of 10,000 experiments that pages without loading them all. Prints
  * medians; asserts nothing about time (the machine is shared). Run it with
  * {@code ./mvnw -pl orchestrator-service -am verify -Pbenchmark}.
  */
@@ -30,6 +30,7 @@ class LiveDagBenchmark {
   private static final int LAYERS = 10;
   private static final int WIDTH = 100;
   private static final int EXPERIMENTS = 10_000;
+  private static final int SWEEP = 10_000;
 
   @Value("${local.server.port}")
   int port;
@@ -54,6 +55,19 @@ class LiveDagBenchmark {
     var nodes = api.get("/api/v1/experiments/" + api.submit("{\"experimentType\": \"bench-thousand\"}") + "/dag");
     assertThat((List<?>) Api.read(nodes, "$.nodes")).hasSize(LAYERS * WIDTH);
 
+    templates.register("""
+        type: bench-sweep
+        inputs: [{name: values, type: list, required: true}]
+        tasks:
+          - {key: setup, taskType: env-setup}
+          - {key: run, taskType: env-setup, dependsOn: [setup], forEach: "${inputs.values}", params: {value: "${item}"}}
+          - {key: collect, taskType: env-setup, dependsOn: [run], params: {dirs: "${tasks.run.outputs.workdir}"}}
+        """, TemplateParser.Format.YAML);
+    var sweepBody = "{\"experimentType\": \"bench-sweep\", \"inputs\": {\"values\": ["
+        + String.join(",", java.util.stream.IntStream.range(0, SWEEP - 2).mapToObj(Integer::toString).toList()) + "]}}";
+    measure(2, () -> api.submit(sweepBody));
+    var sweep = measure(5, () -> api.submit(sweepBody));
+
     templates.register("type: bench-one\ntasks: [{key: only, taskType: env-setup}]\n", TemplateParser.Format.YAML);
     long start = System.nanoTime();
     for (int i = 0; i < EXPERIMENTS; i++) {
@@ -72,6 +86,7 @@ class LiveDagBenchmark {
         ===== Weft live DAG benchmark (embedded Neo4j %s, %d cores) =====
         1,000-node live DAG, one transaction, in process   median %6.1f ms   p90 %6.1f ms
         1,000-node live DAG, POST /api/v1/experiments       median %6.1f ms   p90 %6.1f ms
+        %,d-node sweep (forEach), POST /api/v1/experiments  median %6.1f ms   p90 %6.1f ms
         %,d one-node experiments created one by one       %6.1f s  (%.0f per second)
         list page 0 of %,d (50 per page)                    median %6.1f ms   p90 %6.1f ms
         list page 199 (rows 9,950-9,999)                     median %6.1f ms   p90 %6.1f ms
@@ -79,7 +94,7 @@ class LiveDagBenchmark {
         peak RSS of the JVM (servers and service)            %,d MiB
         ================================================================
         """.formatted("5.26", Runtime.getRuntime().availableProcessors(),
-        inProcess.median(), inProcess.p90(), overRest.median(), overRest.p90(),
+        inProcess.median(), inProcess.p90(), overRest.median(), overRest.p90(), SWEEP, sweep.median(), sweep.p90(),
         EXPERIMENTS, createSeconds, EXPERIMENTS / createSeconds, total,
         firstPage.median(), firstPage.p90(), deepPage.median(), deepPage.p90(), filtered.median(), filtered.p90(),
         Rss.peakMib());

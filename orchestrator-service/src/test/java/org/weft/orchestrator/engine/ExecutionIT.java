@@ -118,10 +118,106 @@ class ExecutionIT {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void eachMemberOfARepeatedTaskGetsItsItemAndTheFanInGetsTheirOutputsInMemberOrder() {
+    var type = Api.registerTemplate(templates, "for-each", """
+        inputs: [{name: alphas, type: list, required: true}]
+        tasks:
+          - {key: setup, taskType: env-setup}
+          - key: run
+            taskType: job-submission
+            dependsOn: [setup]
+            forEach: "${inputs.alphas}"
+            command: {template: [simulate, --alpha, "${item}", --out, "${tasks.setup.outputs.outputDir}/${index}"]}
+          - {key: watch, taskType: monitoring, dependsOn: [run], forEach: "${inputs.alphas}", params: {jobId: "${tasks.run.outputs.jobId}"}}
+          - {key: collect, taskType: output-staging, dependsOn: [watch], params: {jobs: "${tasks.run.outputs.jobId}", codes: "${tasks.watch.outputs.exitCode}"}}
+        """);
+    worker.behaveFor(type, dispatch -> TestWorker.success(dispatch, "worker-1"));
+
+    var id = api.submit("""
+        {"experimentType": "%s", "inputs": {"alphas": [0.5, "x", 7, true, 0.25]}}""".formatted(type));
+
+    api.awaitState(id, "COMPLETED", RUN);
+    var byKey = new java.util.HashMap<String, TaskDispatch>();
+    worker.received(id).forEach(dispatch -> byKey.put(dispatch.taskKey(), dispatch));
+    assertThat(byKey).hasSize(1 + 5 + 5 + 1);
+    var run3 = (Map<String, Object>) byKey.get("run[3]").context().get("command");
+    assertThat((List<Object>) run3.get("template")).containsExactly("simulate", "--alpha", true, "--out", "/work/" + id + "/out/3");
+    assertThat(byKey.get("run[1]").context()).containsEntry("item", "x").containsEntry("index", 1)
+        .containsEntry("templateKey", "run");
+    assertThat((Map<String, Object>) byKey.get("watch[2]").context().get("params")).containsEntry("jobId", "job-run[2]");
+    var collect = (Map<String, Object>) byKey.get("collect").context().get("params");
+    assertThat(collect).containsEntry("jobs", List.of("job-run[0]", "job-run[1]", "job-run[2]", "job-run[3]", "job-run[4]"))
+        .containsEntry("codes", List.of(0, 0, 0, 0, 0));
+    List<String> templateKeys = read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[*].templateKey");
+    assertThat(templateKeys).containsExactly("setup", "run", "run", "run", "run", "run", "watch", "watch", "watch", "watch",
+        "watch", "collect");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aFalseConditionSkipsItsNodeAndWhatDependsOnlyOnSkippedNodesAndTheExperimentCompletes() {
+    var type = Api.registerTemplate(templates, "when", """
+        inputs: [{name: deep, type: boolean, default: false}]
+        tasks:
+          - {key: setup, taskType: env-setup}
+          - {key: run, taskType: job-submission, dependsOn: [setup], command: {template: [simulate]}}
+          - {key: check, taskType: monitoring, dependsOn: [run], when: "tasks.run.outputs.jobId == 'job-run'", params: {jobId: "${tasks.run.outputs.jobId}"}}
+          - {key: deep, taskType: job-submission, dependsOn: [run], when: "inputs.deep", command: {template: [simulate]}}
+          - {key: watch-deep, taskType: monitoring, dependsOn: [deep], params: {jobId: "${tasks.deep.outputs.jobId}"}}
+          - {key: report, taskType: output-staging, dependsOn: [check, watch-deep]}
+          - {key: first, taskType: env-setup, when: "!inputs.deep"}
+        """);
+    worker.behaveFor(type, dispatch -> TestWorker.success(dispatch, "worker-1"));
+
+    var shallow = api.submit("{\"experimentType\": \"%s\"}".formatted(type));
+    var deep = api.submit("{\"experimentType\": \"%s\", \"inputs\": {\"deep\": true}}".formatted(type));
+
+    api.awaitState(shallow, "COMPLETED", RUN);
+    api.awaitState(deep, "COMPLETED", RUN);
+    var states = new java.util.LinkedHashMap<String, String>();
+    List<Map<String, Object>> nodes = read(api.get("/api/v1/experiments/" + shallow + "/dag"), "$.nodes");
+    nodes.forEach(node -> states.put((String) node.get("key"), (String) node.get("state")));
+    assertThat(states).containsExactly(Map.entry("setup", "SUCCEEDED"), Map.entry("run", "SUCCEEDED"),
+        Map.entry("check", "SUCCEEDED"), Map.entry("deep", "SKIPPED"), Map.entry("watch-deep", "SKIPPED"),
+        Map.entry("report", "SUCCEEDED"), Map.entry("first", "SUCCEEDED"));
+    assertThat(nodes).filteredOn(node -> node.get("state").equals("SKIPPED"))
+        .allSatisfy(node -> assertThat(node.get("isExecuted")).isEqualTo(false));
+    assertThat(worker.keys(shallow)).containsExactlyInAnyOrder("setup", "run", "check", "report", "first");
+    assertThat(worker.keys(deep)).containsExactlyInAnyOrder("setup", "run", "check", "deep", "watch-deep", "report");
+    List<Map<String, Object>> events = read(api.get("/api/v1/experiments/" + shallow + "/events?size=200"), "$.items");
+    assertThat(events).filteredOn(event -> "SKIPPED".equals(event.get("state")))
+        .extracting(event -> event.get("taskKey") + ": " + event.get("detail"))
+        .containsExactlyInAnyOrder("deep: when is false: inputs.deep", "watch-deep: every task it depends on was skipped");
+    List<String> deepStates = read(api.get("/api/v1/experiments/" + deep + "/dag"), "$.nodes[*].state");
+    assertThat(deepStates).containsExactly("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED",
+        "SKIPPED");
+  }
+
+  @Test
+  void aConditionThatCannotBeEvaluatedFailsItsNodeAndTheExperimentSayingWhy() {
+    var type = Api.registerTemplate(templates, "when", """
+        tasks:
+          - {key: run, taskType: job-submission, command: {template: [simulate]}}
+          - {key: check, taskType: monitoring, dependsOn: [run], when: "tasks.run.outputs.jobId", params: {jobId: x}}
+        """);
+    worker.behaveFor(type, dispatch -> TestWorker.success(dispatch, "worker-1"));
+
+    var id = api.submit("{\"experimentType\": \"%s\"}".formatted(type));
+
+    api.awaitState(id, "FAILED", RUN);
+    var check = api.node(id, "check");
+    assertThat(check.get("state")).isEqualTo("FAILED");
+    assertThat((String) read(api.get("/api/v1/experiments/" + id), "$.reason"))
+        .isEqualTo("task 'check' failed: when gave 'job-run', not true or false: tasks.run.outputs.jobId");
+    assertThat(worker.keys(id)).containsExactly("run");
+  }
+
+  @Test
   void aFanOutIsDispatchedInParallelAndAFanInWaitsForAllItsInputs() {
     var held = new CopyOnWriteArrayList<TaskDispatch>();
     worker.behave(dispatch -> {
-      if (!dispatch.taskKey().startsWith("run-")) {
+      if (!dispatch.taskKey().startsWith("run[")) {
         return TestWorker.success(dispatch, "worker-1");
       }
       held.add(dispatch);
@@ -136,10 +232,10 @@ class ExecutionIT {
         {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///data/in.dat"}}""");
 
     api.awaitState(id, "COMPLETED", RUN);
-    assertThat(held).extracting(TaskDispatch::taskKey).containsExactlyInAnyOrder("run-1", "run-2", "run-3", "run-4");
+    assertThat(held).extracting(TaskDispatch::taskKey).containsExactlyInAnyOrder("run[0]", "run[1]", "run[2]", "run[3]");
     var order = worker.keys(id);
-    assertThat(order.indexOf("collect")).isGreaterThan(order.indexOf("monitor-1")).isGreaterThan(order.indexOf("monitor-2"))
-        .isGreaterThan(order.indexOf("monitor-3")).isGreaterThan(order.indexOf("monitor-4"));
+    assertThat(order.indexOf("collect")).isGreaterThan(order.indexOf("monitor[0]")).isGreaterThan(order.indexOf("monitor[1]"))
+        .isGreaterThan(order.indexOf("monitor[2]")).isGreaterThan(order.indexOf("monitor[3]"));
     assertThat(order).filteredOn("collect"::equals).hasSize(1);
   }
 

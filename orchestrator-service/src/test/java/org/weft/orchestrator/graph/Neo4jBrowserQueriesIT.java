@@ -57,7 +57,7 @@ class Neo4jBrowserQueriesIT {
 
   @Test
   void theDocumentHasEveryQueryItPromises() {
-    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "events");
+    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "events");
   }
 
   @Test
@@ -102,9 +102,26 @@ class Neo4jBrowserQueriesIT {
     assertThat(rows).extracting(r -> r.get("state")).startsWith("CREATED");
   }
 
+  @Test
+  void theMembersQueryCountsTheMembersOfEachRepeatedTask() {
+    var sweep = new Api(port).submit("""
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///data/in.dat", "alphas": [1, 2, 3, 4, 5, 6]}}""");
+    neo4j.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.member >= 0 AND t.member < 2 SET t.state = 'FAILED'")
+        .bind(sweep).to("id").run();
+
+    var rows = run("members", sweep);
+
+    assertThat(rows).extracting(r -> r.get("task") + " " + r.get("state") + " " + r.get("members")).containsExactly(
+        "monitor FAILED 2", "monitor WAITING 4", "run FAILED 2", "run WAITING 4");
+  }
+
   private List<Map<String, Object>> run(String name) {
+    return run(name, experimentId);
+  }
+
+  private List<Map<String, Object>> run(String name, String experiment) {
     return List.copyOf(neo4j.query(queries.get(name))
-        .bindAll(Map.of("experimentId", experimentId, "type", "single-application"))
+        .bindAll(Map.of("experimentId", experiment, "type", "single-application"))
         .fetch().all());
   }
 }

@@ -80,4 +80,17 @@ class RerunRulesTest {
         .isInstanceOf(InvalidRerunException.class)
         .satisfies(e -> assertThat(((InvalidRerunException) e).field()).isEqualTo("fromTask"));
   }
+
+  @Test
+  void aRerunOfARepeatedTaskResetsEveryMemberAndOfOneMemberOnlyItAndItsDescendants() {
+    var nodes = List.of(new Node("setup", TaskState.SUCCEEDED), new Node("run[0]", "run", TaskState.SUCCEEDED),
+        new Node("run[1]", "run", TaskState.SUCCEEDED), new Node("collect", TaskState.SUCCEEDED));
+    var edges = List.of(new Edge("setup", "run[0]"), new Edge("setup", "run[1]"), new Edge("run[0]", "collect"),
+        new Edge("run[1]", "collect"));
+
+    assertThat(RerunRules.reset(ExperimentState.COMPLETED, "run", nodes, edges)).containsExactly("run[0]", "run[1]", "collect");
+    assertThat(RerunRules.reset(ExperimentState.COMPLETED, "run[1]", nodes, edges)).containsExactly("run[1]", "collect");
+    assertThatThrownBy(() -> RerunRules.reset(ExperimentState.COMPLETED, "run[2]", nodes, edges))
+        .isInstanceOf(InvalidRerunException.class);
+  }
 }

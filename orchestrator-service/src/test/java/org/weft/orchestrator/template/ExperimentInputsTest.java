@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.weft.orchestrator.template.Violation;
@@ -65,5 +66,23 @@ class ExperimentInputsTest {
     assertThatThrownBy(() -> ExperimentInputs.resolve(template, Map.of("file", "file:///a", "label", 3)))
         .isInstanceOfSatisfying(InvalidInputsException.class,
             e -> assertThat(e.violations()).extracting(Violation::field).containsExactly("inputs.label"));
+  }
+
+  @Test
+  void aListInputTakesStringsNumbersAndBooleansAndNothingElse() {
+    var lists = Templates.yaml("""
+        type: t
+        inputs: [{name: values, type: list, default: [1, 2]}]
+        tasks: [{key: a, taskType: env-setup}]
+        """);
+
+    assertThat(ExperimentInputs.resolve(lists, Map.of()).get("values")).isEqualTo(List.of(1L, 2L));
+    assertThat(ExperimentInputs.resolve(lists, Map.of("values", List.of("a", new BigDecimal("2.0"), 0.5, false))).get("values"))
+        .isEqualTo(List.of("a", 2L, 0.5, false));
+    for (var bad : List.<Object>of("1,2", List.of(List.of(1)), List.of(Map.of("a", 1)), Map.of("a", 1))) {
+      assertThatThrownBy(() -> ExperimentInputs.resolve(lists, Map.of("values", bad)))
+          .isInstanceOfSatisfying(InvalidInputsException.class, e -> assertThat(e.violations())
+              .containsExactly(new Violation("inputs.values", "must be of type list")));
+    }
   }
 }

@@ -168,6 +168,91 @@ class MasterDagValidatorTest {
         "tasks[5].resource: must be a resource name or exactly one ${inputs.NAME}");
   }
 
+  @Test
+  void forEachOverAListInputOrAWrittenListIsAccepted() {
+    assertThat(messages("""
+        type: t
+        inputs: [{name: alphas, type: list, default: [0.1, 0.2]}]
+        tasks:
+          - {key: a, taskType: env-setup, forEach: "${inputs.alphas}", params: {alpha: "${item}", n: "${index}"}}
+          - {key: b, taskType: env-setup, forEach: [x, y], params: {v: "run-${item}"}}
+          - key: c
+            taskType: env-setup
+            matrix: {alpha: "${inputs.alphas}", seed: [1, 2, 3]}
+            params: {alpha: "${item.alpha}", seed: "${item.seed}"}
+          - {key: d, taskType: env-setup, dependsOn: [a, b, c], params: {dirs: "${tasks.a.outputs.workdir}"}}
+        """)).isEmpty();
+  }
+
+  @Test
+  void forEachOverSomethingThatIsNotAListIsRefused() {
+    assertThat(messages("""
+        type: t
+        inputs: [{name: steps, type: integer}]
+        tasks:
+          - {key: a, taskType: env-setup, forEach: "${inputs.steps}"}
+          - {key: b, taskType: env-setup, forEach: 12}
+          - {key: c, taskType: env-setup, forEach: "${inputs.nope}"}
+          - {key: d, taskType: env-setup, forEach: [[1, 2]]}
+          - {key: e, taskType: env-setup, forEach: [1], matrix: {x: [1]}}
+          - {key: f, taskType: env-setup, matrix: {bad-name: [1]}}
+        """)).containsExactly(
+        "tasks[0].forEach: ${inputs.steps} is of type integer; forEach and matrix need a list",
+        "tasks[1].forEach: must be a list, or exactly one ${inputs.NAME} of an input of type list",
+        "tasks[2].forEach: ${inputs.nope} refers to an input the template does not declare",
+        "tasks[3].forEach: the elements of a list must be strings, numbers or booleans",
+        "tasks[4]: has both forEach and matrix; a task repeats over one of them",
+        "tasks[5].matrix.bad-name: a dimension's name must match [A-Za-z][A-Za-z0-9_]*, as ${item.NAME} reads it");
+  }
+
+  @Test
+  void itemAndIndexOutsideARepeatedTaskOrWithTheWrongShapeAreRefused() {
+    assertThat(messages("""
+        type: t
+        tasks:
+          - {key: a, taskType: env-setup, params: {x: "${item}", y: "${index}"}}
+          - {key: b, taskType: env-setup, forEach: [1, 2], params: {x: "${item.alpha}"}}
+          - {key: c, taskType: env-setup, matrix: {alpha: [1]}, params: {x: "${item}", y: "${item.beta}"}}
+        """)).containsExactly(
+        "tasks[0].params: ${item} is only defined in a task with forEach or matrix",
+        "tasks[0].params: ${index} is only defined in a task with forEach or matrix",
+        "tasks[1].params: ${item.alpha}: the elements of forEach have no fields; use ${item}",
+        "tasks[2].params: ${item}: a matrix member's item has one field per dimension; use ${item.NAME}, NAME one of [alpha]",
+        "tasks[2].params: ${item.beta}: the matrix has no dimension 'beta'; it has [alpha]");
+  }
+
+  @Test
+  void aWrittenListPastTheExpansionLimitIsRefused() {
+    var validator = new MasterDagValidator(Templates.CATALOG, 3);
+    var violations = validator.validate(Templates.yaml("""
+        type: t
+        tasks:
+          - {key: a, taskType: env-setup, forEach: [1, 2, 3]}
+          - {key: b, taskType: env-setup, matrix: {x: [1, 2], y: [1, 2]}}
+        """));
+    assertThat(violations).extracting(Violation::toString).containsExactly(
+        "tasks[1].matrix: gives 4 members; at most 3 are allowed (weft.dag.max-expansion)");
+  }
+
+  @Test
+  void aConditionThatDoesNotParseOrReadsWhatItMayNotIsRefusedNamingTheTask() {
+    assertThat(messages("""
+        type: t
+        inputs: [{name: steps, type: integer}]
+        tasks:
+          - {key: a, taskType: env-setup, when: "inputs.steps > 1"}
+          - {key: b, taskType: monitoring, dependsOn: [a], when: "tasks.a.outputs.workdir != null and inputs.steps >"}
+          - {key: c, taskType: monitoring, dependsOn: [a], when: "T(java.lang.System).exit(1) == null"}
+          - {key: d, taskType: monitoring, when: "tasks.a.outputs.workdir == 'x'"}
+          - {key: e, taskType: monitoring, dependsOn: [a], when: "tasks.a.outputs.jobId == 'x'"}
+        """)).containsExactly(
+        "tasks[1].when: does not parse at position 49: Problem parsing right operand",
+        "tasks[2].when: refers to a type, constructor or bean (T(java.lang.System)); a condition only reads values",
+        "tasks[2].when: calls a method or function (exit(1)); a condition only reads values",
+        "tasks[3].when: reads tasks.a (position 0), which is not upstream of 'd'; add it to dependsOn",
+        "tasks[4].when: reads tasks.a.outputs.jobId (position 0): its task type has no output 'jobId'; it has [inputDir, logDir, outputDir, workdir]");
+  }
+
   private static List<String> messages(String yaml) {
     return VALIDATOR.validate(Templates.yaml(yaml)).stream().map(Violation::toString).toList();
   }

@@ -70,12 +70,17 @@ class ShippedTemplatesTest {
   }
 
   @Test
-  void theSweepFansOutAndInAndMapReduceHasFourMapsAndTwoReduces() throws IOException {
-    var sweep = Templates.yaml(Files.readString(DIRECTORY.resolve("parameter-sweep-v1.yaml")));
-    var runs = sweep.tasks().stream().filter(t -> t.key().startsWith("run-")).toList();
-    assertThat(runs).hasSize(4).allSatisfy(run -> assertThat(run.dependsOn()).containsExactly("stage-in"));
-    assertThat(sweep.tasks().stream().filter(t -> t.key().equals("collect")).findFirst().orElseThrow().dependsOn())
-        .containsExactly("monitor-1", "monitor-2", "monitor-3", "monitor-4");
+  void theSweepRunsOncePerValueOfItsListAndMapReduceHasFourMapsAndTwoReduces() throws IOException {
+    var sweep = Templates.yaml(Files.readString(DIRECTORY.resolve("parameter-sweep-v2.yaml")));
+    var plan = LiveDagPlan.of("e", sweep, 2, ExperimentInputs.resolve(sweep, java.util.Map.of("input-file", "file:///in",
+        "alphas", java.util.List.of(1, 2, 3, 4, 5, 6, 7))), Templates.CATALOG_DEFAULTS, java.util.Set.of("local"), 10_000);
+    assertThat(plan.tasks()).filteredOn(t -> t.templateKey().equals("run")).hasSize(7);
+    assertThat(plan.edges()).filteredOn(edge -> edge.to().equals("e:collect")).extracting(LiveDagPlan.Edge::from)
+        .containsExactly("e:monitor[0]", "e:monitor[1]", "e:monitor[2]", "e:monitor[3]", "e:monitor[4]", "e:monitor[5]",
+            "e:monitor[6]");
+    var byDefault = LiveDagPlan.of("e", sweep, 2, ExperimentInputs.resolve(sweep, java.util.Map.of("input-file", "file:///in")),
+        Templates.CATALOG_DEFAULTS, java.util.Set.of("local"), 10_000);
+    assertThat(byDefault.tasks()).filteredOn(t -> t.templateKey().equals("monitor")).hasSize(4);
 
     var mapReduce = Templates.yaml(Files.readString(DIRECTORY.resolve("map-reduce-v1.yaml")));
     var reduces = mapReduce.tasks().stream().filter(t -> t.key().startsWith("reduce-")).toList();

@@ -173,6 +173,28 @@ class ExperimentApiIT {
     assertThat(GraphSnapshot.of(neo4j)).isEqualTo(before);
   }
 
+  @Test
+  void aSweepOverMoreValuesThanAnExperimentMayHaveNodesIs422NamingTheListAndChangesNothing() {
+    var before = GraphSnapshot.of(neo4j);
+    var values = String.join(",", java.util.Collections.nCopies(10_000, "0.5"));
+
+    var response = api.postJson("/api/v1/experiments", """
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///a", "alphas": [%s]}}""".formatted(values));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+    List<Map<String, String>> errors = read(response, "$.errors");
+    assertThat(errors).singleElement().satisfies(error -> {
+      assertThat(error.get("field")).isEqualTo("inputs.alphas");
+      assertThat(error.get("message")).isEqualTo(
+          "the experiment would have 20003 task nodes; at most 10000 are allowed (weft.dag.max-expansion)");
+    });
+    var notAList = api.postJson("/api/v1/experiments", """
+        {"experimentType": "parameter-sweep", "inputs": {"input-file": "file:///a", "alphas": "0.1,0.2"}}""");
+    assertThat(notAList.statusCode()).as(notAList.body()).isEqualTo(422);
+    assertThat(notAList.body()).contains("inputs.alphas").contains("must be of type list");
+    assertThat(GraphSnapshot.of(neo4j)).isEqualTo(before);
+  }
+
   static List<Arguments> badBodies() {
     return List.of(
         Arguments.of("malformed JSON", "{\"experimentType\": ", "(body)"),

@@ -133,7 +133,24 @@ class MasterDagApiIT {
         Arguments.of("a key with quotes and braces", """
             type: t
             tasks: [{key: "a'}) MATCH (n) DETACH DELETE n //", taskType: env-setup}]
-            """, "tasks[0].key", "must match"));
+            """, "tasks[0].key", "must match"),
+        Arguments.of("forEach over an input that is not a list", """
+            type: t
+            inputs: [{name: steps, type: integer}]
+            tasks: [{key: a, taskType: env-setup, forEach: "${inputs.steps}"}]
+            """, "tasks[0].forEach", "forEach and matrix need a list"),
+        Arguments.of("${item} outside a repeated task", """
+            type: t
+            tasks: [{key: a, taskType: env-setup, params: {x: "${item}"}}]
+            """, "tasks[0].params", "${item} is only defined in a task with forEach or matrix"),
+        Arguments.of("a written list past the expansion limit", """
+            type: t
+            tasks: [{key: a, taskType: env-setup, matrix: {x: [%s], y: [%s]}}]
+            """.formatted(numbers(101), numbers(100)), "tasks[0].matrix", "gives 10100 members; at most 10000"));
+  }
+
+  private static String numbers(int count) {
+    return String.join(", ", java.util.stream.IntStream.range(0, count).mapToObj(Integer::toString).toList());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -61,6 +61,6 @@ class StrictJsonTest {
         .isEqualTo("stage-in");
     assertThatThrownBy(() -> json.readValid("{\"fromTask\": \"../x\"}", ExperimentController.RerunRequest.class))
         .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.violations())
-            .isEqualTo(List.of(new Violation("fromTask", "must be a task key: [a-z0-9][a-z0-9-]*"))));
+            .isEqualTo(List.of(new Violation("fromTask", "must be a task key, [a-z0-9][a-z0-9-]*, or a member's key such as run[3]"))));
   }
 }

@@ -1,0 +1,211 @@
+package org.weft.orchestrator.graph;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.springframework.stereotype.Component;
+import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.Outcome;
+import org.weft.orchestrator.lifecycle.TaskState;
+import org.weft.orchestrator.template.Conditions;
+import org.weft.orchestrator.template.DagProperties;
+import org.weft.orchestrator.template.Json;
+import org.weft.orchestrator.template.Placeholders;
+import org.weft.task.api.TaskControl;
+import org.weft.task.api.TaskDispatch;
+
+/**
+ * The nodes the statements that dispatch ready nodes leave alone: those with a condition
+ * ({@code when}), and those every predecessor of which was skipped. Once all their predecessors are
+ * done, in the same transaction, each is dispatched, skipped, or (a condition that cannot be
+ * evaluated) failed, which fails its experiment. A skip can make more nodes ready, so it goes on
+ * until nothing changes. Only experiments with such nodes ({@code gated}) are looked at, so
+ * templates without conditions pay nothing for them.
+ */
+@Component
+class Gates {
+
+  /** The nodes of gated experiments {@code $ids} left waiting although their predecessors are done. */
+  static final String WAITING_AT_GATE = """
+      UNWIND $ids AS id
+      MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
+      WHERE e.gated AND e.state = $experiment.EXECUTING
+      MATCH (e)-[:HAS_TASK]->(s:TaskNode)
+      WHERE s.state = $task.WAITING
+        AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE NOT p.state IN [$task.SUCCEEDED, $task.SKIPPED] }
+      WITH s, EXISTS { MATCH (:TaskNode)-[:NEXT]->(s) }
+              AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state <> $task.SKIPPED } AS orphaned
+      WHERE s.condition IS NOT NULL OR orphaned
+      RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.condition AS condition, s.context AS context,
+             orphaned
+      ORDER BY s.experimentId, s.position""";
+
+  private static final int MAX_ROUNDS = 10_000;
+
+  private final Cypher cypher;
+  private final LiveDags liveDags;
+  private final Dispatching dispatching;
+  private final ExperimentMoves moves;
+  private final long redeliverMs;
+
+  Gates(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, DagProperties properties) {
+    this.cypher = cypher;
+    this.liveDags = liveDags;
+    this.dispatching = dispatching;
+    this.moves = moves;
+    this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
+  }
+
+  private record Waiting(String id, String experimentId, String key, String condition, String context, boolean orphaned) {}
+
+  /**
+   * Settles the nodes waiting at a gate in experiments {@code experimentIds}, in the caller's
+   * transaction, and completes those of them left with nothing to run.
+   */
+  Effects settle(Set<String> experimentIds, long nowMillis) {
+    if (experimentIds.isEmpty()) {
+      return Effects.of(Outcome.APPLIED);
+    }
+    var events = new ArrayList<LiveDags.PendingEvent>();
+    var dispatches = new ArrayList<TaskDispatch>();
+    var controls = new ArrayList<TaskControl>();
+    var ended = new LinkedHashSet<String>();
+    var open = new LinkedHashSet<>(experimentIds);
+    for (int round = 0; round < MAX_ROUNDS && !open.isEmpty(); round++) {
+      var waiting = List.copyOf(cypher.query(WAITING_AT_GATE).bind(List.copyOf(open)).to("ids")
+          .fetchAs(Waiting.class).mappedBy((types, row) -> new Waiting(row.get("id").asString(),
+              row.get("experimentId").asString(), row.get("key").asString(), Rows.text(row.get("condition")),
+              row.get("context").asString(), row.get("orphaned").asBoolean()))
+          .all());
+      if (waiting.isEmpty()) {
+        break;
+      }
+      var run = new ArrayList<String>();
+      var skip = new ArrayList<String>();
+      var failed = new LinkedHashMap<String, Waiting>();
+      var reasons = new HashMap<String, String>();
+      for (var node : waiting) {
+        if (failed.containsKey(node.experimentId())) {
+          continue;
+        }
+        if (node.orphaned()) {
+          skip.add(node.id());
+          reasons.put(node.id(), "every task it depends on was skipped");
+          continue;
+        }
+        try {
+          if (Conditions.evaluate(node.condition(), data(node))) {
+            run.add(node.id());
+          } else {
+            skip.add(node.id());
+            reasons.put(node.id(), "when is false: " + node.condition());
+          }
+        } catch (Conditions.ConditionException e) {
+          failed.put(node.experimentId(), node);
+          reasons.put(node.id(), "when " + e.getMessage() + ": " + node.condition());
+        }
+      }
+      if (!skip.isEmpty()) {
+        cypher.query("""
+                UNWIND $ids AS id
+                MATCH (s:TaskNode {id: id}) WHERE s.state = $task.WAITING
+                SET s.state = $task.SKIPPED, s.endedAt = $at, s.wakeAt = null""")
+            .bindAll(Map.of("ids", skip, "at", Cypher.utcNow())).run();
+        waiting.stream().filter(node -> skip.contains(node.id())).forEach(node -> {
+          TaskState.WAITING.moveTo(TaskState.SKIPPED);
+          events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.SKIPPED.name(),
+              reasons.get(node.id())));
+        });
+      }
+      run.removeIf(id -> failed.containsKey(experimentOf(waiting, id)));
+      if (!run.isEmpty()) {
+        dispatches.addAll(dispatching.markDispatched(cypher.query("""
+                UNWIND $ids AS id
+                MATCH (s:TaskNode {id: id}) WHERE s.state = $task.WAITING
+                """ + Dispatching.MARK_DISPATCHED)
+            .bindAll(Map.of("ids", run, "now", nowMillis, "at", Cypher.utcNow(), "redeliverMs", redeliverMs)), events));
+      }
+      for (var node : failed.values()) {
+        fail(node, reasons.get(node.id()), events, controls);
+        ended.add(node.experimentId());
+        open.remove(node.experimentId());
+      }
+      // only a skip can make more nodes ready here
+      open.retainAll(waiting.stream().filter(node -> skip.contains(node.id())).map(Waiting::experimentId).toList());
+    }
+    var idle = new LinkedHashSet<>(experimentIds);
+    idle.removeAll(ended);
+    dispatches.forEach(dispatch -> idle.remove(dispatch.experimentId()));
+    ended.addAll(moves.completeAllDone(idle, events));
+    liveDags.appendEvents(events);
+    return new Effects(Outcome.APPLIED, dispatches, controls, ended);
+  }
+
+  private static String experimentOf(List<Waiting> waiting, String id) {
+    return waiting.stream().filter(node -> node.id().equals(id)).findFirst().map(Waiting::experimentId).orElse("");
+  }
+
+  /** A condition that cannot be evaluated fails its node for good, and so its experiment. */
+  private void fail(Waiting node, String reason, List<LiveDags.PendingEvent> events, List<TaskControl> controls) {
+    TaskState.WAITING.moveTo(TaskState.FAILED);
+    cypher.query("""
+            MATCH (s:TaskNode {id: $id})
+            SET s.state = $task.FAILED, s.error = $error, s.endedAt = $at, s.wakeAt = null""")
+        .bindAll(Map.of("id", node.id(), "error", Json.write(Map.of("message", reason, "retryable", false, "attempt", 0)),
+            "at", Cypher.utcNow())).run();
+    events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.FAILED.name(), reason));
+    liveDags.appendEvents(events);
+    events.clear();
+    moves.moveExperiment(node.experimentId(), ExperimentState.EXECUTING, ExperimentState.FAILED,
+        "task '%s' failed: %s".formatted(node.key(), reason));
+    cypher.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
+        .bind(node.experimentId()).to("id").run();
+    controls.add(TaskControl.cancelExperiment(node.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
+  }
+
+  /** What a node's condition reads: the inputs and item as submitted, the outputs of the tasks it names. */
+  private Map<String, Object> data(Waiting node) {
+    var context = Json.readMap(node.context());
+    var data = new HashMap<String, Object>();
+    data.put("inputs", Placeholders.resolveTaskOutputs(context.getOrDefault("inputs", Map.of()), Map.of()));
+    if (context.containsKey("index")) {
+      data.put("index", context.get("index"));
+      data.put("item", Placeholders.resolveTaskOutputs(context.get("item"), Map.of()));
+    }
+    var keys = Conditions.tasksRead(node.condition());
+    var tasks = new HashMap<String, Object>();
+    if (!keys.isEmpty()) {
+      var single = new HashMap<String, Map<String, Object>>();
+      var members = new HashMap<String, TreeMap<Integer, Map<String, Object>>>();
+      cypher.query("""
+              MATCH (x:TaskNode {experimentId: $id})
+              WHERE coalesce(x.templateKey, x.key) IN $keys AND x.isExecuted
+              RETURN coalesce(x.templateKey, x.key) AS key, coalesce(x.member, -1) AS member, x.outputs AS outputs""")
+          .bindAll(Map.of("id", node.experimentId(), "keys", List.copyOf(keys)))
+          .fetch().all().forEach(row -> {
+            var key = (String) row.get("key");
+            int member = ((Number) row.get("member")).intValue();
+            var outputs = Json.readMap(row.get("outputs"));
+            if (member < 0) {
+              single.put(key, outputs);
+            } else {
+              members.computeIfAbsent(key, k -> new TreeMap<>()).put(member, outputs);
+            }
+          });
+      single.forEach((key, outputs) -> tasks.put(key, Map.of("outputs", outputs == null ? Map.of() : outputs)));
+      members.forEach((key, byMember) -> {
+        var gathered = new LinkedHashMap<String, List<Object>>();
+        byMember.values().forEach(outputs -> outputs.keySet().forEach(name -> gathered.putIfAbsent(name, new ArrayList<>())));
+        byMember.values().forEach(outputs -> gathered.forEach((name, values) -> values.add(outputs.get(name))));
+        tasks.put(key, Map.of("outputs", gathered));
+      });
+    }
+    data.put("tasks", tasks);
+    return data;
+  }
+}
