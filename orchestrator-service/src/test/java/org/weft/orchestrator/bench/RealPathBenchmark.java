@@ -63,6 +63,7 @@ class RealPathBenchmark {
   private static final Duration WARM_UP = Duration.ofSeconds(Integer.getInteger("weft.bench.warm-up-seconds", 120));
   private static final int LIGHT_LOAD = Integer.getInteger("weft.bench.light-load", 30);
   private static final int BIG_BURST = Integer.getInteger("weft.bench.big-burst", 2000);
+  private static final int SWEEP = Integer.getInteger("weft.bench.sweep", 10_000);
   private static final Duration IDLE = Duration.ofSeconds(Integer.getInteger("weft.bench.idle-seconds", 60));
   private static final String JAVA_OPTS = System.getProperty("weft.bench.java-opts", "");
   private static final Duration STARTUP = Duration.ofMinutes(3);
@@ -121,6 +122,9 @@ class RealPathBenchmark {
     if (BIG_BURST > 0) {
       log.info("big burst, {} experiments of each shape at once: {}", BIG_BURST / 2,
           burst(List.of("bench-chain", "bench-diamond"), BIG_BURST / 2));
+    }
+    if (SWEEP > 0) {
+      sweep();
     }
     log.info("experiments stored: {}", total("/api/v1/experiments?size=1"));
     measured.forEach((name, process) -> log.info("peak RSS {}: {} MiB (now {} MiB)", name,
@@ -224,6 +228,36 @@ class RealPathBenchmark {
         .header("Content-Type", "application/yaml")
         .POST(HttpRequest.BodyPublishers.ofString("type: " + type + "\ntasks:\n" + tasks)).build());
     assertThat(response.statusCode()).as(response.body()).isIn(200, 201);
+  }
+
+  /**
+   * One experiment of {@code SWEEP} nodes, nearly all members of one {@code forEach} over a list
+   * input, three times: how long its submission (the instantiation in one transaction) takes, and
+   * how many tasks per second it then runs to completion.
+   */
+  private void sweep() throws Exception {
+    // the text follows "tasks:"; the inputs come after the tasks, as YAML allows
+    register("bench-sweep", """
+          - {key: top, taskType: %1$s}
+          - {key: run, taskType: %1$s, dependsOn: [top], forEach: "${inputs.values}", params: {value: "${item}"}}
+          - {key: bottom, taskType: %1$s, dependsOn: [run]}
+        inputs:
+          - {name: values, type: list, required: true}
+        """.formatted(TASK_TYPE));
+    var body = "{\"experimentType\": \"bench-sweep\", \"inputs\": {\"values\": ["
+        + java.util.stream.IntStream.range(0, SWEEP - 2).mapToObj(Integer::toString).collect(Collectors.joining(",")) + "]}}";
+    for (int i = 1; i <= 3; i++) {
+      long start = System.nanoTime();
+      var response = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/experiments"))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+      double created = (System.nanoTime() - start) / 1e9;
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+      long failed = awaitEnded("bench-sweep");
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(failed).as("failed sweeps").isZero();
+      log.info("{}", "sweep %d of %,d nodes (forEach over a list input): submitted (instantiated) in %.2f s, completed in %.2f s: %.0f tasks/s"
+          .formatted(i, SWEEP, created, seconds, SWEEP / seconds));
+    }
   }
 
   /** What one burst did. */
