@@ -61,6 +61,9 @@ class Gates {
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
+  /** The outputs of an executed node a condition reads; {@code member} is -1 for a node that is not a member. */
+  private record Produced(String key, int member, String outputs) {}
+
   private record Waiting(String id, String experimentId, String key, String condition, String context, boolean orphaned) {}
 
   /**
@@ -187,14 +190,14 @@ class Gates {
               WHERE coalesce(x.templateKey, x.key) IN $keys AND x.isExecuted
               RETURN coalesce(x.templateKey, x.key) AS key, coalesce(x.member, -1) AS member, x.outputs AS outputs""")
           .bindAll(Map.of("id", node.experimentId(), "keys", List.copyOf(keys)))
-          .fetch().all().forEach(row -> {
-            var key = (String) row.get("key");
-            int member = ((Number) row.get("member")).intValue();
-            var outputs = Json.readMap(row.get("outputs"));
-            if (member < 0) {
-              single.put(key, outputs);
+          .fetchAs(Produced.class).mappedBy((types, row) -> new Produced(row.get("key").asString(),
+              row.get("member").asInt(), Rows.text(row.get("outputs"))))
+          .all().forEach(row -> {
+            var outputs = Json.readMap(row.outputs());
+            if (row.member() < 0) {
+              single.put(row.key(), outputs);
             } else {
-              members.computeIfAbsent(key, k -> new TreeMap<>()).put(member, outputs);
+              members.computeIfAbsent(row.key(), k -> new TreeMap<>()).put(row.member(), outputs);
             }
           });
       single.forEach((key, outputs) -> tasks.put(key, Map.of("outputs", outputs == null ? Map.of() : outputs)));
