@@ -71,7 +71,7 @@ public class JobSubmissionHandler implements TaskHandler {
         ? workspace.toAbsolutePath().normalize().resolve("experiments").resolve(context.experimentId())
         : SafePaths.under(List.of(workspace), String.valueOf(workdirParam), "params.workdir");
     var logs = Files.createDirectories(workdir.resolve("logs"));
-    var base = "%s.attempt-%d".formatted(context.taskKey(), context.attempt());
+    var base = "%s.attempt-%d".formatted(fileName(context.taskKey()), context.attempt());
     var stdout = logs.resolve(base + ".stdout");
     var stderr = logs.resolve(base + ".stderr");
     var environment = environment(command);
@@ -97,7 +97,7 @@ public class JobSubmissionHandler implements TaskHandler {
     var workdirParam = context.params().get("workdir");
     var workdir = workdirParam == null ? resource.experimentDir(context.experimentId())
         : resource.within(String.valueOf(workdirParam), "params.workdir");
-    var base = "%s/logs/%s.attempt-%d".formatted(workdir, context.taskKey(), context.attempt());
+    var base = "%s/logs/%s.attempt-%d".formatted(workdir, fileName(context.taskKey()), context.attempt());
     environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
     environment.put("WEFT_TASK_KEY", context.taskKey());
     environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
@@ -108,7 +108,7 @@ public class JobSubmissionHandler implements TaskHandler {
         memory(resources.get("memory")), wallTime(resources, context));
     var submitted = remotes.scheduler(context.resource()).submit(job);
     // an earlier attempt's job, still queued or running, is this node's job: its logs carry that attempt's name
-    var logs = "%s/logs/%s.attempt-%d".formatted(workdir, context.taskKey(), submitted.attempt());
+    var logs = "%s/logs/%s.attempt-%d".formatted(workdir, fileName(context.taskKey()), submitted.attempt());
     var outputs = new LinkedHashMap<String, Object>();
     outputs.put("jobId", submitted.jobId());
     outputs.put("workdir", workdir);
@@ -165,5 +165,13 @@ public class JobSubmissionHandler implements TaskHandler {
     } catch (IllegalArgumentException e) {
       throw TaskFailure.permanent("resources.memory '" + value + "' is not a size such as 512MiB");
     }
+  }
+
+  /**
+   * A task key as a file name: a member's key {@code run[3]} becomes {@code run.3}, which no task
+   * key can be (keys have no '.'), and which a cluster's path rules and SLURM's directives accept.
+   */
+  static String fileName(String taskKey) {
+    return taskKey.replace('[', '.').replace("]", "");
   }
 }

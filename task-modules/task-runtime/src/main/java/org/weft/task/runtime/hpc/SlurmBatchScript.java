@@ -17,7 +17,8 @@ import org.weft.task.runtime.TaskFailure;
 public final class SlurmBatchScript {
 
   private static final Pattern DISPATCH_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
-  static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,200}");
+  // a member's id ends in its index in brackets: e-1:run[3]
+  static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:\\[\\]-]{0,200}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   private static final Pattern PROGRAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
   static final String PATH = "/usr/local/bin:/usr/bin:/bin";

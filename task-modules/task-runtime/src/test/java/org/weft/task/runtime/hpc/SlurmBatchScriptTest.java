@@ -57,6 +57,17 @@ class SlurmBatchScriptTest {
   }
 
   @Test
+  void aMemberOfARepeatedTaskGoesIntoTheCommentWithItsIndex() {
+    var member = new SlurmJob("d-1", "e-1:run[3]", 2, List.of("simulate"), Map.of(), "/scratch/weft/e-1",
+        "/scratch/weft/e-1/logs/run.3.attempt-2.stdout", "/scratch/weft/e-1/logs/run.3.attempt-2.stderr", null, null, null);
+
+    assertThat(SlurmBatchScript.of(member, CLUSTER)).contains("#SBATCH --comment=weft:e-1:run[3]:2\n");
+    var hostile = new SlurmJob("d-1", "e-1:run[3]\n#SBATCH --uid=0", 1, List.of("simulate"), Map.of(), "/scratch/weft/e-1",
+        "/scratch/o", "/scratch/e", null, null, null);
+    assertThatThrownBy(() -> SlurmBatchScript.of(hostile, CLUSTER)).isInstanceOf(TaskFailure.class);
+  }
+
+  @Test
   void aNulInAnArgumentIsRefused() {
     assertThatThrownBy(() -> SlurmBatchScript.of(job(List.of("simulate", "a\0b"), Map.of()), CLUSTER))
         .isInstanceOfSatisfying(TaskFailure.class, failure -> assertThat(failure.retryable()).isFalse())
