@@ -179,6 +179,14 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
     if (!unknown.isEmpty()) {
       throw new InvalidInputsException(unknown.stream().distinct().toList());
     }
+    // a task whose dependencies all expanded to no member at all has nothing to wait for
+    var waitedFor = new java.util.HashSet<String>();
+    edges.forEach(edge -> waitedFor.add(edge.to()));
+    tasks.replaceAll(task -> task.state() == TaskState.WAITING && !waitedFor.contains(task.id())
+        && task.context().get("when") == null
+        ? new PlannedTask(task.id(), task.key(), task.position(), task.taskType(), TaskState.READY, task.maxAttempts(),
+            task.timing(), task.context(), task.templateKey(), task.member())
+        : task);
     return new LiveDagPlan(List.copyOf(tasks), List.copyOf(edges));
   }
 

@@ -152,6 +152,13 @@ class ExecutionIT {
     List<String> templateKeys = read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[*].templateKey");
     assertThat(templateKeys).containsExactly("setup", "run", "run", "run", "run", "run", "watch", "watch", "watch", "watch",
         "watch", "collect");
+
+    var none = api.submit("""
+        {"experimentType": "%s", "inputs": {"alphas": []}}""".formatted(type));
+    api.awaitState(none, "COMPLETED", RUN);
+    assertThat(worker.keys(none)).containsExactlyInAnyOrder("setup", "collect");
+    var emptyFanIn = worker.received(none).stream().filter(d -> d.taskKey().equals("collect")).findFirst().orElseThrow();
+    assertThat((Map<String, Object>) emptyFanIn.context().get("params")).containsEntry("jobs", List.of());
   }
 
   @Test

@@ -176,6 +176,8 @@ class LiveDagPlanTest {
     assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::key).containsExactly("setup", "collect");
     assertThat(plan.edges()).isEmpty();
     assertThat(plan.tasks().get(1).context().get("members")).isEqualTo(Map.of("run", 0));
+    // nothing left to wait for: the fan-in is ready at once
+    assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::state).containsExactly(TaskState.READY, TaskState.READY);
   }
 
   @Test
