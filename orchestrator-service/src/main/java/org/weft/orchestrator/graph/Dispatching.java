@@ -2,6 +2,7 @@ package org.weft.orchestrator.graph;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -148,21 +149,24 @@ class Dispatching {
     }
     var all = new HashMap<>(outputs);
     members.forEach((key, count) -> {
-      var gathered = new LinkedHashMap<String, List<Object>>();
       var executed = new ArrayList<Map<String, Object>>();
       for (int m = 0; m < ((Number) count).intValue(); m++) {
         var member = outputs.get(Expansion.memberKey(key.toString(), m));
         if (member != null) {
           executed.add(member);
-          member.keySet().forEach(name -> gathered.putIfAbsent(name, new ArrayList<>()));
         }
       }
-      for (var member : executed) {
-        gathered.forEach((name, values) -> values.add(member.get(name)));
-      }
-      all.put(key.toString(), new FanIn(gathered));
+      all.put(key.toString(), new FanIn(gather(executed)));
     });
     return all;
+  }
+
+  /** The outputs of executed members, given in member order, as one list per output name. */
+  static Map<String, List<Object>> gather(Collection<Map<String, Object>> members) {
+    var gathered = new LinkedHashMap<String, List<Object>>();
+    members.forEach(member -> member.keySet().forEach(name -> gathered.putIfAbsent(name, new ArrayList<>())));
+    members.forEach(member -> gathered.forEach((name, values) -> values.add(member.get(name))));
+    return gathered;
   }
 
   /** The gathered outputs of a repeated task: an output no member gave (none executed) is an empty list. */

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.template.Json;
+import org.weft.task.api.TaskControl;
 
 /**
  * An experiment's own moves: reading its state, completing those with nothing left to execute,
@@ -115,6 +116,18 @@ public class ExperimentMoves {
 
   Set<String> endedIfCancelDone(String experimentId) {
     return finishCancelIfDone(experimentId) ? Set.of(experimentId) : Set.of();
+  }
+
+  /**
+   * Fails an experiment whose node failed for good: nothing of it is retried or timed out any more
+   * (its nodes leave the ticks' index), and the returned control stops the attempts still running
+   * elsewhere in it, which are of no use any more.
+   */
+  TaskControl failExperiment(String experimentId, ExperimentState from, String reason) {
+    moveExperiment(experimentId, from, ExperimentState.FAILED, reason);
+    cypher.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
+        .bind(experimentId).to("id").run();
+    return TaskControl.cancelExperiment(experimentId, TaskControl.Reason.EXPERIMENT_FAILED);
   }
 
   void moveExperiment(String experimentId, ExperimentState from, ExperimentState to, String reason) {

@@ -88,29 +88,28 @@ class Gates {
       if (waiting.isEmpty()) {
         break;
       }
-      var run = new ArrayList<String>();
-      var skip = new ArrayList<String>();
+      var run = new ArrayList<Waiting>();
+      var skip = new LinkedHashMap<Waiting, String>();
       var failed = new LinkedHashMap<String, Waiting>();
-      var reasons = new HashMap<String, String>();
+      var reasons = new HashMap<Waiting, String>();
       for (var node : waiting) {
         if (failed.containsKey(node.experimentId())) {
           continue;
         }
         if (node.orphaned()) {
-          skip.add(node.id());
-          reasons.put(node.id(), "every task it depends on was skipped");
+          skip.put(node, "every task it depends on was skipped");
           continue;
         }
         try {
-          if (Conditions.evaluate(node.condition(), data(node))) {
-            run.add(node.id());
+          var condition = Conditions.parse(node.condition());
+          if (Conditions.evaluate(condition, data(node, condition))) {
+            run.add(node);
           } else {
-            skip.add(node.id());
-            reasons.put(node.id(), "when is false: " + node.condition());
+            skip.put(node, "when is false: " + node.condition());
           }
         } catch (Conditions.ConditionException e) {
           failed.put(node.experimentId(), node);
-          reasons.put(node.id(), "when " + e.getMessage() + ": " + node.condition());
+          reasons.put(node, "when " + e.getMessage() + ": " + node.condition());
         }
       }
       if (!skip.isEmpty()) {
@@ -118,28 +117,29 @@ class Gates {
                 UNWIND $ids AS id
                 MATCH (s:TaskNode {id: id}) WHERE s.state = $task.WAITING
                 SET s.state = $task.SKIPPED, s.endedAt = $at, s.wakeAt = null""")
-            .bindAll(Map.of("ids", skip, "at", Cypher.utcNow())).run();
-        waiting.stream().filter(node -> skip.contains(node.id())).forEach(node -> {
+            .bindAll(Map.of("ids", skip.keySet().stream().map(Waiting::id).toList(), "at", Cypher.utcNow())).run();
+        skip.forEach((node, reason) -> {
           TaskState.WAITING.moveTo(TaskState.SKIPPED);
           events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.SKIPPED.name(),
-              reasons.get(node.id())));
+              reason));
         });
       }
-      run.removeIf(id -> failed.containsKey(experimentOf(waiting, id)));
+      run.removeIf(node -> failed.containsKey(node.experimentId()));
       if (!run.isEmpty()) {
         dispatches.addAll(dispatching.markDispatched(cypher.query("""
                 UNWIND $ids AS id
                 MATCH (s:TaskNode {id: id}) WHERE s.state = $task.WAITING
                 """ + Dispatching.MARK_DISPATCHED)
-            .bindAll(Map.of("ids", run, "now", nowMillis, "at", Cypher.utcNow(), "redeliverMs", redeliverMs)), events));
+            .bindAll(Map.of("ids", run.stream().map(Waiting::id).toList(), "now", nowMillis, "at", Cypher.utcNow(),
+                "redeliverMs", redeliverMs)), events));
       }
       for (var node : failed.values()) {
-        fail(node, reasons.get(node.id()), events, controls);
+        fail(node, reasons.get(node), events, controls);
         ended.add(node.experimentId());
         open.remove(node.experimentId());
       }
       // only a skip can make more nodes ready here
-      open.retainAll(waiting.stream().filter(node -> skip.contains(node.id())).map(Waiting::experimentId).toList());
+      open.retainAll(skip.keySet().stream().map(Waiting::experimentId).toList());
     }
     var idle = new LinkedHashSet<>(experimentIds);
     idle.removeAll(ended);
@@ -147,10 +147,6 @@ class Gates {
     ended.addAll(moves.completeAllDone(idle, events));
     liveDags.appendEvents(events);
     return new Effects(Outcome.APPLIED, dispatches, controls, ended);
-  }
-
-  private static String experimentOf(List<Waiting> waiting, String id) {
-    return waiting.stream().filter(node -> node.id().equals(id)).findFirst().map(Waiting::experimentId).orElse("");
   }
 
   /** A condition that cannot be evaluated fails its node for good, and so its experiment. */
@@ -164,15 +160,12 @@ class Gates {
     events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.FAILED.name(), reason));
     liveDags.appendEvents(events);
     events.clear();
-    moves.moveExperiment(node.experimentId(), ExperimentState.EXECUTING, ExperimentState.FAILED,
-        "task '%s' failed: %s".formatted(node.key(), reason));
-    cypher.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
-        .bind(node.experimentId()).to("id").run();
-    controls.add(TaskControl.cancelExperiment(node.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
+    controls.add(moves.failExperiment(node.experimentId(), ExperimentState.EXECUTING,
+        "task '%s' failed: %s".formatted(node.key(), reason)));
   }
 
   /** What a node's condition reads: the inputs and item as submitted, the outputs of the tasks it names. */
-  private Map<String, Object> data(Waiting node) {
+  private Map<String, Object> data(Waiting node, Conditions.Parsed condition) {
     var context = Json.readMap(node.context());
     var data = new HashMap<String, Object>();
     data.put("inputs", Placeholders.resolveTaskOutputs(context.getOrDefault("inputs", Map.of()), Map.of()));
@@ -180,10 +173,9 @@ class Gates {
       data.put("index", context.get("index"));
       data.put("item", Placeholders.resolveTaskOutputs(context.get("item"), Map.of()));
     }
-    var keys = Conditions.tasksRead(node.condition());
+    var keys = condition.tasksRead();
     var tasks = new HashMap<String, Object>();
     if (!keys.isEmpty()) {
-      var single = new HashMap<String, Map<String, Object>>();
       var members = new HashMap<String, TreeMap<Integer, Map<String, Object>>>();
       cypher.query("""
               MATCH (x:TaskNode {experimentId: $id})
@@ -195,18 +187,13 @@ class Gates {
           .all().forEach(row -> {
             var outputs = Json.readMap(row.outputs());
             if (row.member() < 0) {
-              single.put(row.key(), outputs);
+              tasks.put(row.key(), Map.of("outputs", outputs == null ? Map.of() : outputs));
             } else {
               members.computeIfAbsent(row.key(), k -> new TreeMap<>()).put(row.member(), outputs);
             }
           });
-      single.forEach((key, outputs) -> tasks.put(key, Map.of("outputs", outputs == null ? Map.of() : outputs)));
-      members.forEach((key, byMember) -> {
-        var gathered = new LinkedHashMap<String, List<Object>>();
-        byMember.values().forEach(outputs -> outputs.keySet().forEach(name -> gathered.putIfAbsent(name, new ArrayList<>())));
-        byMember.values().forEach(outputs -> gathered.forEach((name, values) -> values.add(outputs.get(name))));
-        tasks.put(key, Map.of("outputs", gathered));
-      });
+      // a repeated task's outputs are lists, one value per executed member, as in a fan-in
+      members.forEach((key, byMember) -> tasks.put(key, Map.of("outputs", Dispatching.gather(byMember.values()))));
     }
     data.put("tasks", tasks);
     return data;

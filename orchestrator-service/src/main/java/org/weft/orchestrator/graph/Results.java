@@ -354,13 +354,8 @@ public class Results {
       case FAIL_EXPERIMENT -> {
         var reason = "task '%s' failed after %d attempt%s: %s".formatted(node.key(), node.attempt(),
             node.attempt() == 1 ? "" : "s", end.error().message());
-        moves.moveExperiment(result.experimentId(), node.experimentState(), ExperimentState.FAILED, reason);
-        // nothing of a failed experiment is retried or timed out any more: its nodes leave the ticks' index
-        cypher.query("MATCH (t:TaskNode {experimentId: $id}) WHERE t.wakeAt IS NOT NULL SET t.wakeAt = null")
-            .bind(result.experimentId()).to("id").run();
-        // the experiment has failed: attempts still running elsewhere in it are of no use any more
         var stop = new ArrayList<>(controls);
-        stop.add(TaskControl.cancelExperiment(result.experimentId(), TaskControl.Reason.EXPERIMENT_FAILED));
+        stop.add(moves.failExperiment(result.experimentId(), node.experimentState(), reason));
         yield new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
       }
       case NOTHING, DISPATCH_READY_SUCCESSORS -> new Effects(Outcome.APPLIED, List.of(), controls, Set.of());

@@ -68,8 +68,20 @@ public final class Conditions {
     }
   }
 
-  /** A condition read and checked for what it may contain. */
-  public record Parsed(String text, List<Name> names, List<String> problems) {}
+  /** A condition read and checked for what it may contain, ready to be evaluated. */
+  public record Parsed(String text, SpelExpression expression, List<Name> names, List<String> problems) {
+
+    /** The keys of the tasks whose outputs the condition reads. */
+    public Set<String> tasksRead() {
+      var keys = new java.util.LinkedHashSet<String>();
+      for (var name : names) {
+        if (name.root().equals("tasks") && name.path().size() > 1) {
+          keys.add(name.path().get(1));
+        }
+      }
+      return keys;
+    }
+  }
 
   /**
    * Reads a condition.
@@ -89,7 +101,7 @@ public final class Conditions {
     var names = new ArrayList<Name>();
     var problems = new ArrayList<String>();
     visit(expression.getAST(), false, names, problems);
-    return new Parsed(text, List.copyOf(names), List.copyOf(problems));
+    return new Parsed(text, expression, List.copyOf(names), List.copyOf(problems));
   }
 
   /** SpEL's messages start with a code (EL1042E: …) that means nothing to a template's author. */
@@ -191,9 +203,12 @@ public final class Conditions {
           } else if (!upstream.contains(path.get(1))) {
             problems.add("reads tasks." + path.get(1) + at + ", which is not upstream of '" + task.key()
                 + "'; add it to dependsOn");
-          } else if (outputs.apply(path.get(1)) != null && !outputs.apply(path.get(1)).contains(path.get(3))) {
-            problems.add("reads tasks." + path.get(1) + ".outputs." + path.get(3) + at + ": its task type has no output '"
-                + path.get(3) + "'; it has " + outputs.apply(path.get(1)).stream().sorted().toList());
+          } else {
+            var declared = outputs.apply(path.get(1));
+            if (declared != null && !declared.contains(path.get(3))) {
+              problems.add("reads tasks." + path.get(1) + ".outputs." + path.get(3) + at
+                  + ": its task type has no output '" + path.get(3) + "'; it has " + declared.stream().sorted().toList());
+            }
           }
         }
         case "item", "index" -> {
@@ -211,17 +226,6 @@ public final class Conditions {
     return problems;
   }
 
-  /** The keys of the tasks whose outputs a condition reads. */
-  public static Set<String> tasksRead(String text) {
-    var keys = new java.util.LinkedHashSet<String>();
-    for (var name : parse(text).names()) {
-      if (name.root().equals("tasks") && name.path().size() > 1) {
-        keys.add(name.path().get(1));
-      }
-    }
-    return keys;
-  }
-
   /**
    * Evaluates a condition.
    *
@@ -230,14 +234,18 @@ public final class Conditions {
    * @throws ConditionException when it cannot be evaluated, or gives anything but true or false
    */
   public static boolean evaluate(String text, Map<String, Object> data) {
-    var context = SimpleEvaluationContext.forPropertyAccessors(new MapAccessor(false)).withRootObject(data).build();
-    var parsed = parse(text);
+    return evaluate(parse(text), data);
+  }
+
+  /** Evaluates a condition already read, as {@link #evaluate(String, Map)} does. */
+  public static boolean evaluate(Parsed parsed, Map<String, Object> data) {
     if (!parsed.problems().isEmpty()) {
       throw new ConditionException(parsed.problems().get(0));
     }
+    var context = SimpleEvaluationContext.forPropertyAccessors(new MapAccessor(false)).withRootObject(data).build();
     Object value;
     try {
-      value = PARSER.parseExpression(text).getValue(context);
+      value = parsed.expression().getValue(context);
     } catch (EvaluationException e) {
       var message = withoutCode(e.getSimpleMessage() == null ? e.getMessage() : e.getSimpleMessage());
       throw new ConditionException("cannot be evaluated: " + message);

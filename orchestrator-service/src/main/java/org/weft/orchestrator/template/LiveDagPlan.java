@@ -138,8 +138,8 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       if (!fanIn.isEmpty()) {
         context.put("members", fanIn);
       }
-      // a node with a condition waits until the engine has evaluated it, even without dependencies
-      var state = task.dependsOn().isEmpty() && task.when() == null ? TaskState.READY : TaskState.WAITING;
+      // every node waits at first; those with nothing to wait for are made ready below
+      var state = TaskState.WAITING;
       var keys = keysOf.get(task.key());
       if (!Expansion.isExpanded(task)) {
         tasks.add(new PlannedTask(taskId(experimentId, task.key()), task.key(), tasks.size(), task.taskType(), state,
@@ -179,11 +179,11 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
     if (!unknown.isEmpty()) {
       throw new InvalidInputsException(unknown.stream().distinct().toList());
     }
-    // a task whose dependencies all expanded to no member at all has nothing to wait for
+    // ready: a node with no edge into it (a root, or one whose dependencies all expanded to no
+    // member) and no condition; one with a condition waits until the engine has evaluated it
     var waitedFor = new java.util.HashSet<String>();
     edges.forEach(edge -> waitedFor.add(edge.to()));
-    tasks.replaceAll(task -> task.state() == TaskState.WAITING && !waitedFor.contains(task.id())
-        && task.context().get("when") == null
+    tasks.replaceAll(task -> !waitedFor.contains(task.id()) && task.context().get("when") == null
         ? new PlannedTask(task.id(), task.key(), task.position(), task.taskType(), TaskState.READY, task.maxAttempts(),
             task.timing(), task.context(), task.templateKey(), task.member())
         : task);
