@@ -2,12 +2,17 @@ package org.weft.orchestrator.messaging;
 
 import java.util.ArrayList;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.RetryListener;
 import org.springframework.util.backoff.ExponentialBackOff;
 import org.weft.orchestrator.template.TaskTypeCatalog;
 import org.weft.task.api.Topics;
@@ -15,6 +20,8 @@ import org.weft.task.runtime.DeadLetters;
 
 @Configuration(proxyBeanMethods = false)
 class MessagingConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(MessagingConfiguration.class);
 
   @Bean(destroyMethod = "close")
   SharedAdminClient sharedAdminClient(KafkaAdmin admin) {
@@ -55,7 +62,21 @@ class MessagingConfiguration {
     var backOff = new ExponentialBackOff(200, 2.0);
     backOff.setMaxInterval(5_000);
     backOff.setMaxElapsedTime(120_000);
-    return new DefaultErrorHandler(deadLetters, backOff);
+    var handler = new DefaultErrorHandler(deadLetters, backOff);
+    // a partition held up by a failing batch must show in the log, not only once it is parked
+    handler.setRetryListeners(new RetryListener() {
+      @Override
+      public void failedDelivery(ConsumerRecord<?, ?> record, Exception e, int attempt) {
+        log.warn("Applying {}-{}@{} failed (attempt {}); retrying: {}", record.topic(), record.partition(),
+            record.offset(), attempt, e.toString());
+      }
+
+      @Override
+      public void failedDelivery(ConsumerRecords<?, ?> records, Exception e, int attempt) {
+        log.warn("Applying a batch of {} records failed (attempt {}); retrying", records.count(), attempt, e);
+      }
+    });
+    return handler;
   }
 
   /** Where unusable results go: the same recoverer, topics and headers as the workers' ({@link DeadLetters}). */
