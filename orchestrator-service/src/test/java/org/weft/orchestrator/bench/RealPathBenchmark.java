@@ -64,6 +64,7 @@ class RealPathBenchmark {
   private static final int LIGHT_LOAD = Integer.getInteger("weft.bench.light-load", 30);
   private static final int BIG_BURST = Integer.getInteger("weft.bench.big-burst", 2000);
   private static final int SWEEP = Integer.getInteger("weft.bench.sweep", 10_000);
+  private static final int FAN_OUT = Integer.getInteger("weft.bench.fan-out", 1_000);
   private static final Duration IDLE = Duration.ofSeconds(Integer.getInteger("weft.bench.idle-seconds", 60));
   private static final String JAVA_OPTS = System.getProperty("weft.bench.java-opts", "");
   private static final Duration STARTUP = Duration.ofMinutes(3);
@@ -125,6 +126,9 @@ class RealPathBenchmark {
     }
     if (SWEEP > 0) {
       sweep();
+    }
+    if (FAN_OUT > 0) {
+      fanOut();
     }
     log.info("experiments stored: {}", total("/api/v1/experiments?size=1"));
     measured.forEach((name, process) -> log.info("peak RSS {}: {} MiB (now {} MiB)", name,
@@ -258,6 +262,62 @@ class RealPathBenchmark {
       log.info("{}", "sweep %d of %,d nodes (forEach over a list input): submitted (instantiated) in %.2f s, completed in %.2f s: %.0f tasks/s"
           .formatted(i, SWEEP, created, seconds, SWEEP / seconds));
     }
+  }
+
+  /**
+   * One experiment whose middle task repeats over the {@code FAN_OUT} values its first task (a noop)
+   * outputs, three times: how long the expansion takes inside the producer's transaction (the
+   * orchestrator's {@code weft.dag.expansion} timer), how long from the producer's success to the
+   * first member's success (the expansion committed, its dispatches sent, one run and its result
+   * applied), and how many tasks per second the experiment then runs to completion.
+   */
+  private void fanOut() throws Exception {
+    register("bench-fan-out", """
+          - {key: top, taskType: noop, params: {outputs: {values: "${inputs.values}"}}}
+          - {key: run, taskType: %1$s, dependsOn: [top], forEach: "${tasks.top.outputs.values}", params: {value: "${item}"}}
+          - {key: bottom, taskType: %1$s, dependsOn: [run]}
+        inputs:
+          - {name: values, type: list, required: true}
+        """.formatted(TASK_TYPE));
+    var body = "{\"experimentType\": \"bench-fan-out\", \"inputs\": {\"values\": ["
+        + java.util.stream.IntStream.range(0, FAN_OUT).mapToObj(Integer::toString).collect(Collectors.joining(",")) + "]}}";
+    for (int i = 1; i <= 3; i++) {
+      double[] before = expansionTimer();
+      long start = System.nanoTime();
+      var response = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/experiments"))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+      var id = JSON.readTree(response.body()).get("experimentId").asString();
+      long failed = awaitEnded("bench-fan-out");
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(failed).as("failed fan-outs").isZero();
+      double[] after = expansionTimer();
+      var nodes = JSON.readTree(get("/api/v1/experiments/" + id + "/dag")).get("nodes");
+      java.time.Instant produced = null;
+      java.time.Instant firstMember = null;
+      int members = 0;
+      for (var node : nodes) {
+        var ended = java.time.Instant.parse(node.get("endedAt").asString());
+        if (node.get("key").asString().equals("top")) {
+          produced = ended;
+        } else if (node.get("templateKey").asString().equals("run") && !node.get("member").isNull()) {
+          members++;
+          firstMember = firstMember == null || ended.isBefore(firstMember) ? ended : firstMember;
+        }
+      }
+      assertThat(members).isEqualTo(FAN_OUT);
+      log.info("{}", ("fan-out %d: %,d members expanded from the producer's output in %.0f ms inside its transaction; "
+          + "producer's success to the first member's success %d ms; completed in %.2f s: %.0f tasks/s")
+          .formatted(i, members, (after[1] - before[1]) / (after[0] - before[0]) * 1000,
+              java.time.Duration.between(produced, firstMember).toMillis(), seconds, (FAN_OUT + 2) / seconds));
+    }
+  }
+
+  /** The orchestrator's {@code weft.dag.expansion} timer: count and total seconds. */
+  private double[] expansionTimer() {
+    var text = get("/actuator/prometheus");
+    return new double[] {sum(Pattern.compile("(?m)^weft_dag_expansion_seconds_count\\{?[^}\\n]*}? ([0-9.eE+-]+)$"), text),
+        sum(Pattern.compile("(?m)^weft_dag_expansion_seconds_sum\\{?[^}\\n]*}? ([0-9.eE+-]+)$"), text)};
   }
 
   /** What one burst did. */
