@@ -77,6 +77,91 @@ class CrashResumeScenarioIT {
     }
   }
 
+  /**
+   * A task repeated over its producer's output is expanded in the transaction that records the
+   * producer's success. Killed right after a producer's result is sent (before, while or after it is
+   * applied) and again at random, the orchestrator restarts, and each experiment has its members
+   * exactly once, each dispatched as one attempt.
+   */
+  @Test
+  void anExpansionInterruptedByKill9IsMadeOnceAndItsMembersRunOnce() throws Exception {
+    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+    args.add("--weft.worker.enabled=false");
+    var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
+    var kafka = "localhost:" + WeftJar.arg(args, "weft.embedded.kafka.port");
+    var random = new Random();
+    long seed = random.nextLong();
+    random.setSeed(seed);
+    int experiments = 6;
+    int members = 30;
+    var ids = new ArrayList<String>();
+    var weft = new java.util.concurrent.atomic.AtomicReference<>(start("weft-0", args));
+    var killedAtSplit = new java.util.concurrent.CountDownLatch(1);
+    try (var worker = new TestWorker(kafka, "worker-1", TestWorker.succeedAtOnce("worker-1"))) {
+      assertThat(api.post("/api/v1/master-dags", "application/yaml", """
+          type: fan-out-crash
+          tasks:
+            - {key: split, taskType: noop}
+            - {key: map, taskType: env-setup, dependsOn: [split], forEach: "${tasks.split.outputs.chunks}"}
+            - {key: watch, taskType: monitoring, dependsOn: [map], forEach: "${tasks.split.outputs.chunks}", params: {jobId: "${item}"}}
+            - {key: reduce, taskType: output-staging, dependsOn: [watch]}
+          """).statusCode()).isEqualTo(201);
+      var splits = new java.util.concurrent.atomic.AtomicInteger();
+      var submitted = new java.util.concurrent.CountDownLatch(1);
+      worker.behave(dispatch -> {
+        if (!dispatch.taskType().equals("noop")) {
+          return TestWorker.success(dispatch, "worker-1");
+        }
+        try {
+          // every experiment is in before the orchestrator goes down
+          submitted.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        var result = TestWorker.result(dispatch, org.weft.task.api.TaskResult.Status.SUCCEEDED,
+            java.util.Map.of("chunks", java.util.stream.IntStream.range(0, members).boxed().toList()), null, "worker-1");
+        if (splits.incrementAndGet() == 3) {
+          // the third producer's result goes out, and the orchestrator dies with it
+          worker.send(result);
+          weft.get().kill();
+          killedAtSplit.countDown();
+          return null;
+        }
+        return result;
+      });
+      for (int i = 0; i < experiments; i++) {
+        ids.add(api.submit("{\"experimentType\": \"fan-out-crash\"}"));
+      }
+      submitted.countDown();
+      killedAtSplit.await(STARTUP.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      weft.set(start("weft-1", args));
+      int total = experiments * (1 + 2 * members + 1);
+      for (int round = 2; round <= 3; round++) {
+        int killAt = Math.min(total - 5, worker.received().size() + 5 + random.nextInt(total / 4));
+        await("worker to have received " + killAt + " dispatches").atMost(STARTUP)
+            .until(() -> worker.received().size() >= killAt);
+        weft.get().kill();
+        weft.set(start("weft-" + round, args));
+      }
+
+      for (var id : ids) {
+        await(id + " to complete (seed " + seed + ")").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+            .until(() -> "COMPLETED".equals(JsonPath.read(api.get("/api/v1/experiments/" + id).body(), "$.state")));
+        List<String> keys = JsonPath.read(api.get("/api/v1/experiments/" + id + "/dag").body(), "$.nodes[*].key");
+        assertThat(keys).as(id).hasSize(4 + 2 * members).doesNotHaveDuplicates();
+        List<String> expanded = JsonPath.read(api.get("/api/v1/experiments/" + id + "/dag").body(),
+            "$.nodes[?(@.state == 'EXPANDED')].key");
+        assertThat(expanded).containsExactly("map", "watch");
+      }
+      var attemptsPerNode = worker.received().stream()
+          .collect(Collectors.groupingBy(TaskDispatch::taskId, Collectors.mapping(TaskDispatch::dispatchId, Collectors.toSet())));
+      assertThat(attemptsPerNode).hasSize(experiments * (2 + 2 * members));
+      assertThat(attemptsPerNode.values()).as("dispatch ids per node (seed %d)", seed).allSatisfy(d -> assertThat(d).hasSize(1));
+    } finally {
+      weft.get().close();
+    }
+  }
+
   private JavaProcess start(String name, List<String> args) {
     return WeftJar.launch(name, workDir, args).awaitOutput("Weft orchestrator is up", STARTUP);
   }

@@ -125,7 +125,7 @@ class TaskMicroservicesIT {
         {"experimentType": "parameter-sweep", "inputs": {"input-file": "file://%s", "steps": 10, "alphas": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]}}"""
         .formatted(WORKSPACE.resolve("sources/input.txt")));
     var mapReduce = api().submit("""
-        {"experimentType": "map-reduce", "inputs": {"input-file": "file://%s"}}"""
+        {"experimentType": "map-reduce", "inputs": {"input-file": "file://%s", "lines-per-map": 1, "reducers": 3}}"""
         .formatted(WORKSPACE.resolve("sources/words.txt")));
     api().awaitState(sweep, "COMPLETED", RUN);
     api().awaitState(mapReduce, "COMPLETED", RUN);
@@ -135,7 +135,12 @@ class TaskMicroservicesIT {
         .containsExactlyInAnyOrder("alpha-0/result.out", "alpha-1/result.out", "alpha-2/result.out", "alpha-3/result.out",
             "alpha-4/result.out", "alpha-5/result.out", "alpha-6/result.out");
     var reduced = (List<Map<String, Object>>) outputs(node(mapReduce, "stage-out")).get("files");
-    assertThat(reduced).extracting(file -> file.get("name")).containsExactlyInAnyOrder("part-1", "part-2");
+    // the split made one chunk per line, so four map jobs ran; three reduces, as asked
+    assertThat(reduced).extracting(file -> file.get("name")).containsExactlyInAnyOrder("part-0", "part-1", "part-2");
+    List<Map<String, Object>> mapNodes = Api.read(api().get("/api/v1/experiments/" + mapReduce + "/dag"), "$.nodes");
+    assertThat(mapNodes).filteredOn(n -> "map".equals(n.get("templateKey")))
+        .extracting(n -> n.get("key") + " " + n.get("state"))
+        .containsExactly("map EXPANDED", "map[0] SUCCEEDED", "map[1] SUCCEEDED", "map[2] SUCCEEDED", "map[3] SUCCEEDED");
     var counts = reduced.stream().map(file -> {
       try {
         return Files.readString(Path.of((String) file.get("path")));

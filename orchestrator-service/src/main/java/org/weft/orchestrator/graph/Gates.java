@@ -2,6 +2,7 @@ package org.weft.orchestrator.graph;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,29 +22,33 @@ import org.weft.task.api.TaskDispatch;
 
 /**
  * The nodes the statements that dispatch ready nodes leave alone: those with a condition
- * ({@code when}), and those every predecessor of which was skipped. Once all their predecessors are
- * done, in the same transaction, each is dispatched, skipped, or (a condition that cannot be
- * evaluated) failed, which fails its experiment. A skip can make more nodes ready, so it goes on
- * until nothing changes. Only experiments with such nodes ({@code gated}) are looked at, so
- * templates without conditions pay nothing for them.
+ * ({@code when}), those repeated over an upstream task's output, and those every predecessor of
+ * which was skipped. Once all their predecessors are done, in the same transaction, each is
+ * dispatched, skipped, expanded ({@link Expansions}), or (a condition or an expansion that cannot be
+ * evaluated) failed, which fails its experiment. A skip or an expansion can make more nodes ready,
+ * so it goes on until nothing changes, dispatching those too. Only experiments with such nodes
+ * ({@code gated}) are looked at, so templates without them pay nothing for them.
  */
 @Component
 class Gates {
 
-  /** The nodes of gated experiments {@code $ids} left waiting although their predecessors are done. */
+  /**
+   * The nodes of gated experiments {@code $ids} left waiting although their predecessors are done
+   * (executed, skipped or expanded); {@code orphaned} when some were skipped and none executed.
+   */
   static final String WAITING_AT_GATE = """
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       WHERE e.gated AND e.state = $experiment.EXECUTING
       MATCH (e)-[:HAS_TASK]->(s:TaskNode)
       WHERE s.state = $task.WAITING
-        AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE NOT p.state IN [$task.SUCCEEDED, $task.SKIPPED] }
-      WITH s, EXISTS { MATCH (:TaskNode)-[:NEXT]->(s) }
-              AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state <> $task.SKIPPED } AS orphaned
-      WHERE s.condition IS NOT NULL OR orphaned
+        AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
+            AND NOT p.state IN $passed AND p.tolerated IS NULL }
+      WITH s, EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state = $task.SKIPPED OR p.tolerated }
+              AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted } AS orphaned
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.condition AS condition, s.context AS context,
-             orphaned
-      ORDER BY s.experimentId, s.position""";
+             s.expandFrom AS expandFrom, orphaned
+      ORDER BY s.experimentId, s.position, s.member""";
 
   private static final int MAX_ROUNDS = 10_000;
 
@@ -51,20 +56,24 @@ class Gates {
   private final LiveDags liveDags;
   private final Dispatching dispatching;
   private final ExperimentMoves moves;
+  private final Expansions expansions;
   private final long redeliverMs;
 
-  Gates(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, DagProperties properties) {
+  Gates(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, Expansions expansions,
+      DagProperties properties) {
     this.cypher = cypher;
     this.liveDags = liveDags;
     this.dispatching = dispatching;
     this.moves = moves;
+    this.expansions = expansions;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
   /** The outputs of an executed node a condition reads; {@code member} is -1 for a node that is not a member. */
   private record Produced(String key, int member, String outputs) {}
 
-  private record Waiting(String id, String experimentId, String key, String condition, String context, boolean orphaned) {}
+  private record Waiting(String id, String experimentId, String key, String condition, String context,
+      String expandFrom, boolean orphaned) {}
 
   /**
    * Settles the nodes waiting at a gate in experiments {@code experimentIds}, in the caller's
@@ -83,7 +92,7 @@ class Gates {
       var waiting = List.copyOf(cypher.query(WAITING_AT_GATE).bind(List.copyOf(open)).to("ids")
           .fetchAs(Waiting.class).mappedBy((types, row) -> new Waiting(row.get("id").asString(),
               row.get("experimentId").asString(), row.get("key").asString(), Rows.text(row.get("condition")),
-              row.get("context").asString(), row.get("orphaned").asBoolean()))
+              row.get("context").asString(), Rows.text(row.get("expandFrom")), row.get("orphaned").asBoolean()))
           .all());
       if (waiting.isEmpty()) {
         break;
@@ -92,12 +101,28 @@ class Gates {
       var skip = new LinkedHashMap<Waiting, String>();
       var failed = new LinkedHashMap<String, Waiting>();
       var reasons = new HashMap<Waiting, String>();
+      var expanded = new LinkedHashSet<String>();
       for (var node : waiting) {
         if (failed.containsKey(node.experimentId())) {
           continue;
         }
         if (node.orphaned()) {
           skip.put(node, "every task it depends on was skipped");
+          continue;
+        }
+        if (node.expandFrom() != null) {
+          // a member's condition is evaluated for each member, once they exist
+          var failure = expansions.expand(node.experimentId(), node.expandFrom(), events);
+          if (failure.isPresent()) {
+            failed.put(node.experimentId(), node);
+            reasons.put(node, failure.get());
+          } else {
+            expanded.add(node.experimentId());
+          }
+          continue;
+        }
+        if (node.condition() == null) {
+          run.add(node);
           continue;
         }
         try {
@@ -138,8 +163,10 @@ class Gates {
         ended.add(node.experimentId());
         open.remove(node.experimentId());
       }
-      // only a skip can make more nodes ready here
-      open.retainAll(skip.keySet().stream().map(Waiting::experimentId).toList());
+      // only a skip or an expansion can make more nodes ready here
+      var changed = new HashSet<>(expanded);
+      skip.keySet().forEach(node -> changed.add(node.experimentId()));
+      open.retainAll(changed);
     }
     var idle = new LinkedHashSet<>(experimentIds);
     idle.removeAll(ended);
@@ -149,7 +176,7 @@ class Gates {
     return new Effects(Outcome.APPLIED, dispatches, controls, ended);
   }
 
-  /** A condition that cannot be evaluated fails its node for good, and so its experiment. */
+  /** A condition or an expansion that cannot be evaluated fails its node for good, and so its experiment. */
   private void fail(Waiting node, String reason, List<LiveDags.PendingEvent> events, List<TaskControl> controls) {
     TaskState.WAITING.moveTo(TaskState.FAILED);
     cypher.query("""

@@ -55,7 +55,9 @@ public class Interventions {
   /**
    * Prepares a finished experiment to run again: the node {@code fromTask}, or every failed or
    * cancelled node, and everything downstream of it go back to waiting with their outputs cleared;
-   * executed nodes upstream keep theirs and are never run again. The experiment is then launched.
+   * executed nodes upstream keep theirs and are never run again. The members of a task repeated
+   * over an upstream output that is reset are removed: it is expanded again. The experiment is then
+   * launched.
    *
    * @return the keys of the nodes reset
    * @throws IllegalTransitionException when the experiment is still running, or is completed and no
@@ -79,11 +81,24 @@ public class Interventions {
         .fetchAs(RerunRules.Edge.class)
         .mappedBy((types, row) -> new RerunRules.Edge(row.get("from").asString(), row.get("to").asString()))
         .all().stream().toList();
-    var reset = RerunRules.reset(state, fromTask, nodes, edges);
+    var reset = new java.util.ArrayList<>(RerunRules.reset(state, fromTask, nodes, edges));
+    // a task repeated over an upstream output is expanded again, from that output as it is then
+    var dropped = cypher.query("""
+            UNWIND $ids AS id
+            MATCH (p:TaskNode {id: id}) USING INDEX SEEK p:TaskNode(id)
+            WHERE p.state = $task.EXPANDED
+            MATCH (p)-[:HAS_MEMBER]->(m:TaskNode)
+            WITH m, m.key AS key
+            DETACH DELETE m
+            RETURN key""")
+        .bind(reset.stream().map(key -> LiveDagPlan.taskId(experimentId, key)).toList()).to("ids")
+        .fetchAs(String.class).all();
+    reset.removeAll(new java.util.HashSet<>(dropped));
     cypher.query("""
             UNWIND $ids AS id
             MATCH (t:TaskNode {id: id})
             SET t.state = $task.WAITING, t.isExecuted = false, t.attempt = 0, t.outputs = null, t.error = null,
+                t.tolerated = null,
                 t.dispatchId = null, t.workerId = null, t.startedAt = null, t.endedAt = null, t.notBefore = null,
                 t.wakeAt = null""")
         .bind(reset.stream().map(key -> LiveDagPlan.taskId(experimentId, key)).toList()).to("ids").run();

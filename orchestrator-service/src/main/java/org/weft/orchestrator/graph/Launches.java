@@ -84,8 +84,8 @@ public class Launches {
 
   /**
    * The nodes of experiments {@code $ids} that can be dispatched now: retries whose backoff has
-   * passed, and waiting nodes without a condition whose predecessors are all done (executed or
-   * skipped), not all skipped; the others are left to {@link Gates}. It goes from each experiment to
+   * passed, and waiting nodes without a condition or an expansion whose predecessors are all done
+   * (executed, skipped or expanded), not all skipped; the others are left to {@link Gates}. It goes from each experiment to
    * its nodes: matched by their experiment id, the planner answered the {@code OR} with a scan of
    * every task node's index entry once the database had some history.
    */
@@ -94,10 +94,11 @@ public class Launches {
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       MATCH (e)-[:HAS_TASK]->(s:TaskNode)
       WHERE (s.state = $task.READY AND coalesce(s.notBefore, 0) <= $now)
-         OR (s.state = $task.WAITING AND s.condition IS NULL
-             AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false AND p.state <> $task.SKIPPED }
-             AND NOT (EXISTS { MATCH (:TaskNode)-[:NEXT]->(s) }
-                      AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state <> $task.SKIPPED }))
+         OR (s.state = $task.WAITING AND s.condition IS NULL AND s.expandFrom IS NULL
+             AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
+                 AND NOT p.state IN $passed AND p.tolerated IS NULL }
+             AND NOT (EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state = $task.SKIPPED OR p.tolerated }
+                      AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted }))
       """;
 
   /**

@@ -72,13 +72,18 @@ public class LiveDags {
     experiment.put("inputs", Json.write(inputs));
     experiment.put("createdAt", now);
     experiment.put("idempotencyKey", request.idempotencyKey());
-    // a node with a condition is settled by Gates, which look only at experiments flagged gated and
-    // after the success of a node flagged as gating one
+    // a node with a condition or an expansion is settled by Gates, which look only at experiments
+    // flagged gated and after the success of a node flagged as gating one
     var gated = new java.util.HashSet<String>();
-    plan.tasks().stream().filter(task -> task.context().get("when") != null).forEach(task -> gated.add(task.id()));
+    var dynamic = new java.util.HashSet<String>();
+    plan.tasks().stream().filter(task -> task.context().get("when") != null || task.context().get("forEach") != null)
+        .forEach(task -> gated.add(task.id()));
+    plan.tasks().stream().filter(task -> task.context().get("forEach") != null).forEach(task -> dynamic.add(task.key()));
     var gating = new java.util.HashSet<String>();
     plan.edges().stream().filter(edge -> gated.contains(edge.to())).forEach(edge -> gating.add(edge.from()));
-    experiment.put("gated", !gated.isEmpty());
+    // a tolerated failure settles what waited for the member that failed
+    boolean tolerates = plan.tasks().stream().anyMatch(task -> task.context().get("minSucceeded") != null);
+    experiment.put("gated", !gated.isEmpty() || tolerates);
     var tasks = plan.tasks().stream().map(task -> {
       var node = new HashMap<String, Object>(Map.ofEntries(
           Map.entry("id", task.id()), Map.entry("key", task.key()), Map.entry("position", task.position()),
@@ -90,6 +95,16 @@ public class LiveDags {
           Map.entry("outputsFrom", outputsFrom(task.context())), Map.entry("gates", gating.contains(task.id()))));
       if (task.context().get("when") != null) {
         node.put("condition", task.context().get("when"));
+      }
+      if (task.context().get("forEach") != null) {
+        node.put("expandFrom", task.context().get("forEach"));
+      }
+      if (task.context().get("minSucceeded") != null) {
+        node.put("minSucceeded", String.valueOf(task.context().get("minSucceeded")));
+      }
+      var fansIn = fansInFrom(task.context(), dynamic);
+      if (!fansIn.isEmpty()) {
+        node.put("fansInFrom", fansIn);
       }
       return (Map<String, Object>) node;
     }).toList();
@@ -138,6 +153,17 @@ public class LiveDags {
       }
     }
     return List.copyOf(keys);
+  }
+
+  /**
+   * The dynamic tasks (among {@code dynamic}) whose members a context gathers, as a fan-in: its
+   * {@code members} and {@code outputsFrom} are completed when they are expanded.
+   */
+  static List<String> fansInFrom(Map<String, Object> context, java.util.Set<String> dynamic) {
+    if (!(context.get("members") instanceof Map<?, ?> members)) {
+      return List.of();
+    }
+    return members.keySet().stream().map(String::valueOf).filter(dynamic::contains).sorted().toList();
   }
 
   /**
@@ -334,7 +360,8 @@ public class LiveDags {
     }
     var nodes = neo4j.query("""
             MATCH (:Experiment {id: $id})-[:HAS_TASK]->(t:TaskNode)
-            RETURN t {.*} AS node ORDER BY t.position""")
+            // the members of a dynamic task share its node's position
+            RETURN t {.*} AS node ORDER BY t.position, coalesce(t.member, -1)""")
         .bind(id).to("id")
         .fetchAs(TaskNode.class).mappedBy((types, row) -> taskNode(row.get("node")))
         .all().stream().toList();
@@ -387,7 +414,7 @@ public class LiveDags {
     int member = t.get("member", -1);
     return new TaskNode(t.get("id").asString(), t.get("key").asString(), t.get("templateKey", t.get("key").asString()),
         member < 0 ? null : member, t.get("taskType").asString(),
-        TaskState.valueOf(t.get("state").asString()), t.get("isExecuted", false), t.get("attempt", 0),
+        TaskState.valueOf(t.get("state").asString()), t.get("tolerated", false), t.get("isExecuted", false), t.get("attempt", 0),
         t.get("maxAttempts", 1), Json.readMap(Rows.text(t.get("context"))), Json.readMap(Rows.text(t.get("outputs"))),
         Json.readMap(Rows.text(t.get("error"))), Rows.text(t.get("dispatchId")), Rows.text(t.get("workerId")),
         Rows.instant(t.get("startedAt")), Rows.instant(t.get("endedAt")));

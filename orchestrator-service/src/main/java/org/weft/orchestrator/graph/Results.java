@@ -205,9 +205,11 @@ public class Results {
         // no label on s: the planner must expand from t, not seek every waiting node of every experiment
         MATCH (t)-[:NEXT]->(s) WHERE s.state = $task.WAITING
         WITH DISTINCT s
-        // a node with a condition is left to Gates; a skipped predecessor counts as done
-        WHERE s.condition IS NULL
-          AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false AND p.state <> $task.SKIPPED }
+        // a node with a condition or an expansion is left to Gates; a skipped or expanded predecessor
+        // counts as done
+        WHERE s.condition IS NULL AND s.expandFrom IS NULL
+          AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
+              AND NOT p.state IN $passed AND p.tolerated IS NULL }
       """ + Dispatching.DISPATCH + """
         WITH s ORDER BY s.experimentId, s.position
         // the outputs its context names, so that resolving it needs no read afterwards
@@ -225,7 +227,8 @@ public class Results {
         UNWIND done AS d
         WITH DISTINCT d.e AS e, busy
         WHERE NOT e.id IN busy
-          AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false AND x.state <> $task.SKIPPED }
+          AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false
+              AND NOT x.state IN $passed AND x.tolerated IS NULL }
         RETURN collect(e.id) AS finished
       }
       CALL (applied, dispatched) {
@@ -277,7 +280,7 @@ public class Results {
     } else if (decision instanceof ResultRules.Retry retry) {
       return retry(result, node, retry, nowMillis);
     } else if (decision instanceof ResultRules.End end) {
-      return end(result, node, end);
+      return end(result, node, end, nowMillis);
     }
     return Effects.of(((ResultRules.Ignore) decision).outcome());
   }
@@ -311,8 +314,9 @@ public class Results {
       case DISPATCH_READY_SUCCESSORS -> {
         var events = new ArrayList<LiveDags.PendingEvent>();
         var dispatches = dispatching.markDispatched(cypher.query("""
-                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING AND s.condition IS NULL
-                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false AND p.state <> $task.SKIPPED }
+                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING AND s.condition IS NULL AND s.expandFrom IS NULL
+                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
+                    AND NOT p.state IN $passed AND p.tolerated IS NULL }
                 """ + Dispatching.MARK_DISPATCHED)
             .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", Cypher.utcNow(), "redeliverMs", redeliverMs)),
             events);
@@ -340,7 +344,7 @@ public class Results {
     return new Effects(Outcome.APPLIED, List.of(), expiredAttemptControls(result), Set.of());
   }
 
-  private Effects end(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.End end) {
+  private Effects end(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.End end, long nowMillis) {
     var controls = expiredAttemptControls(result);
     cypher.query("""
             MATCH (t:TaskNode {id: $taskId})
@@ -352,14 +356,70 @@ public class Results {
     return switch (end.then()) {
       case FINISH_CANCEL_IF_DONE -> new Effects(Outcome.APPLIED, List.of(), controls, moves.endedIfCancelDone(result.experimentId()));
       case FAIL_EXPERIMENT -> {
-        var reason = "task '%s' failed after %d attempt%s: %s".formatted(node.key(), node.attempt(),
-            node.attempt() == 1 ? "" : "s", end.error().message());
+        var tolerance = tolerance(result.taskId());
+        if (tolerance.isPresent() && tolerance.get().tolerates()) {
+          yield tolerate(result, node, tolerance.get(), controls, nowMillis);
+        }
+        var reason = "task '%s' failed after %d attempt%s: %s%s".formatted(node.key(), node.attempt(),
+            node.attempt() == 1 ? "" : "s", end.error().message(), tolerance.map(t -> "; " + t).orElse(""));
         var stop = new ArrayList<>(controls);
         stop.add(moves.failExperiment(result.experimentId(), node.experimentState(), reason));
         yield new Effects(Outcome.APPLIED, List.of(), stop, Set.of(result.experimentId()));
       }
       case NOTHING, DISPATCH_READY_SUCCESSORS -> new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
     };
+  }
+
+  /**
+   * How many members of a repeated task with {@code minSucceeded} there are, how many failed for
+   * good, and how many must succeed.
+   */
+  record Tolerance(String minSucceeded, long members, long failed) {
+
+    long required() {
+      if (minSucceeded.endsWith("%")) {
+        long percent = Long.parseLong(minSucceeded.substring(0, minSucceeded.length() - 1));
+        return (members * percent + 99) / 100;
+      }
+      return Long.parseLong(minSucceeded);
+    }
+
+    boolean tolerates() {
+      return members - failed >= required();
+    }
+
+    @Override
+    public String toString() {
+      return "%d of %d members failed, %d must succeed (minSucceeded %s)".formatted(failed, members, required(),
+          minSucceeded);
+    }
+  }
+
+  /** The tolerance of the task node {@code taskId}, just failed, if it is a member of a task with one. */
+  private java.util.Optional<Tolerance> tolerance(String taskId) {
+    return cypher.query("""
+            MATCH (t:TaskNode {id: $taskId}) WHERE t.minSucceeded IS NOT NULL AND t.member >= 0
+            MATCH (x:TaskNode {experimentId: t.experimentId}) WHERE x.templateKey = t.templateKey AND x.member >= 0
+            RETURN t.minSucceeded AS minSucceeded, count(x) AS members,
+                   count(CASE WHEN x.state = $task.FAILED THEN 1 END) AS failed""")
+        .bind(taskId).to("taskId")
+        .fetchAs(Tolerance.class).mappedBy((types, row) -> new Tolerance(row.get("minSucceeded").asString(),
+            row.get("members").asLong(), row.get("failed").asLong()))
+        .one();
+  }
+
+  /**
+   * A member that failed while enough of its task's members can still succeed: it stays
+   * {@code FAILED}, marked tolerated; what waits for it goes on without it (a fan-in gathers the
+   * members that succeeded; what depends on it alone is skipped), settled in this transaction.
+   */
+  private Effects tolerate(TaskResult result, ResultRules.NodeSnapshot node, Tolerance tolerance,
+      List<TaskControl> controls, long nowMillis) {
+    cypher.query("MATCH (t:TaskNode {id: $taskId}) SET t.tolerated = true").bind(result.taskId()).to("taskId").run();
+    liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.FAILED.name(),
+        "tolerated: " + tolerance);
+    return Effects.merge(List.of(new Effects(Outcome.APPLIED, List.of(), controls, Set.of()),
+        gates.settle(Set.of(result.experimentId()), nowMillis)));
   }
 
   /** An attempt the orchestrator timed out may still run on its worker, which is told to stop it. */

@@ -13,7 +13,7 @@ import org.weft.task.api.TaskResult;
 /**
  * State names as statement parameters, taken from the {@code lifecycle} enums so that no statement
  * spells a state: {@code $task.RUNNING}, {@code $experiment.EXECUTING}, a result's
- * {@code $status.SUCCEEDED}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $active} and
+ * {@code $status.SUCCEEDED}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $passed}, {@code $active} and
  * {@code $startable}.
  */
 final class States {
@@ -23,6 +23,7 @@ final class States {
       "experiment", names(List.of(ExperimentState.values())),
       "inFlight", TaskState.inFlight().stream().map(Enum::name).toList(),
       "notStarted", TaskState.notStarted().stream().map(Enum::name).toList(),
+      "passed", TaskState.passed().stream().map(Enum::name).toList(),
       "active", ExperimentState.active().stream().map(Enum::name).toList(),
       "startable", ExperimentState.startable().stream().map(Enum::name).toList(),
       "status", names(List.of(TaskResult.Status.values())));

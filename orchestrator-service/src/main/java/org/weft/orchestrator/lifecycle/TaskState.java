@@ -6,7 +6,9 @@ import java.util.Set;
 /**
  * The life of one task node; {@code isExecuted} is true exactly in {@link #SUCCEEDED}. A node
  * {@link #SKIPPED} (its condition was false, or every node it depends on was skipped) is done
- * without being executed: what depends on it does not wait for it.
+ * without being executed: what depends on it does not wait for it. So is a node
+ * {@link #EXPANDED}: a task repeated over an upstream task's output, which stands for its members
+ * once they exist (what depends on it waits for them, not for it).
  */
 public enum TaskState {
   WAITING,
@@ -16,19 +18,20 @@ public enum TaskState {
   SUCCEEDED,
   FAILED,
   CANCELLED,
-  SKIPPED;
+  SKIPPED,
+  EXPANDED;
 
   public Set<TaskState> next() {
     return switch (this) {
-      // to FAILED only when its condition cannot be evaluated
-      case WAITING -> EnumSet.of(READY, CANCELLED, SKIPPED, FAILED);
+      // to FAILED only when its condition or its expansion cannot be evaluated
+      case WAITING -> EnumSet.of(READY, CANCELLED, SKIPPED, EXPANDED, FAILED);
       case READY -> EnumSet.of(DISPATCHED, WAITING, CANCELLED);
       // back to READY is a retry: a new attempt of the same node; back to WAITING, a rerun of an
       // ended experiment abandoning an attempt still in flight (its result then counts as stale)
       case DISPATCHED -> EnumSet.of(RUNNING, SUCCEEDED, FAILED, READY, CANCELLED, WAITING);
       case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, READY, CANCELLED, WAITING);
       // only an explicit rerun moves a finished node, back to WAITING
-      case SUCCEEDED, FAILED, CANCELLED, SKIPPED -> EnumSet.of(WAITING);
+      case SUCCEEDED, FAILED, CANCELLED, SKIPPED, EXPANDED -> EnumSet.of(WAITING);
     };
   }
 
@@ -56,12 +59,17 @@ public enum TaskState {
   }
 
   public boolean isTerminal() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
+    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED || this == EXPANDED;
   }
 
-  /** Done, as what depends on the node sees it: executed, or skipped. */
+  /** Done, as what depends on the node sees it: executed, skipped or expanded. */
   public boolean isSettled() {
-    return this == SUCCEEDED || this == SKIPPED;
+    return this == SUCCEEDED || passed().contains(this);
+  }
+
+  /** The states of a node that is done without having been executed. */
+  public static Set<TaskState> passed() {
+    return EnumSet.of(SKIPPED, EXPANDED);
   }
 
   /** @throws IllegalTransitionException when {@code target} is not a legal next state */

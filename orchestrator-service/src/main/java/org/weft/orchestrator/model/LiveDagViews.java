@@ -42,7 +42,9 @@ public final class LiveDagViews {
   /**
    * One node of a live DAG. {@code templateKey} is the template task it comes from (its own key,
    * unless it is a member of a repeated task: {@code run[3]} comes from {@code run}); {@code member}
-   * is its position among the members, null for a task that is not repeated.
+   * is its position among the members, null for a task that is not repeated. {@code tolerated}: a
+   * member that failed while enough of its task's members could still succeed
+   * ({@code minSucceeded}); the experiment went on without it.
    */
   public record TaskNode(
       String id,
@@ -51,6 +53,7 @@ public final class LiveDagViews {
       Integer member,
       String taskType,
       TaskState state,
+      boolean tolerated,
       boolean isExecuted,
       int attempt,
       int maxAttempts,

@@ -11,7 +11,8 @@ import org.weft.orchestrator.template.MasterDagDocument.TaskSpec;
 
 /**
  * How a task with {@code forEach} or {@code matrix} is repeated: one member per element of a list,
- * or per combination of several lists. A list is written in the template or is a list input.
+ * or per combination of several lists. A list is written in the template, is a list input, is a
+ * count ({@code {count: N}}: the numbers 0 to N-1), or is an upstream task's output ({@link #isDynamic}).
  */
 public final class Expansion {
 
@@ -41,7 +42,46 @@ public final class Expansion {
     if (source instanceof List<?> literal) {
       return Optional.of(literal);
     }
+    if (isCount(source)) {
+      // called once the size is known to be acceptable
+      return Optional.of(java.util.stream.LongStream.range(0, count(source, inputs)).boxed().toList());
+    }
     return inputName(source).map(inputs::get).filter(List.class::isInstance).map(value -> (List<?>) value);
+  }
+
+  /**
+   * Whether {@code task} repeats over an upstream task's output ({@code forEach:
+   * ${tasks.KEY.outputs.NAME}}): its members are known only once that task has succeeded, and are
+   * created then, in the same transaction.
+   */
+  public static boolean isDynamic(TaskSpec task) {
+    return producer(task.forEach()).isPresent();
+  }
+
+  /** The upstream output a {@code forEach} refers to, if it is exactly one {@code ${tasks.KEY.outputs.NAME}}. */
+  public static Optional<Placeholders.TaskOutputReference> producer(Object source) {
+    if (source instanceof String text) {
+      var references = Placeholders.find(text);
+      if (references.size() == 1 && references.get(0) instanceof Placeholders.TaskOutputReference out
+          && text.equals("${" + out.expression() + "}")) {
+        return Optional.of(out);
+      }
+    }
+    return Optional.empty();
+  }
+
+  static final String COUNT = "count";
+
+  /** The N of a {@code {count: N}}, written or an input's value; 0 when it is neither. */
+  static long count(Object source, Map<String, Object> inputs) {
+    var count = ((Map<?, ?>) source).get(COUNT);
+    var n = count instanceof Number number ? number : inputName(count).map(inputs::get).orElse(null);
+    return n instanceof Number number ? Math.max(0, number.longValue()) : 0;
+  }
+
+  /** Whether a {@code forEach} repeats a number of times: {@code {count: N}}. */
+  static boolean isCount(Object source) {
+    return source instanceof Map<?, ?> map && map.size() == 1 && map.containsKey(COUNT);
   }
 
   /** The input a {@code forEach} or matrix dimension refers to, if it is exactly one {@code ${inputs.NAME}}. */
@@ -66,8 +106,17 @@ public final class Expansion {
     return names;
   }
 
-  /** How many members {@code task} has with {@code inputs}, saturating at {@link Long#MAX_VALUE}; 1 when it is not repeated. */
+  /**
+   * How many nodes {@code task} has with {@code inputs}, saturating at {@link Long#MAX_VALUE}: one
+   * per member, 1 when it is not repeated, and 1 for a dynamic one until its members are known.
+   */
   static long size(TaskSpec task, Map<String, Object> inputs) {
+    if (isDynamic(task)) {
+      return 1;
+    }
+    if (isCount(task.forEach())) {
+      return count(task.forEach(), inputs);
+    }
     if (task.forEach() != null) {
       return list(task.forEach(), inputs).map(List::size).orElse(0);
     }

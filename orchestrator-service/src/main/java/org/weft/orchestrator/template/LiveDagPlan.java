@@ -14,7 +14,9 @@ import org.weft.orchestrator.template.MasterDagDocument.TaskSpec;
 /**
  * The live DAG of one experiment before it is written: one node per template task, or per member
  * of a task repeated by {@code forEach} or {@code matrix}, each with its full task context (inputs
- * and members resolved; upstream outputs are resolved when the node is dispatched).
+ * and members resolved; upstream outputs are resolved when the node is dispatched). A task repeated
+ * over an upstream task's output is one node, with its {@code forEach} in its context, until that
+ * output exists.
  */
 public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
 
@@ -33,7 +35,7 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
   public record Edge(String from, String to) {}
 
   /** Dependencies allowed per node an experiment may have: all-to-all links between repeated tasks grow fast. */
-  static final int EDGES_PER_NODE = 10;
+  public static final int EDGES_PER_NODE = 10;
 
   public static String taskId(String experimentId, String key) {
     return experimentId + ":" + key;
@@ -58,7 +60,7 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
     var keysOf = new HashMap<String, List<String>>();
     for (var task : template.tasks()) {
       var keys = new ArrayList<String>();
-      if (Expansion.isExpanded(task)) {
+      if (Expansion.isExpanded(task) && !Expansion.isDynamic(task)) {
         for (int i = 0; i < Expansion.size(task, inputs); i++) {
           keys.add(Expansion.memberKey(task.key(), i));
         }
@@ -119,6 +121,13 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       if (task.when() != null) {
         context.put("when", task.when());
       }
+      if (task.minSucceeded() != null) {
+        context.put("minSucceeded", task.minSucceeded());
+      }
+      if (Expansion.isDynamic(task)) {
+        // stands for its members until its producer has run; they are made from this context then
+        context.put("forEach", task.forEach());
+      }
       context.put("timeLimit", timeLimit.toString());
       context.put("heartbeatTimeout", heartbeatTimeout.toString());
       context.put("retry", Map.of("maxAttempts", maxAttempts, "backoff", backoff.toString()));
@@ -131,7 +140,8 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
           if (Expansion.paired(task, specs.get(out.taskKey()))) {
             renamed.put(out.taskKey(), null);
           } else {
-            fanIn.put(out.taskKey(), keysOf.get(out.taskKey()).size());
+            // a dynamic task has no members yet: its expansion sets their number here
+            fanIn.put(out.taskKey(), Expansion.isDynamic(specs.get(out.taskKey())) ? 0 : keysOf.get(out.taskKey()).size());
           }
         }
       }
@@ -141,7 +151,7 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       // every node waits at first; those with nothing to wait for are made ready below
       var state = TaskState.WAITING;
       var keys = keysOf.get(task.key());
-      if (!Expansion.isExpanded(task)) {
+      if (!Expansion.isExpanded(task) || Expansion.isDynamic(task)) {
         tasks.add(new PlannedTask(taskId(experimentId, task.key()), task.key(), tasks.size(), task.taskType(), state,
             maxAttempts, timing, context, task.key(), -1));
       } else {
@@ -180,10 +190,11 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       throw new InvalidInputsException(unknown.stream().distinct().toList());
     }
     // ready: a node with no edge into it (a root, or one whose dependencies all expanded to no
-    // member) and no condition; one with a condition waits until the engine has evaluated it
+    // member), no condition and no expansion; the engine evaluates those first
     var waitedFor = new java.util.HashSet<String>();
     edges.forEach(edge -> waitedFor.add(edge.to()));
     tasks.replaceAll(task -> !waitedFor.contains(task.id()) && task.context().get("when") == null
+        && task.context().get("forEach") == null
         ? new PlannedTask(task.id(), task.key(), task.position(), task.taskType(), TaskState.READY, task.maxAttempts(),
             task.timing(), task.context(), task.templateKey(), task.member())
         : task);
@@ -214,6 +225,9 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
     }
     var drivers = new java.util.LinkedHashSet<String>();
     template.tasks().forEach(task -> Expansion.inputsOf(task).forEach(name -> drivers.add("inputs." + name)));
+    template.tasks().stream().filter(task -> Expansion.isCount(task.forEach()))
+        .forEach(task -> Expansion.inputName(((Map<?, ?>) task.forEach()).get(Expansion.COUNT))
+            .ifPresent(name -> drivers.add("inputs." + name)));
     var field = drivers.isEmpty() ? "tasks" : String.join(", ", drivers);
     var message = nodes > maxExpansion
         ? "the experiment would have %s task nodes; at most %d are allowed (weft.dag.max-expansion)".formatted(

@@ -36,9 +36,15 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
    * One task of the template; becomes one node of every live DAG made from it, or, with
    * {@code forEach} or {@code matrix}, one node per element or combination (its members).
    *
-   * @param forEach a list, or {@code ${inputs.NAME}} of a list input: one member per element
+   * @param forEach a list, {@code ${inputs.NAME}} of a list input, {@code {count: N}} (0 to N-1),
+   *                or {@code ${tasks.KEY.outputs.NAME}}, expanded once that task has run: one
+   *                member per element
    * @param matrix  dimension name to a list (or {@code ${inputs.NAME}} of one): one member per
    *                combination, the last dimension varying fastest
+   * @param minSucceeded of a repeated task, how many members (a whole number, or a percentage
+   *                such as {@code "80%"} of the members, rounded up) must succeed: a member that
+   *                fails for good while that many can still succeed is tolerated, and the
+   *                experiment goes on without it (default: every member)
    * @param when    a condition ({@link Conditions}): false, the node is skipped instead of run
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -49,6 +55,7 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
       List<String> dependsOn,
       Object forEach,
       Map<String, Object> matrix,
+      Object minSucceeded,
       String when,
       Map<String, Object> params,
       CommandSpec command,

@@ -20,6 +20,7 @@ public class MasterDagValidator {
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final Pattern MEMORY = Pattern.compile("[0-9]+(\\.[0-9]+)?\\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?");
   static final int MAX_ATTEMPTS_LIMIT = 100;
+  private static final Pattern PERCENT = Pattern.compile("(100|[1-9]?[0-9])%");
 
   private final TaskTypeCatalog catalog;
   private final int maxExpansion;
@@ -67,11 +68,17 @@ public class MasterDagValidator {
         continue;
       }
       var at = "tasks[" + i + "]";
+      if (task.minSucceeded() != null) {
+        checkMinSucceeded(task, at + ".minSucceeded", violations);
+      }
       if (task.forEach() != null && task.matrix() != null) {
         violations.add(new Violation(at, "has both forEach and matrix; a task repeats over one of them"));
         continue;
       }
-      if (task.forEach() != null) {
+      // one over an upstream task's output is checked with the other references
+      if (Expansion.isCount(task.forEach())) {
+        checkCount(((Map<?, ?>) task.forEach()).get(Expansion.COUNT), at + ".forEach.count", types, violations);
+      } else if (task.forEach() != null && !Expansion.isDynamic(task)) {
         checkList(task.forEach(), at + ".forEach", types, violations);
       }
       if (task.matrix() != null) {
@@ -96,6 +103,33 @@ public class MasterDagValidator {
     }
   }
 
+  private static void checkMinSucceeded(TaskSpec task, String field, List<Violation> violations) {
+    var min = task.minSucceeded();
+    if (!Expansion.isExpanded(task)) {
+      violations.add(new Violation(field, "applies to a task with forEach or matrix: how many of its members must succeed"));
+    } else if (!((min instanceof Integer || min instanceof Long) && ((Number) min).longValue() >= 0)
+        && !(min instanceof String text && PERCENT.matcher(text).matches())) {
+      violations.add(new Violation(field, "must be a whole number of members, at least 0, or a percentage such as \"80%\""));
+    }
+  }
+
+  private static void checkCount(Object count, String field, Map<String, InputType> types, List<Violation> violations) {
+    if (count instanceof Number number) {
+      if (!(count instanceof Integer || count instanceof Long) || number.longValue() < 0) {
+        violations.add(new Violation(field, "must be a whole number, at least 0"));
+      }
+      return;
+    }
+    var input = Expansion.inputName(count);
+    if (input.isEmpty()) {
+      violations.add(new Violation(field, "must be a number or exactly one ${inputs.NAME} of an input of type integer"));
+    } else if (types.get(input.get()) != InputType.INTEGER) {
+      violations.add(new Violation(field, "${inputs." + input.get() + "} " + (types.containsKey(input.get())
+          ? "is of type " + (types.get(input.get()) == null ? "(none)" : types.get(input.get()).json()) + "; a count needs an integer"
+          : "refers to an input the template does not declare")));
+    }
+  }
+
   private static void checkList(Object source, String field, Map<String, InputType> types, List<Violation> violations) {
     if (source instanceof List<?> literal) {
       if (literal.stream().anyMatch(element -> !(element instanceof String || element instanceof Number
@@ -105,8 +139,12 @@ public class MasterDagValidator {
       return;
     }
     var input = Expansion.inputName(source);
-    if (input.isEmpty()) {
-      violations.add(new Violation(field, "must be a list, or exactly one ${inputs.NAME} of an input of type list"));
+    if (input.isEmpty() && Expansion.producer(source).isPresent()) {
+      violations.add(new Violation(field, "a matrix repeats over lists known when the experiment is submitted; "
+          + "repeat over a task's output with forEach"));
+    } else if (input.isEmpty()) {
+      violations.add(new Violation(field, "must be a list, exactly one ${inputs.NAME} of an input of type list, "
+          + "{count: N}, or (forEach) exactly one ${tasks.KEY.outputs.NAME}"));
     } else if (!types.containsKey(input.get())) {
       violations.add(new Violation(field, "${inputs." + input.get() + "} refers to an input the template does not declare"));
     } else if (types.get(input.get()) != InputType.LIST) {
@@ -276,15 +314,33 @@ public class MasterDagValidator {
       if (task.resource() != null) {
         checkResource(task.resource(), at + ".resource", inputs, violations);
       }
+      if (Expansion.isDynamic(task)) {
+        checkDynamic(task, at + ".forEach", tasks, upstream, acyclic, violations);
+      }
       if (task.when() != null) {
         Conditions.check(task.when(), task, inputs, acyclic ? upstream : tasks.keySet(), key -> tasks.containsKey(key)
-                ? catalog.find(tasks.get(key).taskType()).map(TaskTypeCatalog.TaskType::outputs).orElse(null) : null)
+                ? catalog.find(tasks.get(key).taskType()).map(TaskTypeCatalog.TaskType::checkable).orElse(null) : null)
             .forEach(problem -> violations.add(new Violation(at + ".when", problem)));
       }
       if (task.command() != null) {
         check(task.command().template(), at + ".command.template", task, tasks, inputs, upstream, acyclic, violations);
         check(task.command().env(), at + ".command.env", task, tasks, inputs, upstream, acyclic, violations);
       }
+    }
+  }
+
+  /**
+   * A {@code forEach} over an upstream task's output: the task is upstream, declares the output, and
+   * is not itself repeated (its outputs would be lists of lists).
+   */
+  private void checkDynamic(TaskSpec task, String field, Map<String, TaskSpec> tasks, Set<String> upstream,
+      boolean acyclic, List<Violation> violations) {
+    var out = Expansion.producer(task.forEach()).orElseThrow();
+    checkOutput(out, field, task, tasks, upstream, acyclic, violations);
+    var producer = tasks.get(out.taskKey());
+    if (producer != null && Expansion.isExpanded(producer)) {
+      violations.add(new Violation(field, "${" + out.expression() + "}: task '" + out.taskKey()
+          + "' is repeated itself; forEach over the output of a task that gathers its members"));
     }
   }
 
@@ -326,7 +382,9 @@ public class MasterDagValidator {
     var written = "${" + item.expression() + "}";
     if (!Expansion.isExpanded(task)) {
       violations.add(new Violation(field, written + " is only defined in a task with forEach or matrix"));
-    } else if (task.forEach() != null && item.field() != null) {
+    } else if (task.forEach() != null && item.field() != null && !Expansion.isDynamic(task)) {
+      // the elements of an upstream output may be objects: whether they have the field is checked
+      // when the task is expanded
       violations.add(new Violation(field, written + ": the elements of forEach have no fields; use ${item}"));
     } else if (task.matrix() != null && item.field() == null) {
       violations.add(new Violation(field, written + ": a matrix member's item has one field per dimension; use ${item.NAME}, NAME one of "
@@ -349,7 +407,7 @@ public class MasterDagValidator {
           + "', which is not upstream of '" + task.key() + "'; add it to dependsOn"));
     }
     catalog.find(producer.taskType()).ifPresent(type -> {
-      if (!type.outputs().contains(out.output())) {
+      if (!type.declares(out.output())) {
         violations.add(new Violation(field, "${" + out.expression() + "}: task type '" + producer.taskType()
             + "' has no output '" + out.output() + "'; it has " + type.outputs().stream().sorted().toList()));
       }

@@ -15,14 +15,27 @@ public class TaskTypeCatalog {
   /**
    * What one task type is.
    *
-   * @param outputs         names of the outputs its results carry
+   * @param outputs         names of the outputs its results carry; {@code *} for a type whose
+   *                        outputs are whatever its task's parameters say
    * @param acceptsCommand  whether a task of this type may carry a command-line template
    */
   public record TaskType(Set<String> outputs, boolean acceptsCommand) {
     public TaskType {
       outputs = outputs == null ? Set.of() : Set.copyOf(outputs);
     }
+
+    /** Whether a result of this type may carry the output {@code name}. */
+    public boolean declares(String name) {
+      return outputs.contains(name) || outputs.contains(ANY_OUTPUT);
+    }
+
+    /** The outputs a reference may be checked against, or null when any name may be given. */
+    public Set<String> checkable() {
+      return outputs.contains(ANY_OUTPUT) ? null : outputs;
+    }
   }
+
+  static final String ANY_OUTPUT = "*";
 
   static final Map<String, TaskType> BUILT_IN = Map.of(
       "env-setup", new TaskType(Set.of("workdir", "inputDir", "outputDir", "logDir"), false),
@@ -30,7 +43,8 @@ public class TaskTypeCatalog {
       "job-submission", new TaskType(Set.of("jobId", "workdir", "stdout", "stderr"), true),
       "monitoring", new TaskType(Set.of("exitCode", "runTime", "stdout", "stderr"), false),
       "output-staging", new TaskType(Set.of("location", "files"), false),
-      "noop", new TaskType(Set.of(), false));
+      // a noop outputs its params.outputs, to hand a list to a forEach or shape data between tasks
+      "noop", new TaskType(Set.of(ANY_OUTPUT), false));
 
   private final Map<String, TaskType> types;
 

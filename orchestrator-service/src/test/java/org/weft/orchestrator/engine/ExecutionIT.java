@@ -98,9 +98,10 @@ class ExecutionIT {
     for (var id : List.of(single, sweep, mapReduce)) {
       api.awaitState(id, "COMPLETED", RUN);
       var dag = api.get("/api/v1/experiments/" + id + "/dag");
-      List<String> states = read(dag, "$.nodes[*].state");
+      // a task repeated over an upstream output ends EXPANDED: its members ran
+      List<String> states = read(dag, "$.nodes[?(@.state != 'EXPANDED')].state");
       assertThat(states).containsOnly("SUCCEEDED");
-      assertThat((List<Boolean>) read(dag, "$.nodes[*].isExecuted")).containsOnly(true);
+      assertThat((List<Boolean>) read(dag, "$.nodes[?(@.state != 'EXPANDED')].isExecuted")).containsOnly(true);
       // one attempt per node, and its dispatch sent once: nothing here gives a reason to send it again
       assertThat(worker.received(id)).hasSize(states.size());
       assertThat(worker.dispatchIds(id)).hasSize(states.size())
@@ -159,6 +160,190 @@ class ExecutionIT {
     assertThat(worker.keys(none)).containsExactlyInAnyOrder("setup", "collect");
     var emptyFanIn = worker.received(none).stream().filter(d -> d.taskKey().equals("collect")).findFirst().orElseThrow();
     assertThat((Map<String, Object>) emptyFanIn.context().get("params")).containsEntry("jobs", List.of());
+  }
+
+  private static final String DYNAMIC = """
+      inputs: [{name: chunks, type: list, required: true}]
+      tasks:
+        - {key: split, taskType: noop, params: {outputs: {chunks: "${inputs.chunks}"}}}
+        - key: map
+          taskType: job-submission
+          dependsOn: [split]
+          forEach: "${tasks.split.outputs.chunks}"
+          command: {template: [map, --chunk, "${item}", --part, "${index}"]}
+        - {key: watch, taskType: monitoring, dependsOn: [map], forEach: "${tasks.split.outputs.chunks}", params: {jobId: "${tasks.map.outputs.jobId}"}}
+        - {key: reduce, taskType: output-staging, dependsOn: [watch], params: {jobs: "${tasks.map.outputs.jobId}"}}
+      """;
+
+  /** What a noop worker does: its outputs are its params.outputs. */
+  private static TaskResult asNoop(TaskDispatch dispatch) {
+    if (!dispatch.taskType().equals("noop")) {
+      return TestWorker.success(dispatch, "worker-1");
+    }
+    @SuppressWarnings("unchecked")
+    var outputs = (Map<String, Object>) ((Map<String, Object>) dispatch.context().get("params")).get("outputs");
+    return TestWorker.result(dispatch, TaskResult.Status.SUCCEEDED, outputs, null, "worker-1");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aTaskRepeatedOverAnUpstreamOutputGetsOneMemberPerElementOnceThatOutputExists() {
+    var type = Api.registerTemplate(templates, "dynamic", DYNAMIC);
+    worker.behaveFor(type, ExecutionIT::asNoop);
+
+    var id = api.submit("""
+        {"experimentType": "%s", "inputs": {"chunks": ["a", "b", "${x}"]}}""".formatted(type));
+
+    api.awaitState(id, "COMPLETED", RUN);
+    var byKey = new HashMap<String, TaskDispatch>();
+    worker.received(id).forEach(dispatch -> byKey.put(dispatch.taskKey(), dispatch));
+    assertThat(byKey.keySet()).containsExactlyInAnyOrder("split", "map[0]", "map[1]", "map[2]", "watch[0]", "watch[1]",
+        "watch[2]", "reduce");
+    var map2 = (Map<String, Object>) byKey.get("map[2]").context().get("command");
+    // an item is data: the ${x} a producer wrote is never read as a reference
+    assertThat((List<Object>) map2.get("template")).containsExactly("map", "--chunk", "${x}", "--part", 2);
+    assertThat(byKey.get("map[1]").context()).containsEntry("item", "b").containsEntry("index", 1)
+        .containsEntry("templateKey", "map").doesNotContainKey("forEach");
+    assertThat((Map<String, Object>) byKey.get("watch[1]").context().get("params")).containsEntry("jobId", "job-map[1]");
+    assertThat((Map<String, Object>) byKey.get("reduce").context().get("params"))
+        .containsEntry("jobs", List.of("job-map[0]", "job-map[1]", "job-map[2]"));
+    var dag = api.get("/api/v1/experiments/" + id + "/dag");
+    List<String> keys = read(dag, "$.nodes[*].key");
+    assertThat(keys).containsExactly("split", "map", "map[0]", "map[1]", "map[2]", "watch", "watch[0]", "watch[1]",
+        "watch[2]", "reduce");
+    List<String> states = read(dag, "$.nodes[*].state");
+    assertThat(states).containsExactly("SUCCEEDED", "EXPANDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "EXPANDED",
+        "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED");
+    assertThat(neo4j.query("""
+            MATCH (p:TaskNode {id: $id + ':map'})-[:HAS_MEMBER]->(m:TaskNode)<-[:NEXT]-(:TaskNode {key: 'split'})
+            MATCH (m)-[:NEXT]->(w:TaskNode)-[:NEXT]->(:TaskNode {key: 'reduce'})
+            WHERE w.key = 'watch[' + m.member + ']'
+            RETURN count(m)""").bind(id).to("id").fetchAs(Long.class).one()).contains(3L);
+    List<Map<String, Object>> events = read(api.get("/api/v1/experiments/" + id + "/events?size=200"), "$.items");
+    assertThat(events).filteredOn(event -> "EXPANDED".equals(event.get("state")))
+        .extracting(event -> event.get("taskKey") + ": " + event.get("detail"))
+        .containsExactly("map: into 3 members over ${tasks.split.outputs.chunks}",
+            "watch: into 3 members over ${tasks.split.outputs.chunks}");
+
+    var none = api.submit("""
+        {"experimentType": "%s", "inputs": {"chunks": []}}""".formatted(type));
+    api.awaitState(none, "COMPLETED", RUN);
+    assertThat(worker.keys(none)).containsExactlyInAnyOrder("split", "reduce");
+    var emptyFanIn = worker.received(none).stream().filter(d -> d.taskKey().equals("reduce")).findFirst().orElseThrow();
+    assertThat((Map<String, Object>) emptyFanIn.context().get("params")).containsEntry("jobs", List.of());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aRerunOfTheProducerExpandsItsRepeatedTasksAgainFromItsNewOutput() {
+    var type = Api.registerTemplate(templates, "dynamic", DYNAMIC);
+    var chunks = new java.util.concurrent.atomic.AtomicReference<List<Object>>(List.of("a", "b", "c"));
+    worker.behaveFor(type, dispatch -> dispatch.taskType().equals("noop")
+        ? TestWorker.result(dispatch, TaskResult.Status.SUCCEEDED, Map.of("chunks", chunks.get()), null, "worker-1")
+        : TestWorker.success(dispatch, "worker-1"));
+    var id = api.submit("""
+        {"experimentType": "%s", "inputs": {"chunks": []}}""".formatted(type));
+    api.awaitState(id, "COMPLETED", RUN);
+    var firstRun = worker.dispatchIds(id);
+
+    chunks.set(List.of("x", "y"));
+    assertThat(api.postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"split\"}").statusCode())
+        .isEqualTo(202);
+    api.awaitState(id, "COMPLETED", RUN);
+
+    List<String> keys = read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[*].key");
+    assertThat(keys).containsExactly("split", "map", "map[0]", "map[1]", "watch", "watch[0]", "watch[1]", "reduce");
+    var again = worker.received(id).stream().filter(d -> !firstRun.contains(d.dispatchId())).toList();
+    assertThat(again).extracting(TaskDispatch::taskKey)
+        .containsExactlyInAnyOrder("split", "map[0]", "map[1]", "watch[0]", "watch[1]", "reduce");
+    var reduce = again.stream().filter(d -> d.taskKey().equals("reduce")).findFirst().orElseThrow();
+    assertThat((Map<String, Object>) reduce.context().get("params")).containsEntry("jobs", List.of("job-map[0]", "job-map[1]"));
+
+    // rerunning the repeated task itself expands it again from the output its producer kept
+    assertThat(api.postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"map\"}").statusCode())
+        .isEqualTo(202);
+    api.awaitState(id, "COMPLETED", RUN);
+    assertThat((List<String>) read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[*].key")).isEqualTo(keys);
+    assertThat(worker.received(id).stream().filter(d -> d.taskKey().equals("split"))).hasSize(2);
+  }
+
+  @Test
+  void anExpansionThatCannotBeMadeFailsItsNodeAndTheExperimentSayingWhy() {
+    var type = Api.registerTemplate(templates, "dynamic", """
+        inputs: [{name: chunks, type: list, required: true}]
+        tasks:
+          - {key: split, taskType: noop, params: {outputs: {one: "x", chunks: "${inputs.chunks}"}}}
+          - {key: not-a-list, taskType: env-setup, dependsOn: [split], forEach: "${tasks.split.outputs.one}"}
+          - {key: fields, taskType: env-setup, dependsOn: [split], forEach: "${tasks.split.outputs.chunks}", params: {name: "${item.name}"}}
+        """);
+    worker.behaveFor(type, ExecutionIT::asNoop);
+
+    var id = api.submit("""
+        {"experimentType": "%s", "inputs": {"chunks": [1]}}""".formatted(type));
+
+    api.awaitState(id, "FAILED", RUN);
+    assertThat((String) read(api.get("/api/v1/experiments/" + id), "$.reason"))
+        .isEqualTo("task 'not-a-list' failed: forEach ${tasks.split.outputs.one} is a string, not a list");
+    assertThat(api.node(id, "not-a-list").get("state")).isEqualTo("FAILED");
+    assertThat(worker.keys(id)).containsExactly("split");
+
+    var type2 = Api.registerTemplate(templates, "dynamic", """
+        inputs: [{name: chunks, type: list, required: true}]
+        tasks:
+          - {key: split, taskType: noop, params: {outputs: {chunks: "${inputs.chunks}"}}}
+          - {key: fields, taskType: env-setup, dependsOn: [split], forEach: "${tasks.split.outputs.chunks}", params: {name: "${item.name}"}}
+          - {key: many, taskType: env-setup, dependsOn: [split], forEach: "${tasks.split.outputs.chunks}"}
+        """);
+    worker.behaveFor(type2, ExecutionIT::asNoop);
+    var noField = api.submit("""
+        {"experimentType": "%s", "inputs": {"chunks": [1, 2]}}""".formatted(type2));
+    api.awaitState(noField, "FAILED", RUN);
+    assertThat((String) read(api.get("/api/v1/experiments/" + noField), "$.reason")).isEqualTo(
+        "task 'fields' failed: forEach ${tasks.split.outputs.chunks}: element 0 has no field 'name' for ${item.name} in task 'fields'");
+    var huge = api.submit("""
+        {"experimentType": "%s", "inputs": {"chunks": %s}}""".formatted(type2,
+        java.util.stream.IntStream.range(0, 5_000).boxed().toList()));
+    api.awaitState(huge, "FAILED", RUN);
+    assertThat((String) read(api.get("/api/v1/experiments/" + huge), "$.reason")).isEqualTo(
+        "task 'fields' failed: expanding fields, many into 5000 members each would give the experiment 10003 task nodes; "
+            + "at most 10000 are allowed (weft.dag.max-expansion)");
+    assertThat(worker.keys(huge)).containsExactly("split");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void membersThatFailWhileEnoughCanStillSucceedAreToleratedAndTheFanInGetsTheOthers() {
+    var type = Api.registerTemplate(templates, "tolerant", """
+        inputs: [{name: alphas, type: list, required: true}]
+        tasks:
+          - {key: run, taskType: job-submission, forEach: "${inputs.alphas}", minSucceeded: "50%", command: {template: [simulate, "${item}"]}}
+          - {key: watch, taskType: monitoring, dependsOn: [run], forEach: "${inputs.alphas}", params: {jobId: "${tasks.run.outputs.jobId}"}}
+          - {key: collect, taskType: output-staging, dependsOn: [watch], params: {jobs: "${tasks.run.outputs.jobId}", codes: "${tasks.watch.outputs.exitCode}"}}
+        """);
+    worker.behaveFor(type, dispatch -> dispatch.taskKey().equals("run[1]") || dispatch.taskKey().equals("run[2]")
+        ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("exit code 3", false), "worker-1")
+        : TestWorker.success(dispatch, "worker-1"));
+
+    var tolerated = api.submit("""
+        {"experimentType": "%s", "inputs": {"alphas": [1, 2, 3, 4]}}""".formatted(type));
+    var tooMany = api.submit("""
+        {"experimentType": "%s", "inputs": {"alphas": [1, 2, 3]}}""".formatted(type));
+
+    api.awaitState(tolerated, "COMPLETED", RUN);
+    List<Map<String, Object>> nodes = read(api.get("/api/v1/experiments/" + tolerated + "/dag"), "$.nodes");
+    assertThat(nodes).extracting(node -> node.get("key") + " " + node.get("state") + (Boolean.TRUE.equals(node.get("tolerated")) ? " tolerated" : ""))
+        .containsExactly("run[0] SUCCEEDED", "run[1] FAILED tolerated", "run[2] FAILED tolerated", "run[3] SUCCEEDED",
+            "watch[0] SUCCEEDED", "watch[1] SKIPPED", "watch[2] SKIPPED", "watch[3] SUCCEEDED", "collect SUCCEEDED");
+    var collect = worker.received(tolerated).stream().filter(d -> d.taskKey().equals("collect")).findFirst().orElseThrow();
+    assertThat((Map<String, Object>) collect.context().get("params")).containsEntry("jobs", List.of("job-run[0]", "job-run[3]"))
+        .containsEntry("codes", List.of(0, 0));
+    List<Map<String, Object>> events = read(api.get("/api/v1/experiments/" + tolerated + "/events?size=200"), "$.items");
+    assertThat(events).extracting(event -> event.get("taskKey") + ": " + event.get("detail"))
+        .contains("run[2]: tolerated: 2 of 4 members failed, 2 must succeed (minSucceeded 50%)");
+
+    api.awaitState(tooMany, "FAILED", RUN);
+    assertThat((String) read(api.get("/api/v1/experiments/" + tooMany), "$.reason")).isEqualTo(
+        "task 'run[2]' failed after 1 attempt: exit code 3; 2 of 3 members failed, 2 must succeed (minSucceeded 50%)");
   }
 
   @Test

@@ -5,18 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.neo4j.driver.types.Node;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+import org.weft.task.api.TaskResult;
 
 /** Runs every query of docs/neo4j-browser.md against a real experiment, so the doc stays true. */
 @WeftIntegrationTest
@@ -27,6 +31,9 @@ class Neo4jBrowserQueriesIT {
 
   @Value("${local.server.port}")
   int port;
+
+  @Value("${spring.kafka.bootstrap-servers}")
+  String kafka;
 
   @Autowired
   Neo4jClient neo4j;
@@ -57,7 +64,7 @@ class Neo4jBrowserQueriesIT {
 
   @Test
   void theDocumentHasEveryQueryItPromises() {
-    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "events");
+    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded", "events");
   }
 
   @Test
@@ -113,6 +120,30 @@ class Neo4jBrowserQueriesIT {
 
     assertThat(rows).extracting(r -> r.get("task") + " " + r.get("state") + " " + r.get("members")).containsExactly(
         "monitor FAILED 2", "monitor WAITING 4", "run FAILED 2", "run WAITING 4");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theExpandedQueryDrawsEachMemberWithTheTaskItCameFromAndWhatItDependsOn() throws Exception {
+    var api = new Api(port);
+    var mapReduce = api.submit("""
+        {"experimentType": "map-reduce", "inputs": {"input-file": "file:///data/in.dat"}}""");
+    // a worker for this experiment only, whose split left three chunks
+    try (var worker = new TestWorker(kafka, "browser-worker", dispatch -> !dispatch.experimentId().equals(mapReduce) ? null
+        : dispatch.taskKey().equals("chunks")
+            ? TestWorker.result(dispatch, TaskResult.Status.SUCCEEDED, Map.of("location", "/out", "files",
+                List.of(Map.of("name", "chunk-0"), Map.of("name", "chunk-1"), Map.of("name", "chunk-2"))), null, "browser-worker")
+            : TestWorker.success(dispatch, "browser-worker"))) {
+      api.awaitState(mapReduce, "COMPLETED", Duration.ofSeconds(60));
+    }
+
+    var rows = run("expanded", mapReduce);
+
+    assertThat(rows).extracting(r -> ((Node) r.get("t")).get("key").asString() + " -> " + ((Node) r.get("m")).get("key").asString()
+        + " after " + ((Node) r.get("p")).get("key").asString()).containsExactlyInAnyOrder(
+        "map -> map[0] after chunks", "map -> map[1] after chunks", "map -> map[2] after chunks",
+        "watch-map -> watch-map[0] after map[0]", "watch-map -> watch-map[1] after map[1]",
+        "watch-map -> watch-map[2] after map[2]");
   }
 
   private List<Map<String, Object>> run(String name) {

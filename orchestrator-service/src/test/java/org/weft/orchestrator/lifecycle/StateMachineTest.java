@@ -55,4 +55,14 @@ class StateMachineTest {
   void aWaitingTaskCannotBeDispatchedBeforeItIsReady() {
     assertThat(TaskState.WAITING.canMoveTo(TaskState.DISPATCHED)).isFalse();
   }
+
+  @Test
+  void anExpandedTaskIsSettledWithoutBeingExecutedAndOnlyARerunMovesIt() {
+    var state = TaskState.WAITING.moveTo(TaskState.EXPANDED);
+    assertThat(state.isSettled()).isTrue();
+    assertThat(state.isExecuted()).isFalse();
+    assertThat(state.isTerminal()).isTrue();
+    assertThat(state.next()).containsExactly(TaskState.WAITING);
+    assertThatThrownBy(() -> TaskState.READY.moveTo(TaskState.EXPANDED)).isInstanceOf(IllegalTransitionException.class);
+  }
 }

@@ -204,4 +204,30 @@ class LiveDagPlanTest {
         .isInstanceOfSatisfying(InvalidInputsException.class, e -> assertThat(e.violations()).singleElement()
             .satisfies(v -> assertThat(v.message()).startsWith("the experiment would have 1600 dependencies")));
   }
+
+  @Test
+  void aTaskRepeatedOverAnUpstreamOutputIsOneWaitingNodeUntilThatOutputExists() {
+    var template = Templates.yaml("""
+        type: t
+        tasks:
+          - {key: split, taskType: output-staging}
+          - {key: map, taskType: job-submission, dependsOn: [split], forEach: "${tasks.split.outputs.files}", command: {template: [map, "${item.name}"]}}
+          - {key: watch, taskType: monitoring, dependsOn: [map], forEach: "${tasks.split.outputs.files}", params: {jobId: "${tasks.map.outputs.jobId}"}}
+          - {key: reduce, taskType: env-setup, dependsOn: [watch], params: {jobs: "${tasks.map.outputs.jobId}"}}
+        """);
+
+    var plan = LiveDagPlan.of("e1", template, 1, Map.of(), DEFAULTS, java.util.Set.of("local"), 10_000);
+
+    assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::key).containsExactly("split", "map", "watch", "reduce");
+    assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::state).containsExactly(TaskState.READY,
+        TaskState.WAITING, TaskState.WAITING, TaskState.WAITING);
+    assertThat(plan.edges()).containsExactly(new LiveDagPlan.Edge("e1:split", "e1:map"),
+        new LiveDagPlan.Edge("e1:map", "e1:watch"), new LiveDagPlan.Edge("e1:watch", "e1:reduce"));
+    var map = plan.tasks().get(1).context();
+    assertThat(map).containsEntry("forEach", "${tasks.split.outputs.files}");
+    assertThat(map.get("command")).isEqualTo(Map.of("template", List.of("map", "${item.name}"), "env", Map.of()));
+    // the members of watch read their partner's outputs once they exist; the fan-in learns their number then
+    assertThat(plan.tasks().get(2).context().get("params")).isEqualTo(Map.of("jobId", "${tasks.map.outputs.jobId}"));
+    assertThat(plan.tasks().get(3).context().get("members")).isEqualTo(Map.of("map", 0));
+  }
 }

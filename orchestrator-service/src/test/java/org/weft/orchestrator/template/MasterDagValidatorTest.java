@@ -181,7 +181,9 @@ class MasterDagValidatorTest {
             matrix: {alpha: "${inputs.alphas}", seed: [1, 2, 3]}
             params: {alpha: "${item.alpha}", seed: "${item.seed}"}
           - {key: d, taskType: env-setup, dependsOn: [a, b, c], params: {dirs: "${tasks.a.outputs.workdir}"}}
-        """)).isEmpty();
+          - {key: e, taskType: env-setup, forEach: {count: 3}, params: {part: "${item}/3"}}
+          - {key: f, taskType: env-setup, forEach: {count: "${inputs.n}"}, params: {part: "${item}/${inputs.n}"}}
+        """.replace("inputs: [", "inputs: [{name: n, type: integer, default: 2}, "))).isEmpty();
   }
 
   @Test
@@ -196,13 +198,20 @@ class MasterDagValidatorTest {
           - {key: d, taskType: env-setup, forEach: [[1, 2]]}
           - {key: e, taskType: env-setup, forEach: [1], matrix: {x: [1]}}
           - {key: f, taskType: env-setup, matrix: {bad-name: [1]}}
-        """)).containsExactly(
+          - {key: g, taskType: env-setup, forEach: {count: "${inputs.steps}"}}
+          - {key: h, taskType: env-setup, forEach: {count: -1}}
+          - {key: i, taskType: env-setup, forEach: {count: "${inputs.names}"}}
+          - {key: j, taskType: env-setup, forEach: {count: 20000}}
+        """.replace("inputs: [", "inputs: [{name: names, type: list}, "))).containsExactly(
         "tasks[0].forEach: ${inputs.steps} is of type integer; forEach and matrix need a list",
-        "tasks[1].forEach: must be a list, or exactly one ${inputs.NAME} of an input of type list",
+        "tasks[1].forEach: must be a list, exactly one ${inputs.NAME} of an input of type list, {count: N}, or (forEach) exactly one ${tasks.KEY.outputs.NAME}",
         "tasks[2].forEach: ${inputs.nope} refers to an input the template does not declare",
         "tasks[3].forEach: the elements of a list must be strings, numbers or booleans",
         "tasks[4]: has both forEach and matrix; a task repeats over one of them",
-        "tasks[5].matrix.bad-name: a dimension's name must match [A-Za-z][A-Za-z0-9_]*, as ${item.NAME} reads it");
+        "tasks[5].matrix.bad-name: a dimension's name must match [A-Za-z][A-Za-z0-9_]*, as ${item.NAME} reads it",
+        "tasks[7].forEach.count: must be a whole number, at least 0",
+        "tasks[8].forEach.count: ${inputs.names} is of type list; a count needs an integer",
+        "tasks[9].forEach: gives 20000 members; at most 10000 are allowed (weft.dag.max-expansion)");
   }
 
   @Test
@@ -219,6 +228,58 @@ class MasterDagValidatorTest {
         "tasks[1].params: ${item.alpha}: the elements of forEach have no fields; use ${item}",
         "tasks[2].params: ${item}: a matrix member's item has one field per dimension; use ${item.NAME}, NAME one of [alpha]",
         "tasks[2].params: ${item.beta}: the matrix has no dimension 'beta'; it has [alpha]");
+  }
+
+  @Test
+  void forEachOverAnUpstreamOutputIsAcceptedAndItsItemsMayHaveFields() {
+    assertThat(messages("""
+        type: t
+        tasks:
+          - {key: split, taskType: output-staging}
+          - {key: map, taskType: job-submission, dependsOn: [split], forEach: "${tasks.split.outputs.files}", command: {template: [map, "${item.name}", "${index}"]}}
+          - {key: watch, taskType: monitoring, dependsOn: [map], forEach: "${tasks.split.outputs.files}", params: {jobId: "${tasks.map.outputs.jobId}"}}
+          - {key: reduce, taskType: env-setup, dependsOn: [watch], params: {jobs: "${tasks.map.outputs.jobId}"}}
+          - {key: hand-on, taskType: noop, params: {outputs: {anything: [1, 2]}}}
+          - {key: use, taskType: env-setup, dependsOn: [hand-on], forEach: "${tasks.hand-on.outputs.anything}", when: "item > 1"}
+        """)).isEmpty();
+  }
+
+  @Test
+  void forEachOverAnOutputThatIsNotUpstreamUndeclaredOrRepeatedIsRefused() {
+    assertThat(messages("""
+        type: t
+        tasks:
+          - {key: split, taskType: output-staging}
+          - {key: a, taskType: env-setup, forEach: "${tasks.split.outputs.files}"}
+          - {key: b, taskType: env-setup, dependsOn: [split], forEach: "${tasks.split.outputs.jobId}"}
+          - {key: c, taskType: env-setup, dependsOn: [split], forEach: "${tasks.nope.outputs.files}"}
+          - {key: d, taskType: output-staging, dependsOn: [split], forEach: [1, 2]}
+          - {key: e, taskType: env-setup, dependsOn: [d], forEach: "${tasks.d.outputs.files}"}
+          - {key: f, taskType: env-setup, dependsOn: [split], matrix: {x: "${tasks.split.outputs.files}"}}
+        """)).containsExactly(
+        "tasks[6].matrix.x: a matrix repeats over lists known when the experiment is submitted; repeat over a task's output with forEach",
+        "tasks[1].forEach: ${tasks.split.outputs.files} refers to task 'split', which is not upstream of 'a'; add it to dependsOn",
+        "tasks[2].forEach: ${tasks.split.outputs.jobId}: task type 'output-staging' has no output 'jobId'; it has [files, location]",
+        "tasks[3].forEach: ${tasks.nope.outputs.files} refers to unknown task 'nope'",
+        "tasks[5].forEach: ${tasks.d.outputs.files}: task 'd' is repeated itself; forEach over the output of a task that gathers its members");
+  }
+
+  @Test
+  void minSucceededIsANumberOrAPercentageOfARepeatedTask() {
+    assertThat(messages("""
+        type: t
+        tasks:
+          - {key: a, taskType: env-setup, forEach: [1, 2, 3], minSucceeded: 2}
+          - {key: b, taskType: env-setup, forEach: [1, 2, 3], minSucceeded: "80%"}
+          - {key: c, taskType: env-setup, minSucceeded: 1}
+          - {key: d, taskType: env-setup, forEach: [1, 2], minSucceeded: "120%"}
+          - {key: e, taskType: env-setup, forEach: [1, 2], minSucceeded: -1}
+          - {key: f, taskType: env-setup, forEach: [1, 2], minSucceeded: 1.5}
+        """)).containsExactly(
+        "tasks[2].minSucceeded: applies to a task with forEach or matrix: how many of its members must succeed",
+        "tasks[3].minSucceeded: must be a whole number of members, at least 0, or a percentage such as \"80%\"",
+        "tasks[4].minSucceeded: must be a whole number of members, at least 0, or a percentage such as \"80%\"",
+        "tasks[5].minSucceeded: must be a whole number of members, at least 0, or a percentage such as \"80%\"");
   }
 
   @Test

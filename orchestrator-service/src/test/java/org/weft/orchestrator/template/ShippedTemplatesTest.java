@@ -92,6 +92,24 @@ class ShippedTemplatesTest {
         .containsExactly("watch-reduce-1", "watch-reduce-2");
   }
 
+  @Test
+  void theSecondMapReduceHasAMapPerChunkTheSplitMadeAndAsManyReducesAsAsked() throws IOException {
+    var mapReduce = Templates.yaml(Files.readString(DIRECTORY.resolve("map-reduce-v2.yaml")));
+
+    var plan = LiveDagPlan.of("e", mapReduce, 2, ExperimentInputs.resolve(mapReduce, java.util.Map.of("input-file",
+        "file:///in", "reducers", 3)), Templates.CATALOG_DEFAULTS, java.util.Set.of("local"), 10_000);
+
+    // the maps wait, one node each, for the chunks to be listed; the reduces are known already
+    assertThat(plan.tasks()).extracting(LiveDagPlan.PlannedTask::key).containsExactly("setup", "stage-in", "split",
+        "watch-split", "chunks", "map", "watch-map", "reduce[0]", "reduce[1]", "reduce[2]", "watch-reduce[0]",
+        "watch-reduce[1]", "watch-reduce[2]", "stage-out");
+    assertThat(plan.tasks().get(5).context()).containsEntry("forEach", "${tasks.chunks.outputs.files}");
+    @SuppressWarnings("unchecked")
+    var reduce1 = (java.util.Map<String, Object>) plan.tasks().get(8).context().get("command");
+    assertThat((java.util.List<Object>) reduce1.get("template")).contains("1/3");
+    assertThat(plan.edges()).filteredOn(edge -> edge.from().equals("e:watch-map")).hasSize(3);
+  }
+
   private static JsonSchema schema() throws IOException {
     var text = Files.readString(DIRECTORY.resolve("schema").resolve("master-dag.schema.json"));
     return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(text);
