@@ -104,8 +104,10 @@ class Expansions {
     if (tooBig.isPresent()) {
       return tooBig;
     }
-    var members = new ArrayList<Map<String, Object>>(group.size() * items.size());
+    var groups = new ArrayList<Map<String, Object>>(group.size());
     for (var placeholder : group) {
+      var members = new ArrayList<Map<String, Object>>(items.size());
+      groups.add(Map.of("from", placeholder.id(), "nodes", members));
       var context = Json.readMap(placeholder.context());
       context.remove("forEach");
       for (int i = 0; i < items.size(); i++) {
@@ -132,24 +134,33 @@ class Expansions {
         node.put("member", i);
         node.put("context", Json.write(member));
         node.put("outputsFrom", LiveDags.outputsFrom(member));
-        members.add(Map.of("from", placeholder.id(), "node", node));
+        members.add(node);
       }
     }
+    // each member takes the links of its task's node to nodes outside the group, read once per task
     cypher.query("""
-            UNWIND $members AS m
-            MATCH (p:TaskNode {id: m.from}) USING INDEX SEEK p:TaskNode(id)
+            UNWIND $groups AS g
+            MATCH (p:TaskNode {id: g.from}) USING INDEX SEEK p:TaskNode(id)
             MATCH (e:Experiment)-[:HAS_TASK]->(p)
+            WITH e, p, g, [(q:TaskNode)-[:NEXT]->(p) WHERE NOT q.id IN $ids | q] AS before,
+                 [(p)-[:NEXT]->(s:TaskNode) WHERE NOT s.id IN $ids | s] AS after
+            UNWIND g.nodes AS n
             CREATE (e)-[:HAS_TASK]->(t:TaskNode)<-[:HAS_MEMBER]-(p)
             // in one SET: the id of p, copied first, would break its uniqueness
-            SET t = p {.*, id: m.node.id, key: m.node.key, member: m.node.member, context: m.node.context,
-                       outputsFrom: m.node.outputsFrom, expandFrom: null, createdAt: $at}""")
-        .bindAll(Map.of("members", members, "at", Cypher.utcNow())).run();
-    cypher.query("""
-            UNWIND $edges AS pair
-            MATCH (a:TaskNode {id: pair[0]}) USING INDEX SEEK a:TaskNode(id)
-            MATCH (b:TaskNode {id: pair[1]}) USING INDEX SEEK b:TaskNode(id)
-            CREATE (a)-[:NEXT]->(b)""")
-        .bind(edges(experimentId, keys, ids, items.size(), links)).to("edges").run();
+            SET t = p {.*, id: n.id, key: n.key, member: n.member, context: n.context, outputsFrom: n.outputsFrom,
+                       expandFrom: null, createdAt: $at}
+            FOREACH (q IN before | CREATE (q)-[:NEXT]->(t))
+            FOREACH (s IN after | CREATE (t)-[:NEXT]->(s))""")
+        .bindAll(Map.of("groups", groups, "ids", ids, "at", Cypher.utcNow())).run();
+    var pairs = pairs(experimentId, keys, ids, items.size(), links);
+    if (!pairs.isEmpty()) {
+      cypher.query("""
+              UNWIND $edges AS pair
+              MATCH (a:TaskNode {id: pair[0]}) USING INDEX SEEK a:TaskNode(id)
+              MATCH (b:TaskNode {id: pair[1]}) USING INDEX SEEK b:TaskNode(id)
+              CREATE (a)-[:NEXT]->(b)""")
+          .bind(pairs).to("edges").run();
+    }
     updateReaders(experimentId, keys, items.size());
     cypher.query("""
             UNWIND $ids AS id
@@ -164,11 +175,8 @@ class Expansions {
     return Optional.empty();
   }
 
-  /**
-   * The dependencies of the members: each takes those of its template task's node, except that
-   * members of two tasks of the group pair up, member {@code i} with member {@code i}.
-   */
-  private static List<List<String>> edges(String experimentId, List<String> keys, List<String> ids, int n,
+  /** The dependencies between members of two tasks of the group: member {@code i} with member {@code i}. */
+  private static List<List<String>> pairs(String experimentId, List<String> keys, List<String> ids, int n,
       List<Link> links) {
     var keyOf = new HashMap<String, String>();
     for (int g = 0; g < ids.size(); g++) {
@@ -178,10 +186,11 @@ class Expansions {
     for (var link : links) {
       var from = keyOf.get(link.from());
       var to = keyOf.get(link.to());
-      for (int i = 0; i < n; i++) {
-        var a = from == null ? link.from() : LiveDagPlan.taskId(experimentId, Expansion.memberKey(from, i));
-        var b = to == null ? link.to() : LiveDagPlan.taskId(experimentId, Expansion.memberKey(to, i));
-        edges.add(List.of(a, b));
+      if (from != null && to != null) {
+        for (int i = 0; i < n; i++) {
+          edges.add(List.of(LiveDagPlan.taskId(experimentId, Expansion.memberKey(from, i)),
+              LiveDagPlan.taskId(experimentId, Expansion.memberKey(to, i))));
+        }
       }
     }
     return edges;
