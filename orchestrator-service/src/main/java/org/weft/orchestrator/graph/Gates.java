@@ -151,6 +151,7 @@ class Gates {
       }
       run.removeIf(node -> failed.containsKey(node.experimentId()));
       if (!run.isEmpty()) {
+        TaskState.WAITING.moveTo(TaskState.DISPATCHED);
         dispatches.addAll(dispatching.markDispatched(cypher.query("""
                 UNWIND $ids AS id
                 MATCH (s:TaskNode {id: id}) WHERE s.state = $task.WAITING

@@ -23,8 +23,10 @@ public enum TaskState {
 
   public Set<TaskState> next() {
     return switch (this) {
+      // straight to DISPATCHED when its predecessors are done: it is dispatched in the transaction
+      // that finds it ready (READY holds roots at creation and retries waiting for their backoff);
       // to FAILED only when its condition or its expansion cannot be evaluated
-      case WAITING -> EnumSet.of(READY, CANCELLED, SKIPPED, EXPANDED, FAILED);
+      case WAITING -> EnumSet.of(READY, DISPATCHED, CANCELLED, SKIPPED, EXPANDED, FAILED);
       case READY -> EnumSet.of(DISPATCHED, WAITING, CANCELLED);
       // back to READY is a retry: a new attempt of the same node; back to WAITING, a rerun of an
       // ended experiment abandoning an attempt still in flight (its result then counts as stale)

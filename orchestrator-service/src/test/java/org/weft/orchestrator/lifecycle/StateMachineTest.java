@@ -52,8 +52,10 @@ class StateMachineTest {
   }
 
   @Test
-  void aWaitingTaskCannotBeDispatchedBeforeItIsReady() {
-    assertThat(TaskState.WAITING.canMoveTo(TaskState.DISPATCHED)).isFalse();
+  void aWaitingTaskIsDispatchedOrSettledButNeverRunsOrSucceedsWithoutADispatch() {
+    assertThat(TaskState.WAITING.canMoveTo(TaskState.DISPATCHED)).isTrue();
+    assertThat(TaskState.WAITING.canMoveTo(TaskState.RUNNING)).isFalse();
+    assertThat(TaskState.WAITING.canMoveTo(TaskState.SUCCEEDED)).isFalse();
   }
 
   @Test
