@@ -177,6 +177,26 @@ class TaskMicroservicesIT {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void theEnsembleRunsEachSimulationAsAChildExperimentAndSummarisesThem() {
+    var id = api().submit("""
+        {"experimentType": "simulation-ensemble", "inputs": {"input-file": "file://%s", "alphas": [8, 0.1], "steps": 40, "tolerance": 0.1}}"""
+        .formatted(WORKSPACE.resolve("sources/input.txt")));
+    api().awaitState(id, "COMPLETED", RUN);
+
+    var summary = outputs(node(id, "summary"));
+    var children = (List<String>) summary.get("experiments");
+    assertThat(children).hasSize(2).doesNotHaveDuplicates();
+    for (var child : children) {
+      assertThat((String) read(api().get("/api/v1/experiments/" + child), "$.state")).isEqualTo("COMPLETED");
+    }
+    // alpha 8 converged and was post-processed; alpha 0.1 did not, and its post-processing was skipped
+    assertThat(node(children.get(0), "collect-summary")).containsEntry("state", "SUCCEEDED");
+    assertThat(node(children.get(1), "collect-summary")).containsEntry("state", "SKIPPED");
+    assertThat((List<Object>) summary.get("results")).hasSize(2);
+  }
+
+  @Test
   void anInputOutsideTheAllowedDirectoriesFailsAtOnceWithoutARetry() {
     var id = api().submit("""
         {"experimentType": "single-application", "inputs": {"input-file": "file:///etc/passwd"}}""");

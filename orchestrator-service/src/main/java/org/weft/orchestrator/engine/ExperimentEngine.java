@@ -69,6 +69,7 @@ public class ExperimentEngine implements SmartLifecycle {
   private final TransactionTemplate transactions;
   private final EngineProperties properties;
   private final MeterRegistry meters;
+  private final org.springframework.context.ApplicationEventPublisher events;
   private final AtomicInteger ownedGauge;
   private final Timer launchTimer;
   private final Timer batchTimer;
@@ -89,7 +90,9 @@ public class ExperimentEngine implements SmartLifecycle {
 
   ExperimentEngine(Launches takeInHand, Results resultStore, Timers due, Interventions interventions,
       ExperimentMoves experiments, ExperimentOwnership ownership, WorkerDirectory workers, TaskDispatcher dispatcher,
-      TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters) {
+      TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters,
+      org.springframework.context.ApplicationEventPublisher events) {
+    this.events = events;
     this.takeInHand = takeInHand;
     this.resultStore = resultStore;
     this.due = due;
@@ -331,6 +334,10 @@ public class ExperimentEngine implements SmartLifecycle {
     for (var ended : effects.ended()) {
       ownership.release(ended);
       log.debug("Experiment {} ended", ended);
+    }
+    if (!effects.ended().isEmpty()) {
+      // the children among them answer their parents' nodes (SubWorkflows)
+      events.publishEvent(new SubWorkflows.Ended(Set.copyOf(effects.ended())));
     }
   }
 

@@ -101,6 +101,14 @@ public class ExperimentService {
       return false;
     }
     engine.cancel(id);
+    // a cancel reaches the children the experiment's sub-workflows started, and theirs
+    for (var child : liveDags.activeChildren(id)) {
+      try {
+        cancel(child);
+      } catch (org.weft.orchestrator.lifecycle.IllegalTransitionException e) {
+        log.debug("Child experiment {} ended before its cancel: {}", child, e.getMessage());
+      }
+    }
     return true;
   }
 

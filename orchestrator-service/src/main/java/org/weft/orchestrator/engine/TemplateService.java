@@ -3,16 +3,22 @@ package org.weft.orchestrator.engine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.graph.MasterDags;
 import org.weft.orchestrator.model.MasterDagRegistration;
 import org.weft.orchestrator.model.MasterDagView;
 import org.weft.orchestrator.model.Page;
+import org.weft.orchestrator.template.MasterDagDocument;
 import org.weft.orchestrator.template.MasterDagValidator;
 import org.weft.orchestrator.template.TemplateParser;
 import org.weft.orchestrator.template.TemplateRejectedException;
+import org.weft.orchestrator.template.Violation;
 
 /** What the API and the startup loader ask of master DAG templates: register one, read them. */
 @Service
@@ -37,8 +43,56 @@ public class TemplateService {
   public MasterDagRegistration register(String text, TemplateParser.Format format) {
     var document = parser.parse(text, format);
     validator.check(document);
+    checkSubWorkflows(document);
     var canonical = parser.canonicalJson(document);
     return masterDags.store(document, canonical, sha256(canonical));
+  }
+
+  /**
+   * Each sub-workflow runs a stored master DAG, and none leads back to this template's type, through
+   * however many sub-workflows: an experiment would then start itself without end.
+   */
+  private void checkSubWorkflows(MasterDagDocument document) {
+    var violations = new ArrayList<Violation>();
+    for (var child : MasterDagValidator.subWorkflowTypes(document)) {
+      var found = find(child.getKey(), child.getValue());
+      if (found.isEmpty()) {
+        violations.add(new Violation("tasks", "a sub-workflow runs master DAG '%s'%s, which is not registered"
+            .formatted(child.getKey(), child.getValue() == null ? "" : " version " + child.getValue())));
+        continue;
+      }
+      var path = new ArrayList<>(List.of(document.type(), child.getKey()));
+      var cycle = leadsTo(document.type(), found.get(), path, new HashSet<>());
+      if (cycle) {
+        violations.add(new Violation("tasks", "a sub-workflow would run this template's own type again: "
+            + String.join(" -> ", path)));
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new TemplateRejectedException(TemplateRejectedException.Kind.INVALID, violations);
+    }
+  }
+
+  private boolean leadsTo(String type, MasterDagView template, List<String> path, Set<String> seen) {
+    if (template.type().equals(type)) {
+      return true;
+    }
+    if (!seen.add(template.type() + "@" + template.version())) {
+      return false;
+    }
+    for (var child : MasterDagValidator.subWorkflowTypes(template.document())) {
+      path.add(child.getKey());
+      var found = find(child.getKey(), child.getValue());
+      if (found.isPresent() && leadsTo(type, found.get(), path, seen)) {
+        return true;
+      }
+      path.remove(path.size() - 1);
+    }
+    return false;
+  }
+
+  private Optional<MasterDagView> find(String type, Integer version) {
+    return version == null ? masterDags.latestKnown(type) : masterDags.version(type, version);
   }
 
   public Page<MasterDagView> list(int page, int size) {

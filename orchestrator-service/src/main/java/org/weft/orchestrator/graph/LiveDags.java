@@ -307,6 +307,54 @@ public class LiveDags {
   }
 
 
+  /**
+   * Links a child experiment to the node of its parent that runs it, and to the attempt it answers:
+   * {@code (parent)-[:HAS_CHILD]->(child)}. Doing it again changes nothing.
+   */
+  public void linkChild(String parentId, String parentTaskId, String dispatchId, int attempt, String childId) {
+    neo4j.query("""
+            MATCH (p:Experiment {id: $parentId}) USING INDEX SEEK p:Experiment(id)
+            MATCH (c:Experiment {id: $childId}) USING INDEX SEEK c:Experiment(id)
+            MERGE (p)-[:HAS_CHILD]->(c)
+            SET c.parentId = $parentId, c.parentTaskId = $parentTaskId, c.parentDispatchId = $dispatchId,
+                c.parentAttempt = $attempt""")
+        .bindAll(Map.of("parentId", parentId, "childId", childId, "parentTaskId", parentTaskId, "dispatchId", dispatchId,
+            "attempt", attempt))
+        .run();
+  }
+
+  /** How a child experiment ended, and the attempt of its parent's node it answers. */
+  public record EndedChild(String childId, ExperimentState state, String reason, Map<String, Object> outputs,
+      String parentId, String parentTaskId, String parentDispatchId, int parentAttempt) {}
+
+  /** Those of experiments {@code ids} that are children and have ended. */
+  public List<EndedChild> endedChildren(java.util.Collection<String> ids) {
+    return List.copyOf(neo4j.query("""
+            UNWIND $ids AS id
+            MATCH (c:Experiment {id: id}) USING INDEX SEEK c:Experiment(id)
+            WHERE c.parentTaskId IS NOT NULL AND c.state IN $ended
+            RETURN c.id AS id, c.state AS state, c.reason AS reason, c.outputs AS outputs, c.parentId AS parentId,
+                   c.parentTaskId AS parentTaskId, c.parentDispatchId AS dispatchId, c.parentAttempt AS attempt""")
+        .bindAll(Map.of("ids", List.copyOf(ids), "ended", java.util.Arrays.stream(ExperimentState.values())
+            .filter(ExperimentState::isTerminal).map(Enum::name).toList()))
+        .fetchAs(EndedChild.class).mappedBy((types, row) -> new EndedChild(row.get("id").asString(),
+            ExperimentState.valueOf(row.get("state").asString()), Rows.text(row.get("reason")),
+            Json.readMap(Rows.text(row.get("outputs"))), row.get("parentId").asString(),
+            row.get("parentTaskId").asString(), row.get("dispatchId").asString(), row.get("attempt").asInt()))
+        .all());
+  }
+
+  /** The child experiments of {@code parentId} that have not ended. */
+  public List<String> activeChildren(String parentId) {
+    return List.copyOf(neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_CHILD]->(c:Experiment)
+            WHERE NOT c.state IN $ended
+            RETURN c.id""")
+        .bindAll(Map.of("id", parentId, "ended", java.util.Arrays.stream(ExperimentState.values())
+            .filter(ExperimentState::isTerminal).map(Enum::name).toList()))
+        .fetchAs(String.class).all());
+  }
+
   public Optional<String> findByIdempotencyKey(String key) {
     return neo4j.query("MATCH (e:Experiment {idempotencyKey: $key}) RETURN e.id AS id")
         .bind(key).to("key").fetchAs(String.class).one();

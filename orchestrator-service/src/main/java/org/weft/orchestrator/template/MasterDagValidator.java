@@ -203,6 +203,9 @@ public class MasterDagValidator {
         violations.add(new Violation(at + ".command", "task type '" + task.taskType() + "' takes no command"));
       }
       checkSettings(task, at, violations);
+      if (TaskTypeCatalog.SUB_WORKFLOW.equals(task.taskType())) {
+        checkSubWorkflow(task, at + ".params", violations);
+      }
     }
     for (int i = 0; i < document.tasks().size(); i++) {
       var task = document.tasks().get(i);
@@ -256,6 +259,41 @@ public class MasterDagValidator {
         }
       }
     }
+  }
+
+  /**
+   * A sub-workflow names the master DAG it runs ({@code params.type}, written out, so that it can be
+   * checked when the template is registered), optionally its {@code version}, and the child's
+   * {@code inputs}; whether the type exists and does not lead back here is checked against the
+   * stored templates ({@link #subWorkflowTypes}).
+   */
+  private static void checkSubWorkflow(TaskSpec task, String at, List<Violation> violations) {
+    var params = task.params();
+    if (!(params.get("type") instanceof String type) || !NAME.matcher(type).matches()) {
+      violations.add(new Violation(at + ".type", "a sub-workflow names the master DAG type it runs, written out"));
+    }
+    var version = params.get("version");
+    if (version != null && !((version instanceof Integer || version instanceof Long) && ((Number) version).longValue() >= 1)) {
+      violations.add(new Violation(at + ".version", "must be a version number, at least 1"));
+    }
+    if (params.get("inputs") != null && !(params.get("inputs") instanceof Map)) {
+      violations.add(new Violation(at + ".inputs", "must be an object: the child experiment's inputs"));
+    }
+    params.keySet().stream().filter(name -> !Set.of("type", "version", "inputs").contains(name))
+        .forEach(name -> violations.add(new Violation(at + "." + name, "a sub-workflow takes type, version and inputs")));
+  }
+
+  /** The master DAGs (type, and version or null for the newest) the sub-workflows of a template run. */
+  public static List<Map.Entry<String, Integer>> subWorkflowTypes(MasterDagDocument document) {
+    var types = new ArrayList<Map.Entry<String, Integer>>();
+    for (var task : document.tasks()) {
+      if (task != null && TaskTypeCatalog.SUB_WORKFLOW.equals(task.taskType())
+          && task.params().get("type") instanceof String type) {
+        types.add(new java.util.AbstractMap.SimpleEntry<>(type,
+            task.params().get("version") instanceof Number n ? n.intValue() : null));
+      }
+    }
+    return types;
   }
 
   private static void positive(Duration duration, String field, List<Violation> violations) {

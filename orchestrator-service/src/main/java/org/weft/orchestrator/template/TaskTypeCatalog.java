@@ -37,6 +37,9 @@ public class TaskTypeCatalog {
 
   static final String ANY_OUTPUT = "*";
 
+  /** The task type that runs another master DAG, {@code params.type}, as a child experiment. */
+  public static final String SUB_WORKFLOW = "sub-workflow";
+
   static final Map<String, TaskType> BUILT_IN = Map.of(
       "env-setup", new TaskType(Set.of("workdir", "inputDir", "outputDir", "logDir"), false),
       "input-staging", new TaskType(Set.of("path", "paths", "checksums"), false),
@@ -44,7 +47,9 @@ public class TaskTypeCatalog {
       "monitoring", new TaskType(Set.of("exitCode", "runTime", "stdout", "stderr"), false),
       "output-staging", new TaskType(Set.of("location", "files"), false),
       // a noop outputs its params.outputs, to hand a list to a forEach or shape data between tasks
-      "noop", new TaskType(Set.of(ANY_OUTPUT), false));
+      "noop", new TaskType(Set.of(ANY_OUTPUT), false),
+      // run by the orchestrator itself: another master DAG as a child experiment
+      SUB_WORKFLOW, new TaskType(Set.of("experimentId", "outputs"), false));
 
   private final Map<String, TaskType> types;
 

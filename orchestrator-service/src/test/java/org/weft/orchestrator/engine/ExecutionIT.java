@@ -348,6 +348,106 @@ class ExecutionIT {
 
   @Test
   @SuppressWarnings("unchecked")
+  void aSubWorkflowRunsAsAChildExperimentAndReturnsItsOutputs() {
+    var child = Api.registerTemplate(templates, "child", """
+        inputs: [{name: alpha, type: number, required: true}]
+        tasks:
+          - {key: run, taskType: job-submission, command: {template: [simulate, --alpha, "${inputs.alpha}"]}}
+          - {key: watch, taskType: monitoring, dependsOn: [run], params: {jobId: "${tasks.run.outputs.jobId}"}}
+        """);
+    var parent = Api.registerTemplate(templates, "parent", """
+        inputs: [{name: alphas, type: list, required: true}]
+        tasks:
+          - {key: setup, taskType: env-setup}
+          - {key: sim, taskType: sub-workflow, dependsOn: [setup], forEach: "${inputs.alphas}", params: {type: %s, inputs: {alpha: "${item}"}}}
+          - {key: collect, taskType: output-staging, dependsOn: [sim], params: {children: "${tasks.sim.outputs.experimentId}", runs: "${tasks.sim.outputs.outputs}"}}
+        """.formatted(child));
+    var failing = new java.util.concurrent.atomic.AtomicBoolean();
+    worker.behave(dispatch -> failing.get() && dispatch.taskKey().equals("watch")
+        ? TestWorker.result(dispatch, TaskResult.Status.FAILED, Map.of(), new TaskResult.Error("exit code 1", false), "worker-1")
+        : TestWorker.success(dispatch, "worker-1"));
+
+    var id = api.submit("""
+        {"experimentType": "%s", "inputs": {"alphas": [0.5, 0.7]}}""".formatted(parent));
+
+    api.awaitState(id, "COMPLETED", RUN);
+    var children = neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_CHILD]->(c:Experiment)
+            RETURN c.id AS id, c.type AS type, c.state AS state, c.parentTaskId AS task ORDER BY task""")
+        .bind(id).to("id").fetch().all().stream().toList();
+    assertThat(children).extracting(c -> c.get("type") + " " + c.get("state") + " " + c.get("task"))
+        .containsExactly(child + " COMPLETED " + id + ":sim[0]", child + " COMPLETED " + id + ":sim[1]");
+    var firstChild = (String) children.get(0).get("id");
+    var run = worker.received(firstChild).stream().filter(d -> d.taskKey().equals("run")).findFirst().orElseThrow();
+    assertThat((List<Object>) ((Map<String, Object>) run.context().get("command")).get("template")).contains(0.5);
+    var collect = worker.received(id).stream().filter(d -> d.taskKey().equals("collect")).findFirst().orElseThrow();
+    var params = (Map<String, Object>) collect.context().get("params");
+    assertThat(params).containsEntry("children", List.of(firstChild, children.get(1).get("id")));
+    assertThat((List<Map<String, Object>>) params.get("runs")).allSatisfy(outputs -> assertThat(outputs).containsKey("watch"));
+
+    failing.set(true);
+    var failed = api.submit("""
+        {"experimentType": "%s", "inputs": {"alphas": [0.5]}}""".formatted(parent));
+    api.awaitState(failed, "FAILED", RUN);
+    assertThat((String) read(api.get("/api/v1/experiments/" + failed), "$.reason"))
+        .startsWith("task 'sim[0]' failed after 1 attempt: child experiment ")
+        .contains(" ended FAILED: task 'watch' failed after 1 attempt: exit code 1");
+
+    // a rerun runs the sub-workflow again as a new child; the failed one stays, linked
+    failing.set(false);
+    assertThat(api.postJson("/api/v1/experiments/" + failed + "/rerun", "{}").statusCode()).isEqualTo(202);
+    api.awaitState(failed, "COMPLETED", RUN);
+    assertThat(neo4j.query("""
+            MATCH (:Experiment {id: $id})-[:HAS_CHILD]->(c:Experiment) RETURN c.state ORDER BY c.createdAt""")
+        .bind(failed).to("id").fetchAs(String.class).all()).containsExactly("FAILED", "COMPLETED");
+  }
+
+  @Test
+  void cancellingAParentCancelsItsChildren() {
+    var child = Api.registerTemplate(templates, "child", """
+        tasks: [{key: run, taskType: job-submission, command: {template: [simulate]}}]
+        """);
+    var parent = Api.registerTemplate(templates, "parent", """
+        tasks: [{key: sim, taskType: sub-workflow, params: {type: %s}}]
+        """.formatted(child));
+    worker.behaveFor(child, dispatch -> null); // the child's job keeps running
+
+    var id = api.submit("{\"experimentType\": \"%s\"}".formatted(parent));
+    var childId = await().atMost(RUN).until(() -> neo4j.query(
+            "MATCH (:Experiment {id: $id})-[:HAS_CHILD]->(c:Experiment) RETURN c.id")
+        .bind(id).to("id").fetchAs(String.class).one(), java.util.Optional::isPresent).orElseThrow();
+    await().atMost(RUN).until(() -> !worker.received(childId).isEmpty());
+
+    assertThat(api.post("/api/v1/experiments/" + id + "/cancel", "application/json", "").statusCode()).isEqualTo(202);
+
+    api.awaitState(childId, "CANCELLED", RUN);
+    api.awaitState(id, "CANCELLED", RUN);
+  }
+
+  @Test
+  void aSubWorkflowOfAnUnknownTypeOrOneThatWouldRunItselfIsRefused() {
+    var child = Api.registerTemplate(templates, "child", "tasks: [{key: a, taskType: env-setup}]\n");
+    var parent = Api.registerTemplate(templates, "parent", """
+        tasks: [{key: sim, taskType: sub-workflow, params: {type: %s}}]
+        """.formatted(child));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Api.registerTemplate(templates, "orphan",
+            "tasks: [{key: sim, taskType: sub-workflow, params: {type: no-such-type}}]\n"))
+        .isInstanceOfSatisfying(org.weft.orchestrator.template.TemplateRejectedException.class, e -> assertThat(
+            e.violations()).extracting(Object::toString).containsExactly(
+            "tasks: a sub-workflow runs master DAG 'no-such-type', which is not registered"));
+    // a new version of the child that runs the parent would run itself
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> templates.register("type: " + child + """
+
+            tasks: [{key: again, taskType: sub-workflow, params: {type: %s}}]
+            """.formatted(parent), org.weft.orchestrator.template.TemplateParser.Format.YAML))
+        .isInstanceOfSatisfying(org.weft.orchestrator.template.TemplateRejectedException.class, e -> assertThat(
+            e.violations()).extracting(Object::toString).containsExactly(
+            "tasks: a sub-workflow would run this template's own type again: %s -> %s -> %s".formatted(child, parent, child)));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void aFalseConditionSkipsItsNodeAndWhatDependsOnlyOnSkippedNodesAndTheExperimentCompletes() {
     var type = Api.registerTemplate(templates, "when", """
         inputs: [{name: deep, type: boolean, default: false}]

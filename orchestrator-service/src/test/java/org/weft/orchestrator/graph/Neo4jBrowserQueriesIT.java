@@ -64,7 +64,7 @@ class Neo4jBrowserQueriesIT {
 
   @Test
   void theDocumentHasEveryQueryItPromises() {
-    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded", "events");
+    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded", "children", "events");
   }
 
   @Test
@@ -144,6 +144,22 @@ class Neo4jBrowserQueriesIT {
         "map -> map[0] after chunks", "map -> map[1] after chunks", "map -> map[2] after chunks",
         "watch-map -> watch-map[0] after map[0]", "watch-map -> watch-map[1] after map[1]",
         "watch-map -> watch-map[2] after map[2]");
+  }
+
+  @Test
+  void theChildrenQueryShowsTheExperimentsItsSubWorkflowsStarted() throws InterruptedException {
+    var api = new Api(port);
+    var ensemble = api.submit("""
+        {"experimentType": "simulation-ensemble", "inputs": {"input-file": "file:///data/in.dat", "alphas": [1, 2]}}""");
+    try (var worker = new TestWorker(kafka, "browser-worker", dispatch -> List.of("simulation-ensemble", "converging-simulation")
+        .contains(dispatch.context().get("experimentType")) ? TestWorker.success(dispatch, "browser-worker") : null)) {
+      api.awaitState(ensemble, "COMPLETED", Duration.ofSeconds(60));
+    }
+
+    var rows = run("children", ensemble);
+
+    assertThat(rows).extracting(r -> r.get("type") + " " + r.get("state") + " " + r.get("task")).containsExactly(
+        "converging-simulation COMPLETED " + ensemble + ":member[0]", "converging-simulation COMPLETED " + ensemble + ":member[1]");
   }
 
   private List<Map<String, Object>> run(String name) {

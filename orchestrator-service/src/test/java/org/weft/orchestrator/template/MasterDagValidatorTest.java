@@ -283,6 +283,23 @@ class MasterDagValidatorTest {
   }
 
   @Test
+  void aSubWorkflowNamesTheTypeItRunsAndTakesOnlyTypeVersionAndInputs() {
+    assertThat(messages("""
+        type: t
+        inputs: [{name: kind, type: string}]
+        tasks:
+          - {key: a, taskType: sub-workflow, params: {type: other, version: 2, inputs: {x: 1}}}
+          - {key: b, taskType: sub-workflow, dependsOn: [a], params: {inputs: {id: "${tasks.a.outputs.experimentId}"}}}
+          - {key: c, taskType: sub-workflow, params: {type: "${inputs.kind}", version: 0, inputs: [1], extra: 1}}
+        """)).containsExactly(
+        "tasks[1].params.type: a sub-workflow names the master DAG type it runs, written out",
+        "tasks[2].params.type: a sub-workflow names the master DAG type it runs, written out",
+        "tasks[2].params.version: must be a version number, at least 1",
+        "tasks[2].params.inputs: must be an object: the child experiment's inputs",
+        "tasks[2].params.extra: a sub-workflow takes type, version and inputs");
+  }
+
+  @Test
   void aWrittenListPastTheExpansionLimitIsRefused() {
     var validator = new MasterDagValidator(Templates.CATALOG, 3);
     var violations = validator.validate(Templates.yaml("""
