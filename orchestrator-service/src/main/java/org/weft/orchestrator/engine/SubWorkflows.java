@@ -35,6 +35,13 @@ public class SubWorkflows {
   private final ExperimentService experiments;
   private final LiveDags liveDags;
   private final ResultPublisher results;
+  private final java.util.concurrent.ThreadPoolExecutor answering = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+      0, java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(10_000),
+      runnable -> {
+        var thread = new Thread(runnable, "weft-sub-workflow-ends");
+        thread.setDaemon(true);
+        return thread;
+      });
 
   SubWorkflows(ExperimentService experiments, LiveDags liveDags, ResultPublisher results) {
     this.experiments = experiments;
@@ -80,9 +87,30 @@ public class SubWorkflows {
     }
   }
 
+  /**
+   * Looks for children among experiments that ended, on a thread of its own: the thread applying
+   * results does not wait for the look-up. An end lost here (the queue full, a crash) is answered
+   * when the parent's dispatch is redelivered.
+   */
   @EventListener
   void onEnded(Ended ended) {
-    answer(ended.experimentIds());
+    try {
+      answering.execute(() -> {
+        try {
+          answer(ended.experimentIds());
+        } catch (RuntimeException e) {
+          log.warn("Could not answer the parents of {} ended experiments; their redelivery will: {}",
+              ended.experimentIds().size(), e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("Answering queue full; the parents' redelivery will answer");
+    }
+  }
+
+  @jakarta.annotation.PreDestroy
+  void stop() {
+    answering.shutdown();
   }
 
   private void answer(Set<String> experimentIds) {
