@@ -6,8 +6,8 @@ import java.util.Set;
  * Where a SLURM job stands, as monitoring reports it.
  *
  * @param phase    queued, running, or ended in one of three ways
- * @param state    SLURM's own state name ({@code PENDING}, {@code TIMEOUT}, …), or {@code RECORDED}
- *                 when only the job's exit record tells of it
+ * @param state    SLURM's own state name ({@code PENDING}, {@code TIMEOUT}, …); when only the job's
+ *                 exit record tells of its end, {@code COMPLETED} or {@code FAILED} by its exit code
  * @param reason   SLURM's reason ({@code Priority}, {@code Resources}, …) where it gives one
  * @param exitCode the exit code the job's script recorded, or null
  */
@@ -41,7 +41,9 @@ public record SlurmJobState(Phase phase, String state, String reason, Integer ex
       if (recordedExit == null) {
         return null;
       }
-      return new SlurmJobState(recordedExit == 0 ? Phase.SUCCEEDED : Phase.FAILED, "RECORDED", null, recordedExit);
+      // SLURM's own names for a batch job that exited so, which it may no longer (or not yet) list
+      return recordedExit == 0 ? new SlurmJobState(Phase.SUCCEEDED, "COMPLETED", null, 0)
+          : new SlurmJobState(Phase.FAILED, "FAILED", null, recordedExit);
     }
     var state = listed.state().strip().toUpperCase();
     var reason = listed.reason() == null || listed.reason().isBlank() || listed.reason().equals("None") ? null

@@ -22,6 +22,9 @@ class SlurmJobStateTest {
   void aRecordedExitDecidesOnceTheSchedulerHasForgottenTheJob() {
     assertThat(SlurmJobState.of(null, 0).phase()).isEqualTo(Phase.SUCCEEDED);
     assertThat(SlurmJobState.of(null, 2).phase()).isEqualTo(Phase.FAILED);
+    // named as SLURM names such a job, whether or not it still lists it
+    assertThat(SlurmJobState.of(null, 0).state()).isEqualTo("COMPLETED");
+    assertThat(SlurmJobState.of(null, 2).failure("7", null)).isEqualTo("SLURM job 7 exited with code 2 (FAILED)");
     assertThat(SlurmJobState.of(null, null)).isNull();
   }
 
