@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
@@ -69,7 +70,7 @@ public class ExperimentEngine implements SmartLifecycle {
   private final TransactionTemplate transactions;
   private final EngineProperties properties;
   private final MeterRegistry meters;
-  private final org.springframework.context.ApplicationEventPublisher events;
+  private final ApplicationEventPublisher events;
   private final AtomicInteger ownedGauge;
   private final Timer launchTimer;
   private final Timer batchTimer;
@@ -91,7 +92,7 @@ public class ExperimentEngine implements SmartLifecycle {
   ExperimentEngine(Launches takeInHand, Results resultStore, Timers due, Interventions interventions,
       ExperimentMoves experiments, ExperimentOwnership ownership, WorkerDirectory workers, TaskDispatcher dispatcher,
       TransactionTemplate transactions, EngineProperties properties, MeterRegistry meters,
-      org.springframework.context.ApplicationEventPublisher events) {
+      ApplicationEventPublisher events) {
     this.events = events;
     this.takeInHand = takeInHand;
     this.resultStore = resultStore;

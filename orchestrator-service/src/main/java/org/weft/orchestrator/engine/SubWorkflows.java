@@ -1,9 +1,14 @@
 package org.weft.orchestrator.engine;
 
+import jakarta.annotation.PreDestroy;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -35,8 +40,8 @@ public class SubWorkflows {
   private final ExperimentService experiments;
   private final LiveDags liveDags;
   private final ResultPublisher results;
-  private final java.util.concurrent.ThreadPoolExecutor answering = new java.util.concurrent.ThreadPoolExecutor(1, 1,
-      0, java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(10_000),
+  private final ThreadPoolExecutor answering = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+      new LinkedBlockingQueue<>(10_000),
       runnable -> {
         var thread = new Thread(runnable, "weft-sub-workflow-ends");
         thread.setDaemon(true);
@@ -103,12 +108,12 @@ public class SubWorkflows {
               ended.experimentIds().size(), e.toString());
         }
       });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       log.debug("Answering queue full; the parents' redelivery will answer");
     }
   }
 
-  @jakarta.annotation.PreDestroy
+  @PreDestroy
   void stop() {
     answering.shutdown();
   }

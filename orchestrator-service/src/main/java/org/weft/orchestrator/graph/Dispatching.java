@@ -75,6 +75,22 @@ class Dispatching {
              s.dispatchId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline
       ORDER BY s.experimentId, s.position""";
 
+  /**
+   * Whether the node {@code v} is still waited for by what depends on it: not executed, not
+   * settled without execution ({@code $passed}: skipped or expanded), not a tolerated failure.
+   */
+  static String unsettled(String v) {
+    return "%1$s.isExecuted = false AND NOT %1$s.state IN $passed AND %1$s.tolerated IS NULL".formatted(v);
+  }
+
+  /**
+   * Whether the node {@code s}, all of whose predecessors are settled, has nothing to run for: some
+   * were skipped (or failed, tolerated) and none was executed.
+   */
+  static final String ORPHANED = """
+      EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state = $task.SKIPPED OR p.tolerated }
+      AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted }""";
+
   /** Runs a statement ending in {@link #MARK_DISPATCHED}; records the events and returns the messages. */
   List<TaskDispatch> markDispatched(Neo4jClient.RunnableSpec query,
       List<LiveDags.PendingEvent> events) {

@@ -53,12 +53,7 @@ class Expansions {
    *         node for good; empty once done
    */
   Optional<String> expand(String experimentId, String source, List<LiveDags.PendingEvent> events) {
-    var sample = Timer.start();
-    try {
-      return expandTimed(experimentId, source, events);
-    } finally {
-      sample.stop(timer);
-    }
+    return timer.record(() -> expandTimed(experimentId, source, events));
   }
 
   private Optional<String> expandTimed(String experimentId, String source, List<LiveDags.PendingEvent> events) {

@@ -67,8 +67,9 @@ public class ExperimentMoves {
       UNWIND $ids AS id
       MATCH (e:Experiment {id: id}) USING INDEX SEEK e:Experiment(id)
       WHERE e.state = $experiment.EXECUTING
-        AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE t.isExecuted = false
-            AND NOT t.state IN $passed AND t.tolerated IS NULL }
+        AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE
+            """ + Dispatching.unsettled("t") + """
+            }
       // an expanded node is no sink: its members are
       MATCH (e)-[:HAS_TASK]->(t:TaskNode) WHERE NOT (t)-[:NEXT]->() AND t.state <> $task.EXPANDED
       RETURN e.id AS id, t.key AS key, t.outputs AS outputs ORDER BY id, t.position""";

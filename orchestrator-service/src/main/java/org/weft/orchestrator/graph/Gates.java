@@ -42,10 +42,11 @@ class Gates {
       WHERE e.gated AND e.state = $experiment.EXECUTING
       MATCH (e)-[:HAS_TASK]->(s:TaskNode)
       WHERE s.state = $task.WAITING
-        AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
-            AND NOT p.state IN $passed AND p.tolerated IS NULL }
-      WITH s, EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state = $task.SKIPPED OR p.tolerated }
-              AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted } AS orphaned
+        AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE
+            """ + Dispatching.unsettled("p") + """
+            }
+      WITH s, """ + Dispatching.ORPHANED + """
+          AS orphaned
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.condition AS condition, s.context AS context,
              s.expandFrom AS expandFrom, orphaned
       ORDER BY s.experimentId, s.position, s.member""";

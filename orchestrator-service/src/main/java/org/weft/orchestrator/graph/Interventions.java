@@ -1,5 +1,7 @@
 package org.weft.orchestrator.graph;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
@@ -81,7 +83,7 @@ public class Interventions {
         .fetchAs(RerunRules.Edge.class)
         .mappedBy((types, row) -> new RerunRules.Edge(row.get("from").asString(), row.get("to").asString()))
         .all().stream().toList();
-    var reset = new java.util.ArrayList<>(RerunRules.reset(state, fromTask, nodes, edges));
+    var reset = new ArrayList<>(RerunRules.reset(state, fromTask, nodes, edges));
     // a task repeated over an upstream output is expanded again, from that output as it is then
     var dropped = cypher.query("""
             UNWIND $ids AS id
@@ -93,7 +95,7 @@ public class Interventions {
             RETURN key""")
         .bind(reset.stream().map(key -> LiveDagPlan.taskId(experimentId, key)).toList()).to("ids")
         .fetchAs(String.class).all();
-    reset.removeAll(new java.util.HashSet<>(dropped));
+    reset.removeAll(new HashSet<>(dropped));
     cypher.query("""
             UNWIND $ids AS id
             MATCH (t:TaskNode {id: id})

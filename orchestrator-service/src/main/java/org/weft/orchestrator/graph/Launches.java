@@ -85,9 +85,10 @@ public class Launches {
   /**
    * The nodes of experiments {@code $ids} that can be dispatched now: retries whose backoff has
    * passed, and waiting nodes without a condition or an expansion whose predecessors are all done
-   * (executed, skipped or expanded), not all skipped; the others are left to {@link Gates}. It goes from each experiment to
-   * its nodes: matched by their experiment id, the planner answered the {@code OR} with a scan of
-   * every task node's index entry once the database had some history.
+   * (executed, skipped or expanded) and that are not orphaned; the others are left to
+   * {@link Gates}. It goes from each experiment to its nodes: matched by their experiment id, the
+   * planner answered the {@code OR} with a scan of every task node's index entry once the database
+   * had some history.
    */
   static final String LAUNCH_READY = """
       UNWIND $ids AS id
@@ -95,10 +96,11 @@ public class Launches {
       MATCH (e)-[:HAS_TASK]->(s:TaskNode)
       WHERE (s.state = $task.READY AND coalesce(s.notBefore, 0) <= $now)
          OR (s.state = $task.WAITING AND s.condition IS NULL AND s.expandFrom IS NULL
-             AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
-                 AND NOT p.state IN $passed AND p.tolerated IS NULL }
-             AND NOT (EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.state = $task.SKIPPED OR p.tolerated }
-                      AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted }))
+             AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE
+                 """ + Dispatching.unsettled("p") + """
+                 }
+             AND NOT (""" + Dispatching.ORPHANED + """
+                 ))
       """;
 
   /**

@@ -332,11 +332,10 @@ public class LiveDags {
     return List.copyOf(neo4j.query("""
             UNWIND $ids AS id
             MATCH (c:Experiment {id: id}) USING INDEX SEEK c:Experiment(id)
-            WHERE c.parentTaskId IS NOT NULL AND c.state IN $ended
+            WHERE c.parentTaskId IS NOT NULL AND NOT c.state IN $active
             RETURN c.id AS id, c.state AS state, c.reason AS reason, c.outputs AS outputs, c.parentId AS parentId,
                    c.parentTaskId AS parentTaskId, c.parentDispatchId AS dispatchId, c.parentAttempt AS attempt""")
-        .bindAll(Map.of("ids", List.copyOf(ids), "ended", java.util.Arrays.stream(ExperimentState.values())
-            .filter(ExperimentState::isTerminal).map(Enum::name).toList()))
+        .bindAll(Map.of("ids", List.copyOf(ids), "active", States.active()))
         .fetchAs(EndedChild.class).mappedBy((types, row) -> new EndedChild(row.get("id").asString(),
             ExperimentState.valueOf(row.get("state").asString()), Rows.text(row.get("reason")),
             Json.readMap(Rows.text(row.get("outputs"))), row.get("parentId").asString(),
@@ -348,10 +347,9 @@ public class LiveDags {
   public List<String> activeChildren(String parentId) {
     return List.copyOf(neo4j.query("""
             MATCH (:Experiment {id: $id})-[:HAS_CHILD]->(c:Experiment)
-            WHERE NOT c.state IN $ended
+            WHERE c.state IN $active
             RETURN c.id""")
-        .bindAll(Map.of("id", parentId, "ended", java.util.Arrays.stream(ExperimentState.values())
-            .filter(ExperimentState::isTerminal).map(Enum::name).toList()))
+        .bindAll(Map.of("id", parentId, "active", States.active()))
         .fetchAs(String.class).all());
   }
 

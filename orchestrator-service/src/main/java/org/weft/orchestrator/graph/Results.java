@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
@@ -208,8 +209,9 @@ public class Results {
         // a node with a condition or an expansion is left to Gates; a skipped or expanded predecessor
         // counts as done
         WHERE s.condition IS NULL AND s.expandFrom IS NULL
-          AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
-              AND NOT p.state IN $passed AND p.tolerated IS NULL }
+          AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE
+              """ + Dispatching.unsettled("p") + """
+              }
       """ + Dispatching.DISPATCH + """
         WITH s ORDER BY s.experimentId, s.position
         // the outputs its context names, so that resolving it needs no read afterwards
@@ -227,8 +229,9 @@ public class Results {
         UNWIND done AS d
         WITH DISTINCT d.e AS e, busy
         WHERE NOT e.id IN busy
-          AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE x.isExecuted = false
-              AND NOT x.state IN $passed AND x.tolerated IS NULL }
+          AND NOT EXISTS { MATCH (e)-[:HAS_TASK]->(x:TaskNode) WHERE
+              """ + Dispatching.unsettled("x") + """
+              }
         RETURN collect(e.id) AS finished
       }
       CALL (applied, dispatched) {
@@ -314,9 +317,11 @@ public class Results {
       case DISPATCH_READY_SUCCESSORS -> {
         var events = new ArrayList<LiveDags.PendingEvent>();
         var dispatches = dispatching.markDispatched(cypher.query("""
-                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s) WHERE s.state = $task.WAITING AND s.condition IS NULL AND s.expandFrom IS NULL
-                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE p.isExecuted = false
-                    AND NOT p.state IN $passed AND p.tolerated IS NULL }
+                MATCH (:TaskNode {id: $taskId})-[:NEXT]->(s)
+                WHERE s.state = $task.WAITING AND s.condition IS NULL AND s.expandFrom IS NULL
+                WITH s WHERE NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE
+                    """ + Dispatching.unsettled("p") + """
+                    }
                 """ + Dispatching.MARK_DISPATCHED)
             .bindAll(Map.of("taskId", result.taskId(), "now", nowMillis, "at", Cypher.utcNow(), "redeliverMs", redeliverMs)),
             events);
@@ -396,7 +401,7 @@ public class Results {
   }
 
   /** The tolerance of the task node {@code taskId}, just failed, if it is a member of a task with one. */
-  private java.util.Optional<Tolerance> tolerance(String taskId) {
+  private Optional<Tolerance> tolerance(String taskId) {
     return cypher.query("""
             MATCH (t:TaskNode {id: $taskId}) WHERE t.minSucceeded IS NOT NULL AND t.member >= 0
             MATCH (x:TaskNode {experimentId: t.experimentId}) WHERE x.templateKey = t.templateKey AND x.member >= 0

@@ -30,6 +30,12 @@ final class States {
 
   private States() {}
 
+  /** The names of the states of an experiment that has not ended ({@code $active}). */
+  @SuppressWarnings("unchecked")
+  static List<String> active() {
+    return (List<String>) PARAMETERS.get("active");
+  }
+
   private static final Map<String, Map<String, Object>> USED = new ConcurrentHashMap<>();
 
   /** The state parameters a statement names, to bind beside its own. */
