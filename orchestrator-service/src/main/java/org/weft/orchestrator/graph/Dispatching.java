@@ -44,7 +44,7 @@ class Dispatching {
       SET s.state = $task.DISPATCHED, s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
           s.dispatchedAt = $now, s.heartbeatDeadline = null, s.timeLimitDeadline = null,
           s.notBefore = null, s.startedAt = $at, s.endedAt = null, s.wakeAt = $now + $redeliverMs
-      """;
+      """ + States.labelled("s");
 
   /**
    * The deadlines of an attempt {@code t} a worker has taken ({@code RUNNING}), from {@code $now}: a

@@ -144,6 +144,7 @@ class Expansions {
             // in one SET: the id of p, copied first, would break its uniqueness
             SET t = p {.*, id: n.id, key: n.key, member: n.member, context: n.context, outputsFrom: n.outputsFrom,
                        expandFrom: null, createdAt: $at}
+            """ + States.labelled("t") + """
             FOREACH (q IN before | CREATE (q)-[:NEXT]->(t))
             FOREACH (s IN after | CREATE (t)-[:NEXT]->(s))""")
         .bindAll(Map.of("groups", groups, "ids", ids, "at", Cypher.utcNow())).run();
@@ -160,7 +161,8 @@ class Expansions {
     cypher.query("""
             UNWIND $ids AS id
             MATCH (p:TaskNode {id: id}) USING INDEX SEEK p:TaskNode(id)
-            SET p.state = $task.EXPANDED, p.members = $n, p.endedAt = $at, p.wakeAt = null""")
+            SET p.state = $task.EXPANDED, p.members = $n, p.endedAt = $at, p.wakeAt = null
+            """ + States.labelled("p"))
         .bindAll(Map.of("ids", ids, "n", items.size(), "at", Cypher.utcNow())).run();
     for (var key : keys) {
       TaskState.WAITING.moveTo(TaskState.EXPANDED);

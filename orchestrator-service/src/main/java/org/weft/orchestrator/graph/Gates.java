@@ -142,7 +142,8 @@ class Gates {
         cypher.query("""
                 UNWIND $ids AS id
                 MATCH (s:TaskNode {id: id}) WHERE s.state = $task.WAITING
-                SET s.state = $task.SKIPPED, s.endedAt = $at, s.wakeAt = null""")
+                SET s.state = $task.SKIPPED, s.endedAt = $at, s.wakeAt = null
+                """ + States.labelled("s"))
             .bindAll(Map.of("ids", skip.keySet().stream().map(Waiting::id).toList(), "at", Cypher.utcNow())).run();
         skip.forEach((node, reason) -> {
           TaskState.WAITING.moveTo(TaskState.SKIPPED);
@@ -183,7 +184,8 @@ class Gates {
     TaskState.WAITING.moveTo(TaskState.FAILED);
     cypher.query("""
             MATCH (s:TaskNode {id: $id})
-            SET s.state = $task.FAILED, s.error = $error, s.endedAt = $at, s.wakeAt = null""")
+            SET s.state = $task.FAILED, s.error = $error, s.endedAt = $at, s.wakeAt = null
+            """ + States.labelled("s"))
         .bindAll(Map.of("id", node.id(), "error", Json.write(Map.of("message", reason, "retryable", false, "attempt", 0)),
             "at", Cypher.utcNow())).run();
     events.add(new LiveDags.PendingEvent(node.experimentId(), "task.state", node.key(), TaskState.FAILED.name(), reason));

@@ -74,6 +74,16 @@ public class GraphSchema {
       } IN TRANSACTIONS OF 10000 ROWS""";
 
   /**
+   * Databases written before task nodes carried the label of their state ({@link States#labelled})
+   * get them. Run once per database (marker node).
+   */
+  static final String STATE_LABELS_UPGRADE = """
+      MATCH (t:TaskNode)
+      CALL (t) {
+        """ + States.labelled("t") + """
+      } IN TRANSACTIONS OF 10000 ROWS""";
+
+  /**
    * Indexes of earlier versions that no query uses any more. Every index costs each write of its
    * property; a global one on {@code TaskNode.state} also tempted the planner into seeking every
    * waiting node of every experiment.
@@ -102,6 +112,7 @@ public class GraphSchema {
     }
     upgradeOnce("eventsGrouped", EVENTS_GROUPED_UPGRADE, "Audit events stored in groups");
     upgradeOnce("wakeAt", WAKE_AT_UPGRADE, "Attempts in flight and waiting retries given their wake-up times");
+    upgradeOnce("stateLabels", STATE_LABELS_UPGRADE, "Task nodes labelled with their states");
     RETIRED.forEach(statement -> neo4j.query(statement).run());
     neo4j.query("CALL db.awaitIndexes(60)").run();
     log.info("Graph schema in place ({} constraints and indexes)", STATEMENTS.size());
@@ -112,7 +123,7 @@ public class GraphSchema {
     var applied = neo4j.query("OPTIONAL MATCH (s:WeftSchema {name: 'graph'}) RETURN coalesce(s." + flag + ", false)")
         .fetchAs(Boolean.class).one().orElse(false);
     if (!applied) {
-      neo4j.query(upgrade).run();
+      neo4j.query(upgrade).bindAll(States.of(upgrade)).run();
       neo4j.query("MERGE (s:WeftSchema {name: 'graph'}) SET s." + flag + " = true").run();
       log.info(done);
     }

@@ -40,6 +40,7 @@ public class Interventions {
     var cancelled = cypher.query("""
             MATCH (t:TaskNode {experimentId: $id}) WHERE t.state IN $notStarted
             SET t.state = $task.CANCELLED, t.endedAt = $at, t.wakeAt = null
+            """ + States.labelled("t") + """
             RETURN t.key AS key ORDER BY t.position""")
         .bindAll(Map.of("id", experimentId, "at", Cypher.utcNow())).fetchAs(String.class).all();
     liveDags.appendEvents(cancelled.stream().map(key -> new LiveDags.PendingEvent(experimentId, "task.state", key,
@@ -102,7 +103,8 @@ public class Interventions {
             SET t.state = $task.WAITING, t.isExecuted = false, t.attempt = 0, t.outputs = null, t.error = null,
                 t.tolerated = null,
                 t.dispatchId = null, t.workerId = null, t.startedAt = null, t.endedAt = null, t.notBefore = null,
-                t.wakeAt = null""")
+                t.wakeAt = null
+            """ + States.labelled("t"))
         .bind(reset.stream().map(key -> LiveDagPlan.taskId(experimentId, key)).toList()).to("ids").run();
     liveDags.appendEvents(reset.stream().map(key -> new LiveDags.PendingEvent(experimentId, "task.state", key,
         TaskState.WAITING.name(), "reset by rerun")).toList());

@@ -188,6 +188,7 @@ public class LiveDags {
         UNWIND x.tasks AS task
         CREATE (e)-[:HAS_TASK]->(t:TaskNode)
         SET t += task, t.experimentId = e.id, t.isExecuted = false, t.attempt = 0, t.createdAt = e.createdAt
+        """ + States.labelled("t") + """
         WITH t ORDER BY t.position
         RETURN collect(t) AS nodes
       }

@@ -191,6 +191,7 @@ public class Results {
           t.outputs = CASE r.status WHEN $status.SUCCEEDED THEN r.outputs ELSE t.outputs END,
           t.endedAt = CASE r.status WHEN $status.SUCCEEDED THEN $at ELSE t.endedAt END,
           t.error = CASE r.status WHEN $status.SUCCEEDED THEN null ELSE t.error END
+      """ + States.labelled("t") + """
       WITH collect({i: r.i, e: e, events:
                CASE WHEN before = $task.DISPATCHED AND (r.status = $status.RUNNING OR r.running)
                     THEN [{experimentId: t.experimentId, type: 'task.state', taskKey: t.key, state: $task.RUNNING,
@@ -293,7 +294,7 @@ public class Results {
     cypher.query("""
             MATCH (t:TaskNode {id: $taskId})
             SET t.state = $task.RUNNING, t.workerId = $workerId,
-            """ + Dispatching.RUNNING_DEADLINES)
+            """ + Dispatching.RUNNING_DEADLINES + "\n" + States.labelled("t"))
         .bindAll(Map.of("taskId", result.taskId(), "workerId", Cypher.nullToEmpty(result.workerId()), "now", nowMillis)).run();
     if (heartbeat.started()) {
       liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.RUNNING.name(), onWorker(result));
@@ -307,6 +308,7 @@ public class Results {
             MATCH (t:TaskNode {id: $taskId})
             SET t.state = $task.SUCCEEDED, t.isExecuted = true, t.outputs = $outputs, t.workerId = $workerId,
                 t.endedAt = $at, t.error = null, t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null
+            """ + States.labelled("t") + """
             RETURN coalesce(t.gates, false)""")
         .bindAll(Map.of("taskId", result.taskId(), "outputs", Json.write(result.outputs()),
             "workerId", Cypher.nullToEmpty(result.workerId()), "at", Cypher.utcNow()))
@@ -341,7 +343,8 @@ public class Results {
     cypher.query("""
             MATCH (t:TaskNode {id: $taskId})
             SET t.state = $task.READY, t.error = $error, t.notBefore = $now + t.backoffMs, t.wakeAt = $now + t.backoffMs,
-                t.workerId = $workerId""")
+                t.workerId = $workerId
+            """ + States.labelled("t"))
         .bindAll(Map.of("taskId", result.taskId(), "error", errorJson(retry.error(), node.attempt()), "now", nowMillis,
             "workerId", Cypher.nullToEmpty(result.workerId()))).run();
     liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.READY.name(),
@@ -353,7 +356,8 @@ public class Results {
     var controls = expiredAttemptControls(result);
     cypher.query("""
             MATCH (t:TaskNode {id: $taskId})
-            SET t.state = $end, t.error = $error, t.endedAt = $at, t.workerId = $workerId, t.wakeAt = null""")
+            SET t.state = $end, t.error = $error, t.endedAt = $at, t.workerId = $workerId, t.wakeAt = null
+            """ + States.labelled("t"))
         .bindAll(Map.of("taskId", result.taskId(), "end", end.state().name(), "error",
             errorJson(end.error(), node.attempt()), "at", Cypher.utcNow(), "workerId", Cypher.nullToEmpty(result.workerId()))).run();
     liveDags.appendEvent(result.experimentId(), "task.state", node.key(), end.state().name(),

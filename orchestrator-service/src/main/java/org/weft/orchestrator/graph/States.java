@@ -1,11 +1,13 @@
 package org.weft.orchestrator.graph;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.task.api.TaskResult;
@@ -13,7 +15,7 @@ import org.weft.task.api.TaskResult;
 /**
  * State names as statement parameters, taken from the {@code lifecycle} enums so that no statement
  * spells a state: {@code $task.RUNNING}, {@code $experiment.EXECUTING}, a result's
- * {@code $status.SUCCEEDED}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $passed}, {@code $active} and
+ * {@code $status.SUCCEEDED}, each task state's label {@code $stateLabel}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $passed}, {@code $active} and
  * {@code $startable}.
  */
 final class States {
@@ -26,9 +28,20 @@ final class States {
       "passed", TaskState.passed().stream().map(Enum::name).toList(),
       "active", ExperimentState.active().stream().map(Enum::name).toList(),
       "startable", ExperimentState.startable().stream().map(Enum::name).toList(),
-      "status", names(List.of(TaskResult.Status.values())));
+      "status", names(List.of(TaskResult.Status.values())),
+      "stateLabel", labels());
 
   private States() {}
+
+  /**
+   * The clauses that give a task node {@code node} the label of its state and no other state's
+   * ({@link TaskState#label()}); they follow every statement's change of {@code node.state}.
+   */
+  static String labelled(String node) {
+    var all = Arrays.stream(TaskState.values()).map(TaskState::label)
+        .collect(Collectors.joining(":"));
+    return "REMOVE %1$s:%2$s SET %1$s:$($stateLabel[%1$s.state])\n".formatted(node, all);
+  }
 
   /** The names of the states of an experiment that has not ended ({@code $active}). */
   @SuppressWarnings("unchecked")
@@ -49,6 +62,14 @@ final class States {
       });
       return Map.copyOf(used);
     });
+  }
+
+  private static Map<String, String> labels() {
+    var labels = new LinkedHashMap<String, String>();
+    for (var state : TaskState.values()) {
+      labels.put(state.name(), state.label());
+    }
+    return labels;
   }
 
   private static Map<String, String> names(Collection<? extends Enum<?>> states) {

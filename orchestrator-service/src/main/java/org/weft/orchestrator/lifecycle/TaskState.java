@@ -1,6 +1,7 @@
 package org.weft.orchestrator.lifecycle;
 
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -35,6 +36,14 @@ public enum TaskState {
       // only an explicit rerun moves a finished node, back to WAITING
       case SUCCEEDED, FAILED, CANCELLED, SKIPPED, EXPANDED -> EnumSet.of(WAITING);
     };
+  }
+
+  /**
+   * The label a task node in this state carries beside {@code TaskNode} ({@code FAILED} →
+   * {@code Failed}), so that Neo4j Browser, which styles nodes by label, can colour it by state.
+   */
+  public String label() {
+    return name().charAt(0) + name().substring(1).toLowerCase(Locale.ROOT);
   }
 
   public boolean canMoveTo(TaskState target) {

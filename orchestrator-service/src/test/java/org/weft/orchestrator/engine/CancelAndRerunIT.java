@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.engine.TemplateService;
+import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.Topic;
@@ -44,6 +46,9 @@ class CancelAndRerunIT {
 
   @Autowired
   TemplateService templates;
+
+  @Autowired
+  Neo4jClient neo4j;
 
   Api api;
   TestWorker worker;
@@ -89,6 +94,7 @@ class CancelAndRerunIT {
       worker.send(TestWorker.result(held.get(0), TaskResult.Status.FAILED, Map.of(),
           new TaskResult.Error("cancelled", false), "worker-2"));
       api.awaitState(id, "CANCELLED", RUN);
+      assertEveryNodeIsLabelledWithItsStateOnly(id);
       var dag = api.get("/api/v1/experiments/" + id + "/dag");
       assertThat((List<String>) read(dag, "$.nodes[*].state")).containsOnly("CANCELLED");
       assertThat(worker.keys(id)).containsExactly("first");
@@ -104,6 +110,7 @@ class CancelAndRerunIT {
         : TestWorker.success(dispatch, "worker-2"));
     var id = api.submit("{\"experimentType\": \"" + type + "\"}");
     api.awaitState(id, "FAILED", RUN);
+    assertEveryNodeIsLabelledWithItsStateOnly(id);
     var firstOutputs = read(api.get("/api/v1/experiments/" + id + "/dag"), "$.nodes[0].outputs");
     worker.behaveFor(type, TestWorker.succeedAtOnce("worker-2"));
 
@@ -112,6 +119,7 @@ class CancelAndRerunIT {
     assertThat(rerun.statusCode()).isEqualTo(202);
     assertThat((List<String>) read(rerun, "$.reset")).containsExactly("second", "third");
     api.awaitState(id, "COMPLETED", RUN);
+    assertEveryNodeIsLabelledWithItsStateOnly(id);
     assertThat(worker.keys(id)).containsExactly("first", "second", "second", "third");
     var dag = api.get("/api/v1/experiments/" + id + "/dag");
     assertThat((Object) read(dag, "$.nodes[0].outputs")).isEqualTo(firstOutputs);
@@ -199,5 +207,14 @@ class CancelAndRerunIT {
     assertThat(unknownTask.statusCode()).isEqualTo(422);
     assertThat((List<String>) read(unknownTask, "$.errors[*].field")).containsExactly("fromTask");
     assertThat(api.postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTaks\": \"first\"}").statusCode()).isEqualTo(400);
+  }
+
+  /** Neo4j Browser colours nodes by label: each task node carries its state's and no other. */
+  @SuppressWarnings("unchecked")
+  private void assertEveryNodeIsLabelledWithItsStateOnly(String experimentId) {
+    var rows = neo4j.query("MATCH (t:TaskNode {experimentId: $id}) RETURN t.state AS state, labels(t) AS labels")
+        .bind(experimentId).to("id").fetch().all();
+    assertThat(rows).isNotEmpty().allSatisfy(row -> assertThat((List<Object>) row.get("labels"))
+        .containsExactlyInAnyOrder("TaskNode", TaskState.valueOf((String) row.get("state")).label()));
   }
 }

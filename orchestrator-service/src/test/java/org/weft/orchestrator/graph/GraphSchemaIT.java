@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -133,6 +134,25 @@ class GraphSchemaIT {
           .fetchAs(Boolean.class).one()).contains(true);
     } finally {
       neo4j.query("MATCH (n) WHERE (n:Experiment OR n:TaskNode) AND n.id STARTS WITH 'legacy-' DELETE n").run();
+    }
+  }
+
+  @Test
+  void anOlderDatabasesTaskNodesGetTheLabelsOfTheirStates() {
+    neo4j.query("""
+            CREATE (:TaskNode {id: 'legacy-6:a', experimentId: 'legacy-6', state: 'FAILED'}),
+                   (:TaskNode {id: 'legacy-6:b', experimentId: 'legacy-6', state: 'WAITING'})""").run();
+    neo4j.query("MATCH (s:WeftSchema) DELETE s").run();
+    try {
+      schema.apply();
+
+      var labels = new HashMap<String, Object>();
+      neo4j.query("MATCH (t:TaskNode {experimentId: 'legacy-6'}) RETURN t.id AS id, labels(t) AS labels")
+          .fetch().all().forEach(row -> labels.put((String) row.get("id"), row.get("labels")));
+      assertThat(labels).containsEntry("legacy-6:a", List.of("TaskNode", "Failed"))
+          .containsEntry("legacy-6:b", List.of("TaskNode", "Waiting"));
+    } finally {
+      neo4j.query("MATCH (n:TaskNode {experimentId: 'legacy-6'}) DELETE n").run();
     }
   }
 
