@@ -197,6 +197,15 @@ public class LiveDags {
         WITH nodes[edge[0]] AS a, nodes[edge[1]] AS b
         CREATE (a)-[:NEXT]->(b)
       }
+      // the members of a task repeated over inputs, gathered under one node as a task repeated over
+      // an upstream output has its own: Browser draws each group together
+      CALL (e, nodes) {
+        UNWIND nodes AS m
+        WITH e, m WHERE m.member >= 0
+        WITH e, m.templateKey AS key, collect(m) AS members
+        CREATE (g:TaskGroup {experimentId: e.id, key: key, members: size(members)})
+        FOREACH (m IN members | CREATE (g)-[:HAS_MEMBER]->(m))
+      }
       """;
 
   /** The rows {@link #CREATE_LIVE_DAGS} takes, with creation events at {@code at}. */
