@@ -88,7 +88,8 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         running.push(broker);
       }
       if (selection.neo4j()) {
-        graph = EmbeddedNeo4j.start(data.resolve("neo4j"), host, boltPort, httpPort, properties.neo4j().pageCache());
+        graph = EmbeddedNeo4j.start(data.resolve("neo4j"), host, boltPort, httpPort, properties.neo4j().pageCache(),
+            properties.neo4j().browserStyle());
         running.push(graph);
       }
       return new EmbeddedInfrastructure(running, zk, broker, graph);

@@ -1,5 +1,8 @@
 package org.weft.embedded;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
@@ -10,13 +13,15 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.server.configuration.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Neo4j community edition in this JVM, reachable over Bolt like any server, with the HTTP connector
- * serving Neo4j Browser (from the {@code neo4j-browser} jar on the classpath) at {@code /browser/}.
+ * serving Neo4j Browser (from the {@code neo4j-browser} jar on the classpath) at {@code /browser/},
+ * styled for live DAGs unless told otherwise.
  */
 final class EmbeddedNeo4j implements AutoCloseable {
 
@@ -32,10 +37,15 @@ final class EmbeddedNeo4j implements AutoCloseable {
     this.browserUrl = browserUrl;
   }
 
-  static EmbeddedNeo4j start(Path homeDir, String host, int boltPort, int httpPort, DataSize pageCache) {
+  static EmbeddedNeo4j start(Path homeDir, String host, int boltPort, int httpPort, DataSize pageCache,
+      boolean browserStyle) {
     var bolt = new SocketAddress(host, boltPort);
     var http = new SocketAddress(host, httpPort);
-    var dbms = new DatabaseManagementServiceBuilder(homeDir.toAbsolutePath())
+    var builder = new DatabaseManagementServiceBuilder(homeDir.toAbsolutePath());
+    if (browserStyle) {
+      builder.setConfig(ServerSettings.browser_post_connect_cmd, styleCommand());
+    }
+    var dbms = builder
         .setConfig(BoltConnector.enabled, true)
         .setConfig(BoltConnector.listen_address, bolt)
         .setConfig(BoltConnector.advertised_address, bolt)
@@ -47,6 +57,7 @@ final class EmbeddedNeo4j implements AutoCloseable {
         .setConfig(GraphDatabaseSettings.auth_enabled, false)
         .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache.toBytes())
         .setConfig(GraphDatabaseSettings.udc_enabled, false)
+        .setConfig(ServerSettings.allow_telemetry, false)
         // Bolt's Netty otherwise waits ~10 s on shutdown for connections that are already gone
         .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
         .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout, Duration.ofSeconds(1))
@@ -67,6 +78,23 @@ final class EmbeddedNeo4j implements AutoCloseable {
     var browserUrl = "http://%s:%d/browser/".formatted(host, httpPort);
     log.info("Embedded Neo4j listening on {} with Browser at {} and data in {}", boltUri, browserUrl, homeDir);
     return new EmbeddedNeo4j(dbms, boltUri, browserUrl);
+  }
+
+  /**
+   * Browser's {@code :style} command with Weft's style, as Browser runs it after connecting. The
+   * style is JSON, which {@code :style} takes like GraSS: Browser splits the setting into
+   * commands at each {@code ;} outside quotes, and GraSS ends every property with one.
+   */
+  static String styleCommand() {
+    try (var in = EmbeddedNeo4j.class.getResourceAsStream("weft.grass")) {
+      if (in == null) {
+        throw new IllegalStateException("weft.grass is missing from the jar");
+      }
+      var style = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("\\s*\\n\\s*", " ").strip();
+      return "style " + style;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The database itself, for the in-process driver. */

@@ -49,10 +49,14 @@ public record EmbeddedProperties(
    * @param inProcess whether this process reaches the database through its own API rather than
    *                  over Bolt, which costs about a tenth of the CPU per statement; Bolt stays open
    *                  for Browser and other processes either way (default {@code true})
+   * @param browserStyle whether Browser applies Weft's style ({@code docs/neo4j-browser/weft.grass}:
+   *                  task nodes captioned by key and coloured by state) each time it connects,
+   *                  replacing a style set by hand (default {@code true})
    */
   public record Neo4j(
       @DefaultValue("7687") int boltPort,
       @DefaultValue("7474") int httpPort,
       @DefaultValue("256MB") DataSize pageCache,
-      @DefaultValue("true") boolean inProcess) {}
+      @DefaultValue("true") boolean inProcess,
+      @DefaultValue("true") boolean browserStyle) {}
 }

@@ -143,7 +143,7 @@ class EmbeddedInfrastructureIT {
     return new EmbeddedProperties(true, dataDir, "localhost",
         new EmbeddedProperties.ZooKeeper(ports[0], Duration.ofMillis(500)),
         new EmbeddedProperties.Kafka(ports[1], ports[2]),
-        new EmbeddedProperties.Neo4j(ports[3], ports[4], DataSize.ofMegabytes(64), true));
+        new EmbeddedProperties.Neo4j(ports[3], ports[4], DataSize.ofMegabytes(64), true, true));
   }
 
   private static EmbeddedProperties withKafkaPort(EmbeddedProperties p, int port) {

@@ -55,9 +55,11 @@ class Neo4jBrowserQueriesIT {
     neo4j.query("""
             MATCH (e:Experiment {id: $id}) SET e.state = 'EXECUTING', e.startedAt = datetime()
             WITH e MATCH (e)-[:HAS_TASK]->(t:TaskNode {key: 'setup'})
-            SET t.state = 'SUCCEEDED', t.isExecuted = true
+            REMOVE t:Waiting:Ready
+            SET t.state = 'SUCCEEDED', t.isExecuted = true, t:Succeeded
             WITH e MATCH (e)-[:HAS_TASK]->(t:TaskNode {key: 'stage-in'})
-            SET t.state = 'FAILED', t.attempt = 1, t.endedAt = datetime(),
+            REMOVE t:Waiting:Ready
+            SET t.state = 'FAILED', t:Failed, t.attempt = 1, t.endedAt = datetime(),
                 t.error = '{"message":"no such file: /data/in.dat","retryable":false}'""")
         .bind(experimentId).to("id").run();
   }
