@@ -12,6 +12,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
+import org.weft.orchestrator.graph.ColdStatements;
 import org.weft.orchestrator.graph.GraphSchema;
 import org.weft.orchestrator.template.DagProperties;
 import org.weft.orchestrator.template.TemplateParser;
@@ -30,11 +31,14 @@ class MasterDagLoader implements SmartInitializingSingleton {
   private final GraphSchema schema;
   private final TemplateService templates;
   private final DagProperties properties;
+  private final ColdStatements coldStatements;
 
-  MasterDagLoader(GraphSchema schema, TemplateService templates, DagProperties properties) {
+  MasterDagLoader(GraphSchema schema, TemplateService templates, DagProperties properties,
+      ColdStatements coldStatements) {
     this.schema = schema;
     this.templates = templates;
     this.properties = properties;
+    this.coldStatements = coldStatements;
   }
 
   @Override
@@ -65,6 +69,7 @@ class MasterDagLoader implements SmartInitializingSingleton {
       log.error("{}", message);
     }
     log.info("Loaded {} master DAG template files ({} new versions)", files.size(), created);
+    coldStatements.plan();
   }
 
   private List<Resource> templates() {
