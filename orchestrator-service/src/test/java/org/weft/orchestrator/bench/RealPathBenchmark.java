@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,6 +144,8 @@ class RealPathBenchmark {
     var settle = IDLE.dividedBy(10);
     await().during(settle).atMost(settle.multipliedBy(3)).until(this::allAlive);
     long cpuBefore = cpu();
+    var threadsBefore = new HashMap<String, Map<String, Long>>();
+    measured.forEach((name, process) -> threadsBefore.put(name, ProcessStats.cpuNanosByThread(process.pid())));
     long start = System.nanoTime();
     await().during(IDLE).atMost(IDLE.multipliedBy(3)).until(this::allAlive);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -151,6 +154,17 @@ class RealPathBenchmark {
         .map(e -> e.getKey() + " " + ProcessStats.rssMib(e.getValue().pid(), false) + " MiB")
         .collect(Collectors.joining(", "));
     log.info("idle for {} s after startup: {} % of a core; RSS {}", IDLE.toSeconds(), "%.1f".formatted(share), rss);
+    // where it went: the busiest threads of each process, by name, in % of a core
+    measured.forEach((name, process) -> {
+      var before = threadsBefore.get(name);
+      var busiest = ProcessStats.cpuNanosByThread(process.pid()).entrySet().stream()
+          .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+          .filter(e -> e.getValue() > 0)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+          .map(e -> "%s %.2f".formatted(e.getKey(), e.getValue() / 1e9 / seconds * 100))
+          .collect(Collectors.joining(", "));
+      log.info("idle, {} by thread (% of a core): {}", name, busiest);
+    });
   }
 
   private boolean allAlive() {
