@@ -162,6 +162,10 @@ class Neo4jBrowserQueriesIT {
 
     assertThat(rows).extracting(r -> r.get("type") + " " + r.get("state") + " " + r.get("task")).containsExactly(
         "converging-simulation COMPLETED " + ensemble + ":member[0]", "converging-simulation COMPLETED " + ensemble + ":member[1]");
+    // the live DAG draws them linked to the experiment
+    assertThat(run("live-dag", ensemble)).filteredOn(r -> r.get("t") instanceof Node node && node.hasLabel("Experiment"))
+        .extracting(r -> ((Node) r.get("t")).get("type").asString())
+        .containsExactly("converging-simulation", "converging-simulation");
   }
 
   private List<Map<String, Object>> run(String name) {
