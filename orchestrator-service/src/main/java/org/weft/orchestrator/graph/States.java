@@ -29,7 +29,11 @@ final class States {
       "active", ExperimentState.active().stream().map(Enum::name).toList(),
       "startable", ExperimentState.startable().stream().map(Enum::name).toList(),
       "status", names(List.of(TaskResult.Status.values())),
-      "stateLabel", labels());
+      "stateLabel", Arrays.stream(TaskState.values()).collect(Collectors.toMap(Enum::name, TaskState::label)));
+
+  /** Every task state's label, as a {@code REMOVE} clause names them: {@code Waiting:Ready:…}. */
+  private static final String ALL_LABELS = Arrays.stream(TaskState.values()).map(TaskState::label)
+      .collect(Collectors.joining(":"));
 
   private States() {}
 
@@ -38,9 +42,7 @@ final class States {
    * ({@link TaskState#label()}); they follow every statement's change of {@code node.state}.
    */
   static String labelled(String node) {
-    var all = Arrays.stream(TaskState.values()).map(TaskState::label)
-        .collect(Collectors.joining(":"));
-    return "REMOVE %1$s:%2$s SET %1$s:$($stateLabel[%1$s.state])\n".formatted(node, all);
+    return "REMOVE %1$s:%2$s SET %1$s:$($stateLabel[%1$s.state])\n".formatted(node, ALL_LABELS);
   }
 
   /** The names of the states of an experiment that has not ended ({@code $active}). */
@@ -62,14 +64,6 @@ final class States {
       });
       return Map.copyOf(used);
     });
-  }
-
-  private static Map<String, String> labels() {
-    var labels = new LinkedHashMap<String, String>();
-    for (var state : TaskState.values()) {
-      labels.put(state.name(), state.label());
-    }
-    return labels;
   }
 
   private static Map<String, String> names(Collection<? extends Enum<?>> states) {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -178,7 +179,7 @@ class Neo4jBrowserPageIT {
     var file = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
     var target = Paths.get("target", "neo4j-browser", "live-dag.png");
     Files.createDirectories(target.getParent());
-    Files.copy(file.toPath(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(file.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Debian's headless Chromium and its driver, installed first when they are missing. */
