@@ -58,6 +58,9 @@ final class EmbeddedKafka implements AutoCloseable {
     return new EmbeddedKafka(server, bootstrap);
   }
 
+  /** Holds some 600,000 distinct keys per cleaning pass. */
+  static final int DEDUPE_BUFFER_BYTES = 16 * 1024 * 1024;
+
   private static Properties brokerConfig(String host, int port, int controllerPort, Path logDir) {
     var config = new Properties();
     config.setProperty("process.roles", "broker,controller");
@@ -81,6 +84,12 @@ final class EmbeddedKafka implements AutoCloseable {
     config.setProperty("group.initial.rebalance.delay.ms", "0");
     config.setProperty("num.network.threads", "2");
     config.setProperty("num.io.threads", "4");
+    // the log cleaner's key map is a heap buffer held for the broker's life: Kafka's 128 MiB would be
+    // half the process's live heap, for compacted topics (consumer offsets) of a few thousand keys
+    config.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(DEDUPE_BUFFER_BYTES));
+    // the controller writes a no-op record this often when nothing happens (Kafka's default is
+    // 500 ms), waking its I/O thread and the broker's metadata loader; a lone node needs few
+    config.setProperty("metadata.max.idle.interval.ms", "10000");
     return config;
   }
 
