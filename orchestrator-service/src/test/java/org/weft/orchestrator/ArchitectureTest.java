@@ -26,7 +26,8 @@ class ArchitectureTest {
   @Test
   void dependenciesGoFromInboundAdaptersThroughTheEngineToOutboundAdapters() {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
-        .layer("inbound").definedBy("org.weft.orchestrator.web..", "org.weft.orchestrator.intake..")
+        .layer("inbound").definedBy("org.weft.orchestrator.web..", "org.weft.orchestrator.intake..",
+            "org.weft.orchestrator.access..")
         .layer("engine").definedBy("org.weft.orchestrator.engine..")
         .layer("outbound").definedBy("org.weft.orchestrator.graph..", "org.weft.orchestrator.messaging..",
             "org.weft.orchestrator.coordination..", "org.weft.orchestrator.compute..")

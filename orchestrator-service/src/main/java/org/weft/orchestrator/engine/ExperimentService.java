@@ -54,6 +54,8 @@ public class ExperimentService {
     var template = (request.templateVersion() == null
         ? masterDags.latestKnown(request.experimentType())
         : masterDags.version(request.experimentType(), request.templateVersion()))
+        // another gateway's own template is, to this one, not there
+        .filter(found -> found.usableBy(request.gatewayId()))
         .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), request.templateVersion()));
     var dag = liveDags.plan(request, template, computeResources.names());
     try {
@@ -79,6 +81,7 @@ public class ExperimentService {
       // the newest now it is, without a second check (a registration from now on is concurrent
       // with this submission, which may take either)
       template = masterDags.latest(request.experimentType())
+          .filter(found -> found.usableBy(request.gatewayId()))
           .orElseThrow(() -> new UnknownMasterDagException(request.experimentType(), null));
       dag = liveDags.plan(request, template, computeResources.names()).pinned();
       state = engine.submit(dag);

@@ -74,7 +74,7 @@ public class SubWorkflows {
       }
       var request = new LiveDagViews.NewExperiment(type, version,
           "%s of %s".formatted(dispatch.taskKey(), parent.experimentId()), parent.owner(), parent.gatewayId(),
-          parent.priority(), inputs, "sub-workflow:" + dispatch.dispatchId());
+          parent.submittedBy(), parent.priority(), inputs, "sub-workflow:" + dispatch.dispatchId());
       ExperimentService.Submission child;
       try {
         child = experiments.submit(request);

@@ -17,6 +17,7 @@ import org.weft.orchestrator.model.Page;
 import org.weft.orchestrator.template.MasterDagDocument;
 import org.weft.orchestrator.template.MasterDagValidator;
 import org.weft.orchestrator.template.TemplateParser;
+import org.weft.orchestrator.template.TypeTakenException;
 import org.weft.orchestrator.template.TemplateRejectedException;
 import org.weft.orchestrator.template.Violation;
 
@@ -41,21 +42,33 @@ public class TemplateService {
    * @throws TemplateRejectedException when it is malformed or invalid; nothing is stored then
    */
   public MasterDagRegistration register(String text, TemplateParser.Format format) {
+    return register(text, format, null);
+  }
+
+  /**
+   * As {@link #register(String, TemplateParser.Format)}, as one gateway's own template, which only
+   * its experiments may run and only it sees.
+   *
+   * @param owner the gateway; null for a shared template
+   * @throws TypeTakenException when the type is shared or another gateway's
+   */
+  public MasterDagRegistration register(String text, TemplateParser.Format format, String owner) {
     var document = parser.parse(text, format);
     validator.check(document);
-    checkSubWorkflows(document);
+    checkSubWorkflows(document, owner);
     var canonical = parser.canonicalJson(document);
-    return masterDags.store(document, canonical, sha256(canonical));
+    return masterDags.store(document, canonical, sha256(canonical), owner);
   }
 
   /**
    * Each sub-workflow runs a stored master DAG, and none leads back to this template's type, through
    * however many sub-workflows: an experiment would then start itself without end.
    */
-  private void checkSubWorkflows(MasterDagDocument document) {
+  private void checkSubWorkflows(MasterDagDocument document, String owner) {
     var violations = new ArrayList<Violation>();
     for (var child : MasterDagValidator.subWorkflowTypes(document)) {
-      var found = find(child.getKey(), child.getValue());
+      // a shared template runs only shared ones; a gateway's, shared ones and its own
+      var found = find(child.getKey(), child.getValue()).filter(view -> view.usableBy(owner));
       if (found.isEmpty()) {
         violations.add(new Violation("tasks", "a sub-workflow runs master DAG '%s'%s, which is not registered"
             .formatted(child.getKey(), child.getValue() == null ? "" : " version " + child.getValue())));
@@ -95,8 +108,14 @@ public class TemplateService {
     return version == null ? masterDags.latestKnown(type) : masterDags.version(type, version);
   }
 
+  /** The latest version of every type of every owner. */
   public Page<MasterDagView> list(int page, int size) {
-    return masterDags.list(page, size);
+    return masterDags.list(page, size, true, null);
+  }
+
+  /** The latest version of every shared type and of the gateway's own. */
+  public Page<MasterDagView> listUsableBy(String gateway, int page, int size) {
+    return masterDags.list(page, size, false, gateway);
   }
 
   public Optional<MasterDagView> latest(String type) {

@@ -67,6 +67,7 @@ public class LiveDags {
     experiment.put("name", request.name());
     experiment.put("owner", request.owner());
     experiment.put("gatewayId", request.gatewayId());
+    experiment.put("submittedBy", request.submittedBy());
     experiment.put("priority", request.priority());
     experiment.put("state", ExperimentState.CREATED.name());
     experiment.put("inputs", Json.write(inputs));
@@ -460,7 +461,8 @@ public class LiveDags {
       }
     }
     return new Experiment(e.get("id").asString(), e.get("type").asString(), e.get("templateVersion").asInt(),
-        Rows.text(e.get("name")), Rows.text(e.get("owner")), Rows.text(e.get("gatewayId")), e.get("priority", 0),
+        Rows.text(e.get("name")), Rows.text(e.get("owner")), Rows.text(e.get("gatewayId")),
+        Rows.text(e.get("submittedBy")), e.get("priority", 0),
         ExperimentState.valueOf(e.get("state").asString()), Rows.text(e.get("reason")),
         Json.readMap(Rows.text(e.get("inputs"))), Json.readMap(Rows.text(e.get("outputs"))),
         Rows.instant(e.get("createdAt")), Rows.instant(e.get("startedAt")), Rows.instant(e.get("endedAt")), taskCounts);

@@ -21,6 +21,7 @@ import org.weft.orchestrator.model.Page;
 import org.weft.orchestrator.template.Json;
 import org.weft.orchestrator.template.MasterDagDocument;
 import org.weft.orchestrator.template.TemplateParser;
+import org.weft.orchestrator.template.TypeTakenException;
 
 /**
  * Versioned master DAG templates in Neo4j. Registering the content the latest version already has
@@ -33,7 +34,7 @@ public class MasterDags {
   private static final Logger log = LoggerFactory.getLogger(MasterDags.class);
 
   /** The latest stored version of a type, and its content's checksum. */
-  private record Stored(int version, String checksum) {}
+  private record Stored(int version, String checksum, String gatewayId) {}
 
   /** Most template versions kept parsed in memory. */
   private static final int CACHED_VERSIONS = 1_000;
@@ -54,27 +55,34 @@ public class MasterDags {
   /**
    * Stores a checked template as the next version of its type, unless the latest version has the
    * same content ({@code checksum} of {@code canonical}).
+   *
+   * @param owner the gateway whose own template it is; null for a shared one
+   * @throws TypeTakenException when the type's earlier versions belong to another owner
    */
-  public MasterDagRegistration store(MasterDagDocument document, String canonical, String checksum) {
+  public MasterDagRegistration store(MasterDagDocument document, String canonical, String checksum, String owner) {
     try {
-      return storeOnce(document, canonical, checksum);
+      return storeOnce(document, canonical, checksum, owner);
     } catch (DataIntegrityViolationException e) {
       // another registration of the same type took this version number between our read and write
       log.debug("Concurrent registration of master DAG {}; trying again", document.type());
-      return storeOnce(document, canonical, checksum);
+      return storeOnce(document, canonical, checksum, owner);
     }
   }
 
-  private MasterDagRegistration storeOnce(MasterDagDocument document, String canonical, String checksum) {
+  private MasterDagRegistration storeOnce(MasterDagDocument document, String canonical, String checksum, String owner) {
     return transactions.execute(status -> {
       var latest = neo4j.query("""
               MATCH (m:MasterDag {type: $type})
-              RETURN m.version AS version, m.checksum AS checksum
+              RETURN m.version AS version, m.checksum AS checksum, m.gatewayId AS gatewayId
               ORDER BY m.version DESC LIMIT 1""")
           .bind(document.type()).to("type")
           .fetchAs(Stored.class)
-          .mappedBy((types, row) -> new Stored(row.get("version").asInt(), row.get("checksum").asString()))
+          .mappedBy((types, row) -> new Stored(row.get("version").asInt(), row.get("checksum").asString(),
+              Rows.text(row.get("gatewayId"))))
           .one();
+      if (latest.isPresent() && !java.util.Objects.equals(latest.get().gatewayId(), owner)) {
+        throw new TypeTakenException(document.type());
+      }
       if (latest.isPresent() && checksum.equals(latest.get().checksum())) {
         return new MasterDagRegistration(document.type(), latest.get().version(), false);
       }
@@ -86,14 +94,15 @@ public class MasterDags {
           .toList();
       neo4j.query("""
               CREATE (m:MasterDag {type: $type, version: $version, description: $description, checksum: $checksum,
-                                   createdAt: $createdAt, document: $document})
+                                   createdAt: $createdAt, document: $document, gatewayId: $owner})
               WITH m
               UNWIND $tasks AS task
               CREATE (m)-[:HAS_TEMPLATE]->(:TaskTemplate {masterDagType: $type, masterDagVersion: $version,
                                                           key: task.key, taskType: task.taskType, spec: task.spec})""")
-          .bindAll(Map.of("type", document.type(), "version", version,
+          .bindAll(parameters(Map.of("type", document.type(), "version", version,
               "description", document.description() == null ? "" : document.description(),
-              "checksum", checksum, "createdAt", ZonedDateTime.now(ZoneOffset.UTC), "document", canonical, "tasks", tasks))
+              "checksum", checksum, "createdAt", ZonedDateTime.now(ZoneOffset.UTC), "document", canonical, "tasks", tasks),
+              owner))
           .run();
       neo4j.query("""
               UNWIND $edges AS edge
@@ -151,7 +160,8 @@ public class MasterDags {
     }
     var found = neo4j.query("""
             MATCH (m:MasterDag {type: $type, version: $version})
-            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document""")
+            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document,
+                   m.gatewayId AS gatewayId""")
         .bindAll(Map.of("type", type, "version", version))
         .fetchAs(MasterDagView.class).mappedBy((types, row) -> view(row)).one();
     found.ifPresent(view -> {
@@ -163,24 +173,44 @@ public class MasterDags {
     return found;
   }
 
-  /** The latest version of every type, by type. */
-  public Page<MasterDagView> list(int page, int size) {
+  /**
+   * The latest version of every type, by type: of every owner, or only the shared ones and those of
+   * one gateway.
+   *
+   * @param everyOwner true for every gateway's; otherwise the shared ones and {@code gateway}'s
+   */
+  public Page<MasterDagView> list(int page, int size, boolean everyOwner, String gateway) {
+    var visible = "$everyOwner OR m.gatewayId IS NULL OR m.gatewayId = $gateway";
     var items = neo4j.query("""
-            MATCH (m:MasterDag)
+            MATCH (m:MasterDag) WHERE %s
             WITH m.type AS type, max(m.version) AS latest
             ORDER BY type SKIP $skip LIMIT $limit
             MATCH (m:MasterDag {type: type, version: latest})
-            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document
-            ORDER BY type""")
-        .bindAll(Map.of("skip", (long) page * size, "limit", size))
+            RETURN m.type AS type, m.version AS version, m.checksum AS checksum, m.createdAt AS createdAt, m.document AS document,
+                   m.gatewayId AS gatewayId
+            ORDER BY type""".formatted(visible))
+        .bindAll(parameters(Map.of("skip", (long) page * size, "limit", size, "everyOwner", everyOwner), gateway, "gateway"))
         .fetchAs(MasterDagView.class).mappedBy((types, row) -> view(row)).all();
-    long total = neo4j.query("MATCH (m:MasterDag) RETURN count(DISTINCT m.type) AS total")
+    long total = neo4j.query("MATCH (m:MasterDag) WHERE " + visible + " RETURN count(DISTINCT m.type) AS total")
+        .bindAll(parameters(Map.of("everyOwner", everyOwner), gateway, "gateway"))
         .fetchAs(Long.class).one().orElse(0L);
     return new Page<>(List.copyOf(items), page, size, total);
   }
 
   private static MasterDagView view(MapAccessorWithDefaultValue row) {
     return new MasterDagView(row.get("type").asString(), row.get("version").asInt(), row.get("checksum").asString(),
-        Rows.instant(row.get("createdAt")), Json.read(row.get("document").asString(), MasterDagDocument.class));
+        Rows.instant(row.get("createdAt")), Json.read(row.get("document").asString(), MasterDagDocument.class),
+        Rows.text(row.get("gatewayId")));
+  }
+
+  /** Map.of refuses nulls; an owner or gateway may be one. */
+  private static Map<String, Object> parameters(Map<String, Object> others, String owner) {
+    return parameters(others, owner, "owner");
+  }
+
+  private static Map<String, Object> parameters(Map<String, Object> others, String value, String name) {
+    var all = new java.util.HashMap<String, Object>(others);
+    all.put(name, value);
+    return all;
   }
 }

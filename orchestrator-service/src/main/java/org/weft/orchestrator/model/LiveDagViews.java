@@ -11,13 +11,20 @@ public final class LiveDagViews {
 
   private LiveDagViews() {}
 
-  /** A submission, as accepted by the API. */
+  /**
+   * A submission, as accepted by the API.
+   *
+   * @param owner       a label the gateway gives, such as the researcher it submits for
+   * @param gatewayId   the gateway, from the caller's token (in local mode, from the body)
+   * @param submittedBy the subject of the caller's token; null in local mode
+   */
   public record NewExperiment(
       String experimentType,
       Integer templateVersion,
       String name,
       String owner,
       String gatewayId,
+      String submittedBy,
       int priority,
       Map<String, Object> inputs,
       String idempotencyKey) {}
@@ -29,6 +36,7 @@ public final class LiveDagViews {
       String name,
       String owner,
       String gatewayId,
+      String submittedBy,
       int priority,
       ExperimentState state,
       String reason,

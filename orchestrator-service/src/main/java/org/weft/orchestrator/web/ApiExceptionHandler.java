@@ -21,6 +21,7 @@ import org.weft.orchestrator.lifecycle.IllegalTransitionException;
 import org.weft.orchestrator.lifecycle.InvalidRerunException;
 import org.weft.orchestrator.template.InvalidInputsException;
 import org.weft.orchestrator.template.TemplateRejectedException;
+import org.weft.orchestrator.template.TypeTakenException;
 import org.weft.orchestrator.template.Violation;
 
 /** Every error as RFC 9457 problem details; never a stack trace in a response. */
@@ -55,6 +56,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler(UnknownMasterDagException.class)
   ProblemDetail unknownMasterDag(UnknownMasterDagException e) {
     return ApiProblem.of(HttpStatus.NOT_FOUND, "unknown-master-dag", "Unknown master DAG", e.getMessage());
+  }
+
+  @ExceptionHandler(TypeTakenException.class)
+  ProblemDetail typeTaken(TypeTakenException e) {
+    return ApiProblem.of(HttpStatus.CONFLICT, "type-taken", "Experiment type taken", e.getMessage());
   }
 
   @ExceptionHandler(NotFoundException.class)

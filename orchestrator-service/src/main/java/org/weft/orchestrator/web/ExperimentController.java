@@ -2,6 +2,7 @@ package org.weft.orchestrator.web;
 
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -13,6 +14,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.weft.orchestrator.access.Caller;
 import org.weft.orchestrator.engine.ExperimentService;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.model.LiveDagViews;
@@ -39,12 +41,19 @@ class ExperimentController {
 
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Accepted> submit(@RequestBody String body,
-      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey, Caller caller) {
     checkKey(idempotencyKey);
     var request = json.readValid(body, SubmitExperimentRequest.class);
+    var gateway = caller.local() ? request.gatewayId() : caller.gatewayId();
+    if (!caller.local() && request.gatewayId() != null && !request.gatewayId().equals(gateway)) {
+      throw new BadRequestException("gatewayId", "is the gateway of the caller's token" + (gateway == null ? "" : ", '"
+          + gateway + "'") + "; leave it out");
+    }
+    // one gateway's key never finds another's experiment; a key has no space, so none can forge this
+    var key = idempotencyKey == null || caller.local() || gateway == null ? idempotencyKey : gateway + " " + idempotencyKey;
     var submission = experiments.submit(new LiveDagViews.NewExperiment(request.experimentType(), request.templateVersion(),
-        request.name(), request.owner(), request.gatewayId(), request.priority() == null ? 0 : request.priority(),
-        request.inputs(), idempotencyKey));
+        request.name(), request.owner(), gateway, caller.local() ? null : caller.subject(),
+        request.priority() == null ? 0 : request.priority(), request.inputs(), key));
     var self = "/api/v1/experiments/" + submission.experimentId();
     return ResponseEntity.accepted().location(URI.create(self)).body(new Accepted(submission.experimentId(),
         submission.state(), Map.of("self", self, "dag", self + "/dag", "events", self + "/events")));
@@ -56,7 +65,8 @@ class ExperimentController {
           message = "must be a task key, [a-z0-9][a-z0-9-]*, or a member's key such as run[3]") String fromTask) {}
 
   @PostMapping("/{id}/cancel")
-  ResponseEntity<Map<String, Object>> cancel(@PathVariable String id) {
+  ResponseEntity<Map<String, Object>> cancel(@PathVariable String id, Caller caller) {
+    visible(id, caller);
     if (!experiments.cancel(id)) {
       throw notFound(id);
     }
@@ -65,7 +75,9 @@ class ExperimentController {
   }
 
   @PostMapping("/{id}/rerun")
-  ResponseEntity<Map<String, Object>> rerun(@PathVariable String id, @RequestBody(required = false) String body) {
+  ResponseEntity<Map<String, Object>> rerun(@PathVariable String id, @RequestBody(required = false) String body,
+      Caller caller) {
+    visible(id, caller);
     var request = body == null || body.isBlank() ? new RerunRequest(null) : json.readValid(body, RerunRequest.class);
     var reset = experiments.rerun(id, request.fromTask()).orElseThrow(() -> notFound(id));
     var experiment = experiments.find(id).orElseThrow(() -> notFound(id));
@@ -75,24 +87,39 @@ class ExperimentController {
   @GetMapping
   Page<LiveDagViews.Experiment> list(@RequestParam(required = false) ExperimentState state,
       @RequestParam(required = false) String type, @RequestParam(required = false) String gatewayId,
-      @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+      @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size, Caller caller) {
     paging.check(page, size);
-    return experiments.list(new LiveDagViews.ExperimentFilter(state, type, gatewayId), page, size);
+    if (!caller.operator() && gatewayId != null && !gatewayId.equals(caller.gatewayId())) {
+      return new Page<>(List.of(), page, size, 0);
+    }
+    var scope = caller.operator() ? gatewayId : caller.gatewayId();
+    if (scope == null && !caller.operator()) {
+      return new Page<>(List.of(), page, size, 0);
+    }
+    return experiments.list(new LiveDagViews.ExperimentFilter(state, type, scope), page, size);
   }
 
   @GetMapping("/{id}")
-  LiveDagViews.Experiment get(@PathVariable String id) {
-    return experiments.find(id).orElseThrow(() -> notFound(id));
+  LiveDagViews.Experiment get(@PathVariable String id, Caller caller) {
+    return visible(id, caller);
   }
 
   @GetMapping("/{id}/dag")
-  LiveDagViews.Dag dag(@PathVariable String id) {
+  LiveDagViews.Dag dag(@PathVariable String id, Caller caller) {
+    visible(id, caller);
     return experiments.dag(id).orElseThrow(() -> notFound(id));
   }
 
   @GetMapping("/{id}/events")
-  Map<String, Object> events(@PathVariable String id) {
+  Map<String, Object> events(@PathVariable String id, Caller caller) {
+    visible(id, caller);
     return Map.of("experimentId", id, "items", experiments.events(id).orElseThrow(() -> notFound(id)));
+  }
+
+  /** The experiment, when the caller may see it: another gateway's is, to it, not there. */
+  private LiveDagViews.Experiment visible(String id, Caller caller) {
+    return experiments.find(id).filter(experiment -> caller.seesExperimentOf(experiment.gatewayId()))
+        .orElseThrow(() -> notFound(id));
   }
 
   private static NotFoundException notFound(String id) {

@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.weft.orchestrator.access.Caller;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.model.MasterDagView;
 import org.weft.orchestrator.model.Page;
@@ -30,8 +31,9 @@ class MasterDagController {
   /** The answer to a registration. */
   record Registered(String type, int version) {}
 
-  /** One line of the listing: the latest version of a type. */
-  record Summary(String type, int version, String description, int tasks, String checksum, Instant createdAt) {}
+  /** One line of the listing: the latest version of a type; {@code gatewayId} is null for a shared one. */
+  record Summary(String type, int version, String description, int tasks, String checksum, Instant createdAt,
+      String gatewayId) {}
 
   private final TemplateService templates;
   private final Paging paging;
@@ -43,9 +45,10 @@ class MasterDagController {
 
   @PostMapping(consumes = {MediaType.APPLICATION_JSON_VALUE, YAML, "application/x-yaml", "text/yaml"})
   ResponseEntity<Registered> register(@RequestBody String body,
-      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType) {
+      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType, Caller caller) {
     var format = MediaType.APPLICATION_JSON.isCompatibleWith(contentType) ? TemplateParser.Format.JSON : TemplateParser.Format.YAML;
-    var registration = templates.register(body, format);
+    // an operator's templates are shared; a gateway administrator's are its gateway's own
+    var registration = templates.register(body, format, caller.operator() ? null : caller.gatewayId());
     var location = URI.create("/api/v1/master-dags/%s/versions/%d".formatted(registration.type(), registration.version()));
     return ResponseEntity.status(registration.created() ? HttpStatus.CREATED : HttpStatus.OK)
         .location(location)
@@ -53,21 +56,24 @@ class MasterDagController {
   }
 
   @GetMapping
-  Page<Summary> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+  Page<Summary> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size,
+      Caller caller) {
     paging.check(page, size);
-    var found = templates.list(page, size);
+    var found = caller.operator() ? templates.list(page, size) : templates.listUsableBy(caller.gatewayId(), page, size);
     return new Page<>(found.items().stream().map(m -> new Summary(m.type(), m.version(), m.document().description(),
-        m.document().tasks().size(), m.checksum(), m.createdAt())).toList(), found.page(), found.size(), found.total());
+        m.document().tasks().size(), m.checksum(), m.createdAt(), m.gatewayId())).toList(),
+        found.page(), found.size(), found.total());
   }
 
   @GetMapping("/{type}")
-  Map<String, Object> latest(@PathVariable String type) {
-    return document(templates.latest(type).orElseThrow(() -> new NotFoundException("No master DAG of type '" + type + "'")));
+  Map<String, Object> latest(@PathVariable String type, Caller caller) {
+    return document(templates.latest(type).filter(found -> caller.sees(found.gatewayId()))
+        .orElseThrow(() -> new NotFoundException("No master DAG of type '" + type + "'")));
   }
 
   @GetMapping("/{type}/versions/{version}")
-  Map<String, Object> version(@PathVariable String type, @PathVariable int version) {
-    return document(templates.version(type, version)
+  Map<String, Object> version(@PathVariable String type, @PathVariable int version, Caller caller) {
+    return document(templates.version(type, version).filter(found -> caller.sees(found.gatewayId()))
         .orElseThrow(() -> new NotFoundException("No version %d of master DAG '%s'".formatted(version, type))));
   }
 
@@ -77,6 +83,7 @@ class MasterDagController {
     body.put("version", view.version());
     body.put("checksum", view.checksum());
     body.put("createdAt", view.createdAt());
+    body.put("gatewayId", view.gatewayId());
     body.put("description", view.document().description());
     body.put("inputs", view.document().inputs());
     body.put("tasks", view.document().tasks());

@@ -45,7 +45,7 @@ class LiveDagBenchmark {
   void instantiationAndListing() {
     var api = new Api(port);
     templates.register(thousandTaskTemplate(), TemplateParser.Format.YAML);
-    var wide = new LiveDagViews.NewExperiment("bench-thousand", null, "bench", null, "bench", 0, null, null);
+    var wide = new LiveDagViews.NewExperiment("bench-thousand", null, "bench", null, "bench", null, 0, null, null);
 
     for (int i = 0; i < 5; i++) {
       experiments.submit(wide);
@@ -71,7 +71,7 @@ class LiveDagBenchmark {
     templates.register("type: bench-one\ntasks: [{key: only, taskType: env-setup}]\n", TemplateParser.Format.YAML);
     long start = System.nanoTime();
     for (int i = 0; i < EXPERIMENTS; i++) {
-      experiments.submit(new LiveDagViews.NewExperiment("bench-one", null, "e" + i, null, "gw-bench", 0, null, null));
+      experiments.submit(new LiveDagViews.NewExperiment("bench-one", null, "e" + i, null, "gw-bench", null, 0, null, null));
     }
     double createSeconds = (System.nanoTime() - start) / 1e9;
 

@@ -92,7 +92,7 @@ class ResultBatchIT {
   void launchADiamond() throws Exception {
     templates.register(TEMPLATE, TemplateParser.Format.YAML);
     var template = templates.latest("result-batch").orElseThrow();
-    var dag = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
+    var dag = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", null, 0, null, null),
         template, java.util.Set.of("local"));
     experimentId = dag.id();
     otherInstance = OtherInstance.connect(connectString, "result-batch-it");
@@ -258,7 +258,7 @@ class ResultBatchIT {
   void aBatchLeavesExactlyTheStateItsResultsLeaveOneByOne() throws Exception {
     // a second diamond gets the same results one at a time, at the same clock
     var template = templates.latest("result-batch").orElseThrow();
-    var other = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", 0, null, null),
+    var other = liveDags.plan(new LiveDagViews.NewExperiment("result-batch", null, "batch", null, "gw", null, 0, null, null),
         template, java.util.Set.of("local"));
     otherInstance.own(other.id());
     var sentOther = new HashMap<String, TaskDispatch>();

@@ -349,6 +349,8 @@ class ExperimentApiIT {
     assertThat((Map<String, Object>) read(document, "$.paths")).containsKeys(
         "/api/v1/experiments", "/api/v1/experiments/{id}", "/api/v1/experiments/{id}/dag",
         "/api/v1/experiments/{id}/events", "/api/v1/master-dags", "/api/v1/master-dags/{type}");
+    List<String> parameters = read(document, "$.paths.*.*.parameters[*].name");
+    assertThat(parameters).as("the caller comes from the token").doesNotContain("caller");
   }
 
   private static String quote(String text) {
