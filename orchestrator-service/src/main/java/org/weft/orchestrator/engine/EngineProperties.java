@@ -24,6 +24,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          written, so a burst larger than the installation can hold is turned
  *                          away at the door instead of failing inside (default {@code 20000})
  * @param retryAfter        what a refused submission is told to wait (default {@code 5s})
+ * @param streamHeartbeat   how often an open event stream gets a keep-alive comment, and is read
+ *                          again in case a notice of new events was missed (default {@code 15s})
  */
 @ConfigurationProperties("weft.engine")
 public record EngineProperties(
@@ -33,4 +35,5 @@ public record EngineProperties(
     @DefaultValue("200") int launchBatch,
     @DefaultValue("10s") Duration launchWait,
     @DefaultValue("20000") int maxRunning,
-    @DefaultValue("5s") Duration retryAfter) {}
+    @DefaultValue("5s") Duration retryAfter,
+    @DefaultValue("15s") Duration streamHeartbeat) {}

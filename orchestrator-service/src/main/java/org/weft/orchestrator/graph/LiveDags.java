@@ -445,6 +445,19 @@ public class LiveDags {
         .toList());
   }
 
+  /** The experiment's events numbered above {@code after}, oldest first. */
+  public List<Event> eventsAfter(String id, long after) {
+    return neo4j.query("""
+            MATCH (v:Event {experimentId: $id}) WHERE v.last > $after
+            RETURN v {.*} AS events ORDER BY v.seq""")
+        .bindAll(Map.of("id", id, "after", after))
+        .fetchAs(StoredEvents.Group.class).mappedBy((types, row) -> StoredEvents.group(row.get("events"))).all().stream()
+        .flatMap(group -> group.events().stream())
+        .filter(v -> v.seq() > after)
+        .map(v -> new Event(v.seq(), v.at(), v.type(), v.taskKey(), v.state(), v.detail()))
+        .toList();
+  }
+
   public boolean exists(String id) {
     return neo4j.query("MATCH (e:Experiment {id: $id}) RETURN count(e) > 0 AS found")
         .bind(id).to("id").fetchAs(Boolean.class).one().orElse(false);

@@ -152,6 +152,7 @@ class GatewayAccessIT {
       "GET,  /events,            gateway-a,        200",
       "GET,  /events,            operations,       200",
       "GET,  /events,            gateway-b,        404",
+      "GET,  /events/stream,     gateway-b,        404",
       "POST, /rerun,             gateway-b,        404",
       "POST, /cancel,            gateway-b,        404",
       "POST, /rerun,             alice,            409",
