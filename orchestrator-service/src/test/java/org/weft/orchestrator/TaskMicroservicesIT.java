@@ -16,6 +16,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -295,6 +297,35 @@ class TaskMicroservicesIT {
     });
     List<Object> capacity = read(api().get("/api/v1/workers"), "$.items[*].registration.capacity");
     assertThat(capacity).allMatch(value -> ((Number) value).intValue() == 4);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"output-staging", "job-submission", "env-setup"})
+  void aDispatchWhoseExperimentIdCouldNameAnotherDirectoryFailsBeforeItsHandlerRuns(String taskType) throws Exception {
+    var dispatchId = "unsafe-" + taskType + "-" + System.nanoTime();
+    var dispatch = """
+        {"dispatchId": "%s", "experimentId": "../../escaped", "taskId": "t-1", "taskKey": "stage-out",
+         "taskType": "%s", "attempt": 1, "context": {}}""".formatted(dispatchId, taskType);
+    try (var results = Topic.follow(kafka, "weft.task-results");
+        var producer = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+      producer.send(new ProducerRecord<>("weft.tasks." + taskType, "x", dispatch)).get();
+      var answer = new java.util.concurrent.atomic.AtomicReference<String>();
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        for (var record : results.poll(Duration.ofMillis(200))) {
+          if (record.value().contains(dispatchId)) {
+            answer.set(record.value());
+          }
+        }
+        return answer.get() != null;
+      });
+      assertThat((String) com.jayway.jsonpath.JsonPath.read(answer.get(), "$.status")).isEqualTo("FAILED");
+      assertThat((Boolean) com.jayway.jsonpath.JsonPath.read(answer.get(), "$.error.retryable")).isFalse();
+      assertThat((String) com.jayway.jsonpath.JsonPath.read(answer.get(), "$.error.message")).contains("cannot name a directory");
+    }
+    assertThat(WORKSPACE.resolveSibling("escaped")).doesNotExist();
+    assertThat(WORKSPACE.getParent().resolveSibling("escaped")).doesNotExist();
   }
 
   @Test

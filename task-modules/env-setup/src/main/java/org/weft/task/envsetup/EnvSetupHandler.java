@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
@@ -22,7 +21,6 @@ import org.weft.task.runtime.hpc.RemoteHosts;
  */
 public class EnvSetupHandler implements TaskHandler {
 
-  private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   private final Path workspace;
   private final RemoteHosts remotes;
@@ -39,7 +37,7 @@ public class EnvSetupHandler implements TaskHandler {
 
   @Override
   public Map<String, Object> run(TaskContext context) throws Exception {
-    if (!SAFE_ID.matcher(context.experimentId()).matches()) {
+    if (!TaskContext.safeId(context.experimentId())) {
       throw TaskFailure.permanent("experiment id '" + context.experimentId() + "' cannot name a directory");
     }
     var resource = remotes.resource(context.resource());

@@ -19,6 +19,12 @@ public final class TaskContext {
     WORKER_STOPPING
   }
 
+  /**
+   * What an experiment id must look like before any handler uses it in a path: no separator, no
+   * {@code ..}, nothing a shell or a scheduler reads specially. The orchestrator's ids (UUIDs) are.
+   */
+  public static final java.util.regex.Pattern SAFE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
   private final TaskDispatch dispatch;
   private final String workerId;
   private final AtomicReference<Map<String, Object>> progress = new AtomicReference<>(Map.of());
@@ -36,8 +42,14 @@ public final class TaskContext {
     return dispatch;
   }
 
+  /** The experiment's id, checked against {@link #SAFE_ID} before the attempt reached its handler. */
   public String experimentId() {
     return dispatch.experimentId();
+  }
+
+  /** Whether an id may name a directory. */
+  public static boolean safeId(String id) {
+    return id != null && SAFE_ID.matcher(id).matches() && !id.contains("..");
   }
 
   public String taskKey() {

@@ -179,6 +179,13 @@ public final class WorkerRuntime implements SmartLifecycle {
           false));
       return null;
     }
+    if (!TaskContext.safeId(dispatch.experimentId())) {
+      // every handler names directories after it: refused here, for all of them
+      meters.counter("weft.worker.malformed", "task.type", type).increment();
+      send(failure(dispatch, "the experiment id cannot name a directory: it must match " + TaskContext.SAFE_ID.pattern(),
+          false));
+      return null;
+    }
     var admission = journal(type).admit(dispatch.dispatchId());
     if (admission instanceof DispatchJournal.Admission.AlreadyRunning) {
       meters.counter("weft.worker.repeats", "task.type", type, "kind", "running").increment();
