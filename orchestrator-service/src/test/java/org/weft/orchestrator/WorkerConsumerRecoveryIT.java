@@ -89,7 +89,8 @@ class WorkerConsumerRecoveryIT {
     var workerId = "recovering-" + UUID.randomUUID().toString().substring(0, 8);
     var properties = new WorkerProperties(true, workerId, List.of(), 2, Duration.ofSeconds(1), Duration.ofSeconds(1),
         100, state.resolve("workspace").toString(), state.resolve("worker").toString(),
-        new WorkerProperties.Staging(List.of(), DataSize.ofMegabytes(1), Duration.ofSeconds(1), Duration.ofSeconds(1), null),
+        new WorkerProperties.Staging(List.of(), DataSize.ofMegabytes(1), Duration.ofSeconds(1), Duration.ofSeconds(1), null,
+            List.of()),
         new WorkerProperties.Jobs(List.of(), Duration.ofSeconds(1), DataSize.ofKilobytes(2)));
     var runtime = new WorkerRuntime(List.of(handler), consumers, kafka, new Topics("weft."), zookeeper, "/weft",
         properties, new SimpleMeterRegistry());

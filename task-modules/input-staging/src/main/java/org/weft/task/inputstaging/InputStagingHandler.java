@@ -26,6 +26,8 @@ import org.weft.task.runtime.files.LimitedCopy;
 import org.weft.task.runtime.files.SafePaths;
 import org.weft.task.runtime.hpc.ComputeResources;
 import org.weft.task.runtime.hpc.RemoteHosts;
+import org.weft.task.runtime.net.AddressPolicy;
+import org.weft.task.runtime.net.RefusedAddressException;
 
 /**
  * Brings the experiment's inputs ({@code params.source}: one URI or a list) into
@@ -46,13 +48,17 @@ public class InputStagingHandler implements TaskHandler {
   private final WorkerProperties properties;
   private final RemoteHosts remotes;
   private final HttpClient http;
+  private final AddressPolicy addresses;
+  private static final int MAX_REDIRECTS = 5;
 
   InputStagingHandler(WorkerProperties properties, RemoteHosts remotes) {
     this.properties = properties;
     this.remotes = remotes;
+    this.addresses = AddressPolicy.allowing(properties.staging().allowedHosts());
+    // redirects are followed here, each hop checked against the address policy
     this.http = HttpClient.newBuilder()
         .connectTimeout(properties.staging().connectTimeout())
-        .followRedirects(HttpClient.Redirect.NORMAL)
+        .followRedirects(HttpClient.Redirect.NEVER)
         .build();
   }
 
@@ -216,14 +222,36 @@ public class InputStagingHandler implements TaskHandler {
 
   /** An HTTP input answered 200 and within its declared size; its body still to be read. */
   private HttpResponse<InputStream> fetch(URI uri, long limit) throws IOException, InterruptedException {
-    var request = HttpRequest.newBuilder(uri).timeout(properties.staging().readTimeout()).GET().build();
+    var at = uri;
     HttpResponse<InputStream> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (ConnectException | HttpTimeoutException e) {
-      throw TaskFailure.retryable("input " + uri + " is unreachable: " + e.getClass().getSimpleName());
-    } catch (IllegalArgumentException e) {
-      throw TaskFailure.permanent("input " + uri + " cannot be fetched: " + e.getMessage());
+    for (int hops = 0; ; hops++) {
+      allowed(uri, at);
+      var request = HttpRequest.newBuilder(at).timeout(properties.staging().readTimeout()).GET().build();
+      try {
+        response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      } catch (ConnectException | HttpTimeoutException e) {
+        throw TaskFailure.retryable("input " + uri + " is unreachable: " + e.getClass().getSimpleName());
+      } catch (IllegalArgumentException e) {
+        throw TaskFailure.permanent("input " + uri + " cannot be fetched: " + e.getMessage());
+      }
+      var location = response.headers().firstValue("Location");
+      int code = response.statusCode();
+      if (code < 300 || code > 399 || code == 304 || location.isEmpty()) {
+        break;
+      }
+      response.body().close();
+      if (hops == MAX_REDIRECTS) {
+        throw TaskFailure.permanent("input " + uri + " redirects more than " + MAX_REDIRECTS + " times");
+      }
+      try {
+        at = at.resolve(new URI(location.get()));
+      } catch (URISyntaxException e) {
+        throw TaskFailure.permanent("input " + uri + " redirects to a malformed location");
+      }
+      var scheme = at.getScheme() == null ? "" : at.getScheme().toLowerCase();
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        throw TaskFailure.permanent("input " + uri + " redirects to a " + scheme + " location, not http(s)");
+      }
     }
     int status = response.statusCode();
     if (status != 200) {
@@ -237,6 +265,17 @@ public class InputStagingHandler implements TaskHandler {
       throw TaskFailure.permanent("input %s is %d bytes, over the limit of %d".formatted(uri, declared, limit));
     }
     return response;
+  }
+
+  /** Refuses, before connecting, a hop to an address users may not reach. */
+  private void allowed(URI input, URI hop) {
+    try {
+      addresses.check(hop);
+    } catch (RefusedAddressException e) {
+      throw TaskFailure.permanent("input " + input + " refused: " + e.getMessage());
+    } catch (java.net.UnknownHostException e) {
+      throw TaskFailure.retryable("input " + input + " is unreachable: host " + hop.getHost() + " is unknown");
+    }
   }
 
   private Path download(URI uri, Path destination) throws IOException, InterruptedException {

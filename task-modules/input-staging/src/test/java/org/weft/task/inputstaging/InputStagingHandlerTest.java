@@ -54,11 +54,26 @@ class InputStagingHandlerTest {
       exchange.sendResponseHeaders(503, -1);
       exchange.close();
     });
+    server.createContext("/moved", exchange -> {
+      exchange.getResponseHeaders().add("Location", "/data.txt");
+      exchange.sendResponseHeaders(302, -1);
+      exchange.close();
+    });
+    server.createContext("/to-metadata", exchange -> {
+      exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data/");
+      exchange.sendResponseHeaders(302, -1);
+      exchange.close();
+    });
     server.start();
+    // the tests' server is on loopback, which inputs reach only when an operator allows it
+    handler = handler(List.of("127.0.0.1/32"));
+  }
+
+  private InputStagingHandler handler(List<String> allowedHosts) {
     var properties = new WorkerProperties(true, "test", List.of(), 1, Duration.ofSeconds(5), Duration.ofSeconds(5), 10,
         workspace.toString(), workspace.resolve("state").toString(), new WorkerProperties.Staging(List.of(), DataSize.ofBytes(1024), Duration.ofSeconds(2),
-        Duration.ofSeconds(5), null), new WorkerProperties.Jobs(List.of(), Duration.ofSeconds(1), DataSize.ofKilobytes(2)));
-    handler = new InputStagingHandler(properties, new org.weft.task.runtime.hpc.RemoteHosts(
+        Duration.ofSeconds(5), null, allowedHosts), new WorkerProperties.Jobs(List.of(), Duration.ofSeconds(1), DataSize.ofKilobytes(2)));
+    return new InputStagingHandler(properties, new org.weft.task.runtime.hpc.RemoteHosts(
         new org.weft.task.runtime.hpc.ComputeResources(Map.of()), new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }
 
@@ -92,6 +107,37 @@ class InputStagingHandlerTest {
         .isInstanceOf(TaskFailure.class).hasMessageContaining("over the limit of 1024 bytes")
         .satisfies(e -> assertThat(((TaskFailure) e).retryable()).isFalse());
     assertThat(workspace.resolve("in")).isEmptyDirectory();
+  }
+
+  @Test
+  void loopbackPrivateAndLinkLocalInputsAreRefusedBeforeAnyConnection() {
+    var strict = handler(List.of());
+    for (var input : List.of(url("/data.txt"), "http://localhost:1/x", "http://[::1]:1/x",
+        "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/x", "http://192.168.1.1/x", "http://0.0.0.0:1/x")) {
+      assertThatThrownBy(() -> strict.run(context(input))).as(input)
+          .isInstanceOf(TaskFailure.class).hasMessageContaining("refused")
+          .hasMessageContaining("weft.worker.staging.allowed-hosts")
+          .satisfies(e -> assertThat(((TaskFailure) e).retryable()).isFalse());
+    }
+    assertThat(workspace.resolve("in").toFile().list()).isNullOrEmpty();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aRedirectIsFollowedWhereItsTargetIsAllowedAndRefusedWhereNot() throws Exception {
+    var outputs = handler.run(context(url("/moved")));
+    assertThat(Path.of((String) outputs.get("path"))).hasContent("0.5 1.5 2.5");
+
+    assertThatThrownBy(() -> handler.run(context(url("/to-metadata"))))
+        .isInstanceOf(TaskFailure.class).hasMessageContaining("169.254.169.254").hasMessageContaining("link-local")
+        .satisfies(e -> assertThat(((TaskFailure) e).retryable()).isFalse());
+  }
+
+  @Test
+  void anAllowListEntryThatIsNeitherAHostNorACidrBlockIsRefusedAtStart() {
+    assertThatThrownBy(() -> handler(List.of("10.0.0.0/40"))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("10.0.0.0/40");
+    assertThatThrownBy(() -> handler(List.of("data.example.org/16"))).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -63,13 +63,18 @@ public record WorkerProperties(
    *                        {@code 60s})
    * @param outputs         where output staging collects each experiment's outputs, one directory
    *                        per experiment (default: {@code outputs} in the workspace)
+   * @param allowedHosts    hosts ({@code data.internal}) and CIDR blocks ({@code 10.1.0.0/16}) that
+   *                        {@code http(s)://} inputs may reach although they are loopback, private or
+   *                        link-local addresses; such addresses are refused otherwise, also after a
+   *                        redirect (default: none)
    */
   public record Staging(
       @DefaultValue List<String> allowedRoots,
       @DefaultValue("1GB") DataSize maxDownloadSize,
       @DefaultValue("10s") Duration connectTimeout,
       @DefaultValue("60s") Duration readTimeout,
-      String outputs) {
+      String outputs,
+      @DefaultValue List<String> allowedHosts) {
 
     public List<Path> allowedRootDirs() {
       return allowedRoots.stream().map(WorkerProperties::absolute).toList();

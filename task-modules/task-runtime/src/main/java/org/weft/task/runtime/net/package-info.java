@@ -1,0 +1,2 @@
+/** Which network addresses a task may reach on a user's behalf. */
+package org.weft.task.runtime.net;
