@@ -42,14 +42,16 @@ public class EventRelay implements SmartLifecycle {
 
   private final EventOutbox outbox;
   private final EventSender sender;
+  private final ExperimentGateways gateways;
   private final AtomicBoolean requested = new AtomicBoolean();
   /** How far each experiment's events are published, first and last seq, not yet recorded; guarded by this. */
   private final TreeMap<String, long[]> marks = new TreeMap<>();
   private volatile ScheduledExecutorService executor;
 
-  EventRelay(EventOutbox outbox, EventSender sender, MeterRegistry meters) {
+  EventRelay(EventOutbox outbox, EventSender sender, ExperimentGateways gateways, MeterRegistry meters) {
     this.outbox = outbox;
     this.sender = sender;
+    this.gateways = gateways;
     outbox.onCommitted(this::requestFlush);
     meters.gauge("weft.events.unpublished", outbox, EventOutbox::held);
   }
@@ -97,7 +99,7 @@ public class EventRelay implements SmartLifecycle {
     if (events.isEmpty()) {
       return 0;
     }
-    var sent = sender.send(events);
+    var sent = sender.send(events, gateways.of(events.stream().map(StoredEvent::experimentId).distinct().toList()));
     var failed = new HashSet<String>();
     for (int i = 0; i < events.size(); i++) {
       var experimentId = events.get(i).experimentId();

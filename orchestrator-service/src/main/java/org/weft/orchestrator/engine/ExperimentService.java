@@ -35,9 +35,13 @@ public class ExperimentService {
   private final LiveDags liveDags;
   private final ExperimentEngine engine;
   private final ComputeResourceDirectory computeResources;
+  private final ExperimentGateways gateways;
+  private final GatewayLimits limits;
 
   ExperimentService(MasterDags masterDags, LiveDags liveDags, ExperimentEngine engine,
-      ComputeResourceDirectory computeResources) {
+      ComputeResourceDirectory computeResources, ExperimentGateways gateways, GatewayLimits limits) {
+    this.gateways = gateways;
+    this.limits = limits;
     this.computeResources = computeResources;
     this.masterDags = masterDags;
     this.liveDags = liveDags;
@@ -45,11 +49,28 @@ public class ExperimentService {
   }
 
   public Submission submit(LiveDagViews.NewExperiment request) {
+    return submit(request, false);
+  }
+
+  /**
+   * A submission from a gateway's token, within the gateway's limits ({@link LimitProperties}); a
+   * retry of an accepted one (its {@code Idempotency-Key}) is answered whatever the limits.
+   *
+   * @throws GatewayLimitException when the gateway is at a limit; nothing is written then
+   */
+  public Submission submitForGateway(LiveDagViews.NewExperiment request) {
+    return submit(request, true);
+  }
+
+  private Submission submit(LiveDagViews.NewExperiment request, boolean limited) {
     if (request.idempotencyKey() != null) {
       var earlier = replay(request.idempotencyKey());
       if (earlier.isPresent()) {
         return earlier.get();
       }
+    }
+    if (limited && request.gatewayId() != null) {
+      limits.admit(request.gatewayId());
     }
     var template = (request.templateVersion() == null
         ? masterDags.latestKnown(request.experimentType())
@@ -86,6 +107,7 @@ public class ExperimentService {
       dag = liveDags.plan(request, template, computeResources.names()).pinned();
       state = engine.submit(dag);
     }
+    gateways.remember(dag.id(), request.gatewayId());
     try (var ignored = MDC.putCloseable("experimentId", dag.id())) {
       log.debug("Experiment {} created from {} version {}", dag.id(), template.type(), template.version());
     }

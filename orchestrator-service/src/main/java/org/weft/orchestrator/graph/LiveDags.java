@@ -458,6 +458,29 @@ public class LiveDags {
         .toList();
   }
 
+  /** How many experiments of the gateway have not ended. */
+  public long countActive(String gatewayId) {
+    return neo4j.query("""
+            MATCH (e:Experiment) WHERE e.gatewayId = $gateway AND e.state IN $active
+            RETURN count(e) AS running""")
+        .bindAll(Map.of("gateway", gatewayId,
+            "active", ExperimentState.active().stream().map(Enum::name).toList()))
+        .fetchAs(Long.class).one().orElse(0L);
+  }
+
+  /** The gateway of each of these experiments that has one. */
+  public Map<String, String> gatewaysOf(java.util.Collection<String> ids) {
+    var gateways = new HashMap<String, String>();
+    neo4j.query("""
+            UNWIND $ids AS id
+            MATCH (e:Experiment {id: id}) WHERE e.gatewayId IS NOT NULL
+            RETURN e.id AS id, e.gatewayId AS gatewayId""")
+        .bind(List.copyOf(ids)).to("ids")
+        .fetch().all()
+        .forEach(row -> gateways.put((String) row.get("id"), (String) row.get("gatewayId")));
+    return gateways;
+  }
+
   public boolean exists(String id) {
     return neo4j.query("MATCH (e:Experiment {id: $id}) RETURN count(e) > 0 AS found")
         .bind(id).to("id").fetchAs(Boolean.class).one().orElse(false);

@@ -15,6 +15,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.weft.orchestrator.engine.GatewayLimitException;
 import org.weft.orchestrator.engine.OverloadedException;
 import org.weft.orchestrator.engine.UnknownMasterDagException;
 import org.weft.orchestrator.lifecycle.IllegalTransitionException;
@@ -78,6 +79,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     var problem = ApiProblem.of(HttpStatus.TOO_MANY_REQUESTS, "overloaded", "Too many running experiments", e.getMessage());
     return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
         .header(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, e.retryAfter().toSeconds())))
+        .body(problem);
+  }
+
+  @ExceptionHandler(GatewayLimitException.class)
+  ResponseEntity<ProblemDetail> gatewayLimit(GatewayLimitException e) {
+    var problem = ApiProblem.of(HttpStatus.TOO_MANY_REQUESTS, "gateway-limit", "Gateway limit reached", e.getMessage());
+    return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+        .header(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)))
         .body(problem);
   }
 

@@ -51,9 +51,11 @@ class ExperimentController {
     }
     // one gateway's key never finds another's experiment; a key has no space, so none can forge this
     var key = idempotencyKey == null || caller.local() || gateway == null ? idempotencyKey : gateway + " " + idempotencyKey;
-    var submission = experiments.submit(new LiveDagViews.NewExperiment(request.experimentType(), request.templateVersion(),
+    var experiment = new LiveDagViews.NewExperiment(request.experimentType(), request.templateVersion(),
         request.name(), request.owner(), gateway, caller.local() ? null : caller.subject(),
-        request.priority() == null ? 0 : request.priority(), request.inputs(), key));
+        request.priority() == null ? 0 : request.priority(), request.inputs(), key);
+    // the local mode is one trusted user; a gateway's token brings the gateway's limits
+    var submission = caller.local() ? experiments.submit(experiment) : experiments.submitForGateway(experiment);
     var self = "/api/v1/experiments/" + submission.experimentId();
     return ResponseEntity.accepted().location(URI.create(self)).body(new Accepted(submission.experimentId(),
         submission.state(), Map.of("self", self, "dag", self + "/dag", "events", self + "/events")));

@@ -31,7 +31,8 @@ import org.weft.orchestrator.testsupport.Keycloak;
  * role and gateway, answers only about the caller's own gateway.
  */
 @SpringBootTest(classes = WeftOrchestratorApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "weft.access.clock-skew=0s")
+    properties = {"weft.access.clock-skew=0s", "weft.limits.gateways.gateway-c.max-running=2",
+        "weft.limits.gateways.gateway-d.submissions-per-minute=2"})
 @ActiveProfiles("it")
 class GatewayAccessIT {
 
@@ -52,6 +53,8 @@ class GatewayAccessIT {
       keycloak.serviceClient("gateway-b", List.of("gateway-admin"), true, null, null);
       keycloak.serviceClient("operations", List.of("operator"), true, null, null);
       keycloak.serviceClient("gateway-a-reader", List.of("gateway-user"), true, "gateway-a", null);
+      keycloak.serviceClient("gateway-c", List.of("gateway-user"), true, null, null);
+      keycloak.serviceClient("gateway-d", List.of("gateway-user"), true, null, null);
       keycloak.serviceClient("no-audience", List.of("gateway-admin"), false, null, null);
       keycloak.serviceClient("short-lived", List.of("gateway-user"), true, "gateway-a", 2);
       keycloak.portalUser("portal-a", "gateway-a", "alice", List.of("gateway-user"));
@@ -255,6 +258,40 @@ class GatewayAccessIT {
   })
   void workersAreTheOperatorsAndResourcesAreReadByAll(String method, String path, String caller, int status) {
     assertThat(call(method, path, token(caller)).statusCode()).isEqualTo(status);
+  }
+
+  // ---- per-gateway limits ----
+
+  @Test
+  void aGatewayAtItsRunningLimitIsToldToComeBackAndTheOthersAreNot() {
+    var key = Map.of("Idempotency-Key", "limited-" + System.nanoTime());
+    var first = submitted(call("POST", "/api/v1/experiments", token("gateway-c"), "application/json",
+        "{\"experimentType\": \"access-check\"}", key));
+    submitted(call("POST", "/api/v1/experiments", token("gateway-c"), "application/json", "{\"experimentType\": \"access-check\"}"));
+
+    var refused = call("POST", "/api/v1/experiments", token("gateway-c"), "application/json", "{\"experimentType\": \"access-check\"}");
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat((String) JsonPath.read(refused.body(), "$.type")).endsWith("/gateway-limit");
+    assertThat((String) JsonPath.read(refused.body(), "$.detail")).contains("running");
+    Integer listed = JsonPath.read(call("GET", "/api/v1/experiments", token("gateway-c")).body(), "$.total");
+    assertThat(listed).as("a refused submission writes nothing").isEqualTo(2);
+
+    var retried = call("POST", "/api/v1/experiments", token("gateway-c"), "application/json",
+        "{\"experimentType\": \"access-check\"}", key);
+    assertThat(submitted(retried)).as("the retry of an accepted submission is answered").isEqualTo(first);
+    submitted(call("POST", "/api/v1/experiments", token("gateway-b"), "application/json", "{\"experimentType\": \"access-check\"}"));
+  }
+
+  @Test
+  void aGatewayOverItsSubmissionRateIsToldWhenTheNextOneFits() {
+    for (int i = 0; i < 2; i++) {
+      submitted(call("POST", "/api/v1/experiments", token("gateway-d"), "application/json", "{\"experimentType\": \"access-check\"}"));
+    }
+    var refused = call("POST", "/api/v1/experiments", token("gateway-d"), "application/json", "{\"experimentType\": \"access-check\"}");
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(Integer.parseInt(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 30);
+    assertThat((String) JsonPath.read(refused.body(), "$.detail")).contains("in the last minute");
   }
 
   // ---- helpers ----
