@@ -129,7 +129,11 @@ class GatewayAccessIT {
   @Test
   void healthAndTheOpenApiDocumentNeedNoToken() {
     assertThat(call("GET", "/actuator/health/liveness", null).statusCode()).isEqualTo(200);
-    assertThat(call("GET", "/v3/api-docs", null).statusCode()).isEqualTo(200);
+    var document = call("GET", "/v3/api-docs", null);
+    assertThat(document.statusCode()).isEqualTo(200);
+    assertThat((String) JsonPath.read(document.body(), "$.components.securitySchemes['gateway-token'].scheme")).isEqualTo("bearer");
+    List<Object> required = JsonPath.read(document.body(), "$.security[*]['gateway-token']");
+    assertThat(required).hasSize(1);
     assertThat(call("GET", "/actuator/prometheus", null).statusCode()).isEqualTo(401);
     assertThat(call("GET", "/actuator/prometheus", keycloak().clientToken("gateway-a")).statusCode()).isEqualTo(403);
     assertThat(call("GET", "/actuator/prometheus", keycloak().clientToken("operations")).statusCode()).isEqualTo(200);
