@@ -92,6 +92,8 @@ final class DispatchJournal implements AutoCloseable {
   private final Path file;
   private final Codec codec;
   private FileChannel channel;
+  /** Held on a file of its own, which compaction never replaces: the journal's is swapped for a new one. */
+  private FileChannel lockChannel;
   private FileLock lock;
   private long appended;
 
@@ -127,15 +129,19 @@ final class DispatchJournal implements AutoCloseable {
   private void open() {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
       try {
-        lock = channel.tryLock();
+        lock = lockChannel.tryLock();
       } catch (OverlappingFileLockException sameProcess) {
         lock = null;
       }
       if (lock == null) {
-        channel.close();
+        lockChannel.close();
         throw new InUseException(file);
+      }
+      if (!Files.exists(file)) {
+        Files.createFile(file);
       }
       replay();
       compact();
@@ -191,17 +197,12 @@ final class DispatchJournal implements AutoCloseable {
     }
     var fresh = file.resolveSibling(file.getFileName() + ".compacting");
     Files.writeString(fresh, lines, StandardCharsets.UTF_8);
-    // the lock is on the open channel, which goes on pointing at the old file once it is replaced
     Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     var old = channel;
     channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    var newLock = channel.tryLock();
-    if (newLock == null) {
-      throw new IllegalStateException("Another worker process took the dispatch journal " + file);
+    if (old != null) {
+      old.close();
     }
-    lock.release();
-    old.close();
-    lock = newLock;
     appended = 0;
   }
 
@@ -287,8 +288,9 @@ final class DispatchJournal implements AutoCloseable {
   public synchronized void close() {
     if (channel != null) {
       try {
-        lock.release();
         channel.close();
+        lock.release();
+        lockChannel.close();
       } catch (IOException e) {
         log.debug("Closing the dispatch journal {}: {}", file, e.toString());
       }

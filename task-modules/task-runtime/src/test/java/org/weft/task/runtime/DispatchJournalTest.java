@@ -144,4 +144,38 @@ class DispatchJournalTest {
     first.close();
     second.close();
   }
+
+  @Test
+  void workersStartingAtOnceFromOneDirectoryNeverShareAJournalWhileOneCompactsIt(@TempDir Path dir) throws Exception {
+    // compaction at open swaps the journal file for a new one; the lock must not go with the old one
+    for (int round = 0; round < 5; round++) {
+      var start = new java.util.concurrent.CountDownLatch(1);
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+      try {
+        var opened = new java.util.ArrayList<java.util.concurrent.Future<DispatchJournal>>();
+        for (int i = 0; i < 6; i++) {
+          opened.add(pool.submit(() -> {
+            start.await();
+            return DispatchJournal.open(10, dir, "x", CODEC);
+          }));
+        }
+        start.countDown();
+        var journals = new java.util.ArrayList<DispatchJournal>();
+        for (var future : opened) {
+          journals.add(future.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        for (int i = 0; i < journals.size(); i++) {
+          journals.get(i).admit("d" + round + "-" + i);
+        }
+        journals.forEach(DispatchJournal::close);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    try (var files = java.nio.file.Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString()).filter(name -> name.endsWith(".log")))
+          .containsExactlyInAnyOrder("journal-x.log", "journal-x-2.log", "journal-x-3.log", "journal-x-4.log",
+              "journal-x-5.log", "journal-x-6.log");
+    }
+  }
 }
