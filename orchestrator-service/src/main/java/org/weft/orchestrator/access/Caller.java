@@ -35,9 +35,4 @@ public record Caller(String gatewayId, String subject, Set<Role> roles, boolean 
   public boolean seesExperimentOf(String experimentGateway) {
     return operator() || (gatewayId != null && gatewayId.equals(experimentGateway));
   }
-
-  /** The gateway a listing is limited to; null when the caller sees every gateway. */
-  public String listingScope(String asked) {
-    return operator() ? asked : gatewayId;
-  }
 }

@@ -9,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -51,7 +50,6 @@ public class EventStreams implements SmartLifecycle {
   private final ObjectProvider<Notices> notices;
   private final Duration heartbeat;
   private final Map<String, Set<Stream>> byExperiment = new ConcurrentHashMap<>();
-  private final AtomicInteger open = new AtomicInteger();
   private volatile ScheduledExecutorService executor;
 
   EventStreams(LiveDags liveDags, ObjectProvider<Notices> notices, EngineProperties properties) {
@@ -69,7 +67,6 @@ public class EventStreams implements SmartLifecycle {
   public Runnable follow(String experimentId, long after, Subscriber subscriber) {
     var stream = new Stream(experimentId, after, subscriber);
     byExperiment.computeIfAbsent(experimentId, id -> ConcurrentHashMap.newKeySet()).add(stream);
-    open.incrementAndGet();
     notices.ifAvailable(Notices::start);
     executor.execute(() -> catchUp(stream));
     return () -> close(stream);
@@ -135,7 +132,6 @@ public class EventStreams implements SmartLifecycle {
       streams.remove(stream);
       return streams.isEmpty() ? null : streams;
     });
-    open.decrementAndGet();
   }
 
   /** Keeps idle connections open through proxies, and reads again in case a notice was missed. */
@@ -149,10 +145,6 @@ public class EventStreams implements SmartLifecycle {
         }
       }
     }
-  }
-
-  public int open() {
-    return open.get();
   }
 
   @Override

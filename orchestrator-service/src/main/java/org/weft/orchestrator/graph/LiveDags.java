@@ -435,14 +435,7 @@ public class LiveDags {
     if (!exists(id)) {
       return Optional.empty();
     }
-    return Optional.of(neo4j.query("""
-            MATCH (v:Event {experimentId: $id})
-            RETURN v {.*} AS events ORDER BY v.seq""")
-        .bind(id).to("id")
-        .fetchAs(StoredEvents.Group.class).mappedBy((types, row) -> StoredEvents.group(row.get("events"))).all().stream()
-        .flatMap(group -> group.events().stream())
-        .map(v -> new Event(v.seq(), v.at(), v.type(), v.taskKey(), v.state(), v.detail()))
-        .toList());
+    return Optional.of(eventsAfter(id, 0));
   }
 
   /** The experiment's events numbered above {@code after}, oldest first. */

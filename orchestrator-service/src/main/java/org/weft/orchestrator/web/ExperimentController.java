@@ -91,14 +91,12 @@ class ExperimentController {
       @RequestParam(required = false) String type, @RequestParam(required = false) String gatewayId,
       @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size, Caller caller) {
     paging.check(page, size);
-    if (!caller.operator() && gatewayId != null && !gatewayId.equals(caller.gatewayId())) {
+    // a gateway lists its own experiments; asking for another's finds none
+    if (!caller.operator() && (caller.gatewayId() == null || (gatewayId != null && !gatewayId.equals(caller.gatewayId())))) {
       return new Page<>(List.of(), page, size, 0);
     }
-    var scope = caller.operator() ? gatewayId : caller.gatewayId();
-    if (scope == null && !caller.operator()) {
-      return new Page<>(List.of(), page, size, 0);
-    }
-    return experiments.list(new LiveDagViews.ExperimentFilter(state, type, scope), page, size);
+    return experiments.list(new LiveDagViews.ExperimentFilter(state, type,
+        caller.operator() ? gatewayId : caller.gatewayId()), page, size);
   }
 
   @GetMapping("/{id}")
