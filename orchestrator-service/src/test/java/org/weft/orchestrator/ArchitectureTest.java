@@ -27,7 +27,7 @@ class ArchitectureTest {
   void dependenciesGoFromInboundAdaptersThroughTheEngineToOutboundAdapters() {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("inbound").definedBy("org.weft.orchestrator.web..", "org.weft.orchestrator.intake..",
-            "org.weft.orchestrator.access..")
+            "org.weft.orchestrator.access..", "org.weft.orchestrator.training..")
         .layer("engine").definedBy("org.weft.orchestrator.engine..")
         .layer("outbound").definedBy("org.weft.orchestrator.graph..", "org.weft.orchestrator.messaging..",
             "org.weft.orchestrator.coordination..", "org.weft.orchestrator.compute..")

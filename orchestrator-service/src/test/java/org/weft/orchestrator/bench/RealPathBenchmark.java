@@ -68,6 +68,7 @@ class RealPathBenchmark {
   private static final int FAN_OUT = Integer.getInteger("weft.bench.fan-out", 1_000);
   private static final Duration IDLE = Duration.ofSeconds(Integer.getInteger("weft.bench.idle-seconds", 60));
   private static final String JAVA_OPTS = System.getProperty("weft.bench.java-opts", "");
+  private static final String JAVA_HOME = System.getProperty("weft.bench.java-home", System.getProperty("java.home"));
   private static final Duration STARTUP = Duration.ofMinutes(3);
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -211,9 +212,12 @@ class RealPathBenchmark {
     until(() -> get("/api/v1/workers").contains(TASK_TYPE), Duration.ofMinutes(2));
   }
 
-  /** What the launcher runs with: the build there is, the test's JDK, and any JAVA_OPTS asked for. */
+  /**
+   * What the launcher runs with: the build there is, the test's JDK unless {@code -Dweft.bench.java-home}
+   * names another, and any JAVA_OPTS asked for.
+   */
   private static Map<String, String> environment() {
-    return Map.of("WEFT_SKIP_BUILD", "1", "JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", JAVA_OPTS);
+    return Map.of("WEFT_SKIP_BUILD", "1", "JAVA_HOME", JAVA_HOME, "JAVA_OPTS", JAVA_OPTS);
   }
 
   private static List<String> launcher(String command, List<String> args) {
