@@ -30,7 +30,7 @@ class ArchitectureTest {
             "org.weft.orchestrator.access..", "org.weft.orchestrator.training..")
         .layer("engine").definedBy("org.weft.orchestrator.engine..")
         .layer("outbound").definedBy("org.weft.orchestrator.graph..", "org.weft.orchestrator.messaging..",
-            "org.weft.orchestrator.coordination..", "org.weft.orchestrator.compute..")
+            "org.weft.orchestrator.coordination..", "org.weft.orchestrator.compute..", "org.weft.orchestrator.notify..")
         .layer("domain").definedBy("org.weft.orchestrator.lifecycle..", "org.weft.orchestrator.template..",
             "org.weft.orchestrator.model..")
         .whereLayer("inbound").mayNotBeAccessedByAnyLayer()

@@ -62,6 +62,7 @@ class AccessConfiguration {
                 "/error").permitAll()
             .requestMatchers(HttpMethod.POST, "/api/v1/master-dags").hasRole(Role.GATEWAY_ADMIN.name())
             .requestMatchers("/api/v1/workers", "/api/v1/workers/**").hasRole(Role.OPERATOR.name())
+            .requestMatchers("/api/v1/webhooks", "/api/v1/webhooks/**").hasRole(Role.GATEWAY_ADMIN.name())
             .requestMatchers("/api/v1/**").hasRole(Role.GATEWAY_USER.name())
             .anyRequest().hasRole(Role.OPERATOR.name()))
         .oauth2ResourceServer(server -> server.authenticationEntryPoint(problems)

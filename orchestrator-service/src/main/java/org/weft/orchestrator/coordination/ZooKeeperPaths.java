@@ -30,4 +30,9 @@ final class ZooKeeperPaths {
   String owner(String experimentId) {
     return ZKPaths.makePath(runningExperiment(experimentId), "owner");
   }
+
+  /** Where the instances elect the one that sends webhooks. */
+  String webhookSender() {
+    return ZKPaths.makePath(root, "leaders/webhooks");
+  }
 }

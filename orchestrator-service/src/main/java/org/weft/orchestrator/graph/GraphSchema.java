@@ -24,7 +24,13 @@ public class GraphSchema {
       "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
       "CREATE INDEX task_node_wake_at IF NOT EXISTS FOR (t:TaskNode) ON (t.wakeAt)",
       "CREATE INDEX experiment_events_pending IF NOT EXISTS FOR (e:Experiment) ON (e.eventsPending)",
-      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)");
+      "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)",
+      "CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (w:Webhook) REQUIRE w.id IS UNIQUE",
+      "CREATE INDEX webhook_gateway IF NOT EXISTS FOR (w:Webhook) ON (w.gatewayId)",
+      "CREATE CONSTRAINT webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) REQUIRE d.id IS UNIQUE",
+      "CREATE INDEX webhook_delivery_next_attempt IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.nextAttemptAt)",
+      "CREATE INDEX webhook_delivery_stream IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.stream, d.seq)",
+      "CREATE INDEX webhook_delivery_webhook IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.webhookId, d.createdAt)");
 
   /**
    * Databases written before events were published from memory marked each event published; now

@@ -16,6 +16,7 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.weft.orchestrator.engine.GatewayLimitException;
+import org.weft.orchestrator.engine.InvalidWebhookException;
 import org.weft.orchestrator.engine.OverloadedException;
 import org.weft.orchestrator.engine.UnknownMasterDagException;
 import org.weft.orchestrator.lifecycle.IllegalTransitionException;
@@ -41,6 +42,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler(InvalidInputsException.class)
   ProblemDetail invalidInputs(InvalidInputsException e) {
     return ApiProblem.withErrors(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-inputs", "Invalid experiment inputs", e.violations());
+  }
+
+  @ExceptionHandler(InvalidWebhookException.class)
+  ProblemDetail invalidWebhook(InvalidWebhookException e) {
+    return ApiProblem.withErrors(HttpStatus.BAD_REQUEST, "invalid-webhook", "Invalid webhook",
+        List.of(new Violation(e.field(), e.getMessage())));
   }
 
   @ExceptionHandler(InvalidRerunException.class)

@@ -264,6 +264,37 @@ class GatewayAccessIT {
     assertThat(call(method, path, token(caller)).statusCode()).isEqualTo(status);
   }
 
+  // ---- webhooks: a gateway admin's, seen by its gateway and the operator only ----
+
+  @Test
+  void aGatewaysWebhooksAreManagedByItsAdminAndNotThereForAnotherGateway() {
+    var body = "{\"url\": \"http://localhost:9/hook\"}";
+    assertThat(call("POST", "/api/v1/webhooks", token("gateway-a-reader"), "application/json", body).statusCode()).isEqualTo(403);
+    assertThat(call("POST", "/api/v1/webhooks", token("alice"), "application/json", body).statusCode()).isEqualTo(403);
+    assertThat(call("GET", "/api/v1/webhooks", token("alice")).statusCode()).isEqualTo(403);
+
+    var made = call("POST", "/api/v1/webhooks", token("gateway-a"), "application/json", body);
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+    String id = JsonPath.read(made.body(), "$.id");
+    assertThat((String) JsonPath.read(made.body(), "$.gatewayId")).isEqualTo("gateway-a");
+
+    for (var path : List.of("", "/deliveries", "/deliveries/msg_0")) {
+      assertThat(call("GET", "/api/v1/webhooks/" + id + path, token("gateway-b")).statusCode()).as(path).isEqualTo(404);
+    }
+    assertThat(call("POST", "/api/v1/webhooks/" + id + "/deliveries/msg_0/redeliver", token("gateway-b"), "application/json", "")
+        .statusCode()).isEqualTo(404);
+    assertThat(call("DELETE", "/api/v1/webhooks/" + id, token("gateway-b")).statusCode()).isEqualTo(404);
+    assertThat(JsonPath.<List<String>>read(call("GET", "/api/v1/webhooks", token("gateway-b")).body(), "$.items[*].id"))
+        .doesNotContain(id);
+    assertThat(JsonPath.<List<String>>read(call("GET", "/api/v1/webhooks", token("gateway-a")).body(), "$.items[*].id"))
+        .contains(id);
+    assertThat(JsonPath.<List<String>>read(call("GET", "/api/v1/webhooks", token("operations")).body(), "$.items[*].id"))
+        .contains(id);
+    assertThat(call("GET", "/api/v1/webhooks/" + id + "/deliveries", token("gateway-a")).statusCode()).isEqualTo(200);
+    assertThat(call("DELETE", "/api/v1/webhooks/" + id, token("gateway-a")).statusCode()).isEqualTo(204);
+    assertThat(call("GET", "/api/v1/webhooks/" + id, token("operations")).statusCode()).isEqualTo(404);
+  }
+
   // ---- per-gateway limits ----
 
   @Test

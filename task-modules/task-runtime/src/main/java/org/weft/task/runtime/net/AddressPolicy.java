@@ -19,7 +19,13 @@ public final class AddressPolicy {
   private final List<String> hosts = new ArrayList<>();
   private final List<byte[][]> blocks = new ArrayList<>();
 
-  private AddressPolicy() {}
+  private final String users;
+  private final String setting;
+
+  private AddressPolicy(String users, String setting) {
+    this.users = users;
+    this.setting = setting;
+  }
 
   /**
    * @param allowed host names ({@code localhost}, {@code data.example.org}) and CIDR blocks
@@ -27,7 +33,17 @@ public final class AddressPolicy {
    * @throws IllegalArgumentException for an entry that is neither
    */
   public static AddressPolicy allowing(List<String> allowed) {
-    var policy = new AddressPolicy();
+    return allowing(allowed, "inputs", "weft.worker.staging.allowed-hosts");
+  }
+
+  /**
+   * The same for other URLs than inputs.
+   *
+   * @param users   what the URLs are for, as a refusal names them ("webhooks")
+   * @param setting the setting that allows more, as a refusal names it
+   */
+  public static AddressPolicy allowing(List<String> allowed, String users, String setting) {
+    var policy = new AddressPolicy(users, setting);
     for (var entry : allowed) {
       var text = entry.trim().toLowerCase(Locale.ROOT);
       if (text.contains("/")) {
@@ -57,8 +73,8 @@ public final class AddressPolicy {
     }
     for (var address : InetAddress.getAllByName(name)) {
       if (!isPublic(address) && !inAllowedBlock(address)) {
-        throw new RefusedAddressException("%s resolves to %s, a %s address, which inputs may not reach unless the "
-            .formatted(host, address.getHostAddress(), kind(address)) + "operator allows it (weft.worker.staging.allowed-hosts)");
+        throw new RefusedAddressException("%s resolves to %s, a %s address, which %s may not reach unless the operator allows it (%s)"
+            .formatted(host, address.getHostAddress(), kind(address), users, setting));
       }
     }
   }
