@@ -2,6 +2,7 @@ package org.weft.orchestrator.coordination;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.weft.task.runtime.ZooKeeperAccess;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,7 +17,7 @@ class CoordinationConfiguration {
   /** The one ZooKeeper client of this process; closing it ends the session and its ephemeral nodes. */
   @Bean(destroyMethod = "close")
   CuratorFramework curatorFramework(ZooKeeperProperties properties) {
-    var client = CuratorFrameworkFactory.builder()
+    var client = ZooKeeperAccess.configure(CuratorFrameworkFactory.builder(), properties.digestAuth())
         .connectString(properties.connectString())
         .sessionTimeoutMs(Math.toIntExact(properties.sessionTimeout().toMillis()))
         .connectionTimeoutMs(Math.toIntExact(properties.connectionTimeout().toMillis()))

@@ -38,7 +38,7 @@ class ExperimentOwnershipIT {
     ownClient.start();
     ownClient.blockUntilConnected(10, TimeUnit.SECONDS);
     ownership = new ExperimentOwnership(ownClient,
-        new ZooKeeperProperties(connectString, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5)),
+        new ZooKeeperProperties(connectString, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5), null),
         new InstanceIdentity("ownership-test"));
   }
 
@@ -152,7 +152,7 @@ class ExperimentOwnershipIT {
     }
     try (var unreachable = CuratorFrameworkFactory.newClient("localhost:" + deadPort, new RetryOneTime(100))) {
       unreachable.start();
-      var properties = new ZooKeeperProperties("localhost:" + deadPort, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5));
+      var properties = new ZooKeeperProperties("localhost:" + deadPort, "/weft", Duration.ofSeconds(10), Duration.ofSeconds(5), null);
       var cut = new ExperimentOwnership(unreachable, properties, new InstanceIdentity("cut-off"));
       long start = System.nanoTime();
 

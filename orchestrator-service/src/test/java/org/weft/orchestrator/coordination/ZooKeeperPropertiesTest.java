@@ -14,14 +14,14 @@ class ZooKeeperPropertiesTest {
   @ValueSource(strings = {"weft", "/weft/", "", "relative/path"})
   void refusesARootThatIsNotAnAbsolutePathWithoutTrailingSlash(String root) {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> new ZooKeeperProperties("localhost:2181", root, Duration.ofSeconds(10), Duration.ofSeconds(5)))
+        .isThrownBy(() -> new ZooKeeperProperties("localhost:2181", root, Duration.ofSeconds(10), Duration.ofSeconds(5), null))
         .withMessageContaining("weft.zookeeper.root");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"/", "/weft", "/lab-a/weft"})
   void acceptsAbsoluteRoots(String root) {
-    assertThat(new ZooKeeperProperties("localhost:2181", root, Duration.ofSeconds(10), Duration.ofSeconds(5)).root())
+    assertThat(new ZooKeeperProperties("localhost:2181", root, Duration.ofSeconds(10), Duration.ofSeconds(5), null).root())
         .isEqualTo(root);
   }
 }

@@ -39,8 +39,9 @@ public class WorkerAutoConfiguration {
   @ConditionalOnMissingBean(CuratorFramework.class)
   CuratorFramework workerCuratorFramework(
       @Value("${weft.zookeeper.connect-string:localhost:2181}") String connectString,
-      @Value("${weft.zookeeper.session-timeout:10s}") java.time.Duration sessionTimeout) {
-    var client = CuratorFrameworkFactory.builder()
+      @Value("${weft.zookeeper.session-timeout:10s}") java.time.Duration sessionTimeout,
+      @Value("${weft.zookeeper.digest-auth:}") String digestAuth) {
+    var client = ZooKeeperAccess.configure(CuratorFrameworkFactory.builder(), digestAuth)
         .connectString(connectString)
         .sessionTimeoutMs(Math.toIntExact(sessionTimeout.toMillis()))
         .connectionTimeoutMs(Math.toIntExact(Math.min(5_000, sessionTimeout.toMillis())))
