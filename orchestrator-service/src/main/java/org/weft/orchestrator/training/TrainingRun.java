@@ -53,13 +53,14 @@ class TrainingRun {
     }
     var context = event.getApplicationContext();
     var base = "http://127.0.0.1:" + web.getWebServer().getPort() + "/api/v1";
-    var thread = new Thread(() -> exit(context, train(context, base)), "weft-training");
+    var thread = new Thread(() -> exit(context, train(context.getEnvironment(), base)), "weft-training");
     thread.setDaemon(true);
     thread.start();
   }
 
-  private int train(ConfigurableApplicationContext context, String base) {
-    if (!workloadAllowed(context.getEnvironment())) {
+  /** Runs the workload against the API at {@code base}; the exit status the training start ends with. */
+  int train(Environment environment, String base) {
+    if (!workloadAllowed(environment)) {
       log.info("Training start: external servers or a secured API are configured, so no workload runs");
       return 0;
     }
