@@ -209,6 +209,23 @@ class TaskMicroservicesIT {
         .contains("stage-in").contains("/etc/passwd is outside the allowed directories");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/etc/passwd", "--input=/etc/passwd", "file:///etc/passwd", "../../other/result.out"})
+  void aCommandArgumentNamingAFileOutsideTheExperimentFailsTheJobAtOnce(String argument) {
+    var type = Api.registerTemplate(templates, "path-arg", """
+        inputs:
+          - {name: arg, type: string, required: true}
+        tasks:
+          - {key: run, taskType: job-submission, command: {template: [print-args, "${inputs.arg}"]}}
+        """);
+    var id = api().submit("""
+        {"experimentType": "%s", "inputs": {"arg": "%s"}}""".formatted(type, argument));
+    api().awaitState(id, "FAILED", RUN);
+    assertThat(node(id, "run").get("attempt")).isEqualTo(1);
+    assertThat(read(api().get("/api/v1/experiments/" + id), "$.reason").toString())
+        .contains("command.template[1]").contains("is outside the allowed directories");
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void shellMetacharactersInInputsReachTheProgramAsLiteralArguments() throws Exception {
@@ -236,8 +253,8 @@ class TaskMicroservicesIT {
 
   @Test
   void aJobPastItsWallTimeIsKilledWithItsChildrenAndFailsTheExperiment() throws Exception {
-    var childPid = WORKSPACE.resolve("child-" + System.nanoTime() + ".pid");
-    var id = submitSpawningJob("wall-time", "resources: {wallTime: PT2S}", childPid);
+    var id = submitSpawningJob("wall-time", "resources: {wallTime: PT2S}");
+    var childPid = WORKSPACE.resolve("experiments").resolve(id).resolve("child.pid");
     api().awaitState(id, "FAILED", RUN);
     assertThat(read(api().get("/api/v1/experiments/" + id), "$.reason").toString())
         .contains("monitor").contains("timed out after PT2S");
@@ -247,8 +264,8 @@ class TaskMicroservicesIT {
 
   @Test
   void cancellingAnExperimentMidJobKillsTheJobWithItsChildrenAndEndsCancelled() throws Exception {
-    var childPid = WORKSPACE.resolve("child-" + System.nanoTime() + ".pid");
-    var id = submitSpawningJob("cancel-mid-job", "", childPid);
+    var id = submitSpawningJob("cancel-mid-job", "");
+    var childPid = WORKSPACE.resolve("experiments").resolve(id).resolve("child.pid");
     await().atMost(RUN).until(() -> "RUNNING".equals(node(id, "monitor").get("state")) && Files.exists(childPid));
     var child = Long.parseLong(Files.readString(childPid).trim());
     assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true);
@@ -263,9 +280,10 @@ class TaskMicroservicesIT {
 
   /**
    * Submits a job of {@code spawn-and-wait} (it starts a child, writes the child's pid to
-   * {@code pidfile}, and waits) followed by its monitoring, the job's node taking {@code runExtra}.
+   * {@code child.pid} in the experiment's directory, and waits) followed by its monitoring, the
+   * job's node taking {@code runExtra}.
    */
-  private String submitSpawningJob(String prefix, String runExtra, Path pidfile) {
+  private String submitSpawningJob(String prefix, String runExtra) {
     var type = Api.registerTemplate(templates, prefix, """
         inputs:
           - {name: pidfile, type: string, required: true}
@@ -281,7 +299,7 @@ class TaskMicroservicesIT {
             params: {jobId: "${tasks.run.outputs.jobId}"}
         """.formatted(runExtra));
     return api().submit("""
-        {"experimentType": "%s", "inputs": {"pidfile": "%s"}}""".formatted(type, pidfile));
+        {"experimentType": "%s", "inputs": {"pidfile": "child.pid"}}""".formatted(type));
   }
 
   private static void awaitDead(long pid) {

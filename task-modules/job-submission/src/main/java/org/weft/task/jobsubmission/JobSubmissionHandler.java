@@ -1,6 +1,7 @@
 package org.weft.task.jobsubmission;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -70,6 +71,11 @@ public class JobSubmissionHandler implements TaskHandler {
     var workdir = workdirParam == null
         ? workspace.toAbsolutePath().normalize().resolve("experiments").resolve(context.experimentId())
         : SafePaths.under(List.of(workspace), String.valueOf(workdirParam), "params.workdir");
+    var experimentDir = workspace.toAbsolutePath().normalize().resolve("experiments").resolve(context.experimentId());
+    var allowed = new ArrayList<Path>(List.of(experimentDir, workdir));
+    allowed.addAll(properties.jobs().programDirectories());
+    CommandTemplate.checkPaths(argv, (path, field) ->
+        SafePaths.under(allowed, Path.of(path).isAbsolute() ? path : workdir.resolve(path).toString(), field));
     var logs = Files.createDirectories(workdir.resolve("logs"));
     var base = "%s.attempt-%d".formatted(fileName(context.taskKey()), context.attempt());
     var stdout = logs.resolve(base + ".stdout");
@@ -97,6 +103,13 @@ public class JobSubmissionHandler implements TaskHandler {
     var workdirParam = context.params().get("workdir");
     var workdir = workdirParam == null ? resource.experimentDir(context.experimentId())
         : resource.within(String.valueOf(workdirParam), "params.workdir");
+    var experimentDir = resource.experimentDir(context.experimentId());
+    CommandTemplate.checkPaths(argv, (path, field) -> {
+      var absolute = resource.within(path.startsWith("/") ? path : workdir + "/" + path, field);
+      if (!(absolute + "/").startsWith(experimentDir + "/") && !(absolute + "/").startsWith(workdir + "/")) {
+        throw TaskFailure.permanent("%s %s is outside the experiment's directory %s".formatted(field, path, experimentDir));
+      }
+    });
     var base = "%s/logs/%s.attempt-%d".formatted(workdir, fileName(context.taskKey()), context.attempt());
     environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
     environment.put("WEFT_TASK_KEY", context.taskKey());

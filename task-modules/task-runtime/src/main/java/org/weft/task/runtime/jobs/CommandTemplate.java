@@ -1,10 +1,13 @@
 package org.weft.task.runtime.jobs;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.weft.task.runtime.TaskFailure;
 
@@ -45,6 +48,53 @@ public final class CommandTemplate {
       argv.add(text);
     }
     return argv;
+  }
+
+  /**
+   * Checks the arguments that name files against the directories the job may use, so that a
+   * template (or an input it takes in) cannot point a program at another experiment's files or the
+   * machine's own. An argument names a file when it is an absolute path, a {@code file:} URI, a
+   * relative path with a {@code ..} segment, or the same after the {@code =} of an option
+   * ({@code --out=/data/x}, {@code if=/dev/sda}); other arguments are left as they are.
+   *
+   * @param check given each such path and the field it came from ({@code command.template[3]});
+   *              throws a {@link TaskFailure} for a path outside
+   */
+  public static void checkPaths(List<String> argv, BiConsumer<String, String> check) {
+    for (int i = 1; i < argv.size(); i++) {
+      var path = pathIn(argv.get(i));
+      if (path != null) {
+        check.accept(path, "command.template[%d]".formatted(i));
+      }
+    }
+  }
+
+  /** The path an argument names, or null when it names none. */
+  static String pathIn(String argument) {
+    int equals = argument.indexOf('=');
+    var value = argument;
+    if (equals > 0 && equals < argument.length() - 1) {
+      var after = argument.substring(equals + 1);
+      if (namesPath(after)) {
+        value = after;
+      }
+    }
+    if (!namesPath(value)) {
+      return null;
+    }
+    if (value.regionMatches(true, 0, "file:", 0, 5)) {
+      try {
+        return Path.of(URI.create(value)).toString();
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        throw TaskFailure.permanent("'" + value + "' is not a file URI");
+      }
+    }
+    return value;
+  }
+
+  private static boolean namesPath(String value) {
+    return value.startsWith("/") || value.regionMatches(true, 0, "file:", 0, 5)
+        || Arrays.asList(value.split("/")).contains("..");
   }
 
   /**

@@ -63,4 +63,35 @@ class CommandTemplateTest {
     Files.createFile(programs.resolve("data.txt"));
     assertThatThrownBy(() -> CommandTemplate.program("data.txt", List.of(programs))).isInstanceOf(TaskFailure.class);
   }
+
+  @Test
+  void findsThePathsThatArgumentsName() {
+    assertThat(CommandTemplate.pathIn("/etc/passwd")).isEqualTo("/etc/passwd");
+    assertThat(CommandTemplate.pathIn("file:///etc/shadow")).isEqualTo("/etc/shadow");
+    assertThat(CommandTemplate.pathIn("--input=/data/x")).isEqualTo("/data/x");
+    assertThat(CommandTemplate.pathIn("if=/dev/sda")).isEqualTo("/dev/sda");
+    assertThat(CommandTemplate.pathIn("../../other/result.out")).isEqualTo("../../other/result.out");
+    assertThat(CommandTemplate.pathIn("--from=run/../../x")).isEqualTo("run/../../x");
+    for (var plain : List.of("--steps", "100", "1/4", "a b; touch /tmp/x", "run/result.out", "--alpha=0.5", "x=")) {
+      assertThat(CommandTemplate.pathIn(plain)).as(plain).isNull();
+    }
+  }
+
+  @Test
+  void checksEveryPathArgumentButTheProgramNamingTheFirstOutside() {
+    var inside = Path.of("/work/experiments/e1");
+    var checked = new java.util.ArrayList<String>();
+    CommandTemplate.checkPaths(List.of("/bin/prog", "--in", "/work/experiments/e1/in.dat", "--n", "3"), (path, field) -> {
+      checked.add(field + " " + path);
+      if (!Path.of(path).normalize().startsWith(inside)) {
+        throw TaskFailure.permanent(field + " " + path + " is outside");
+      }
+    });
+    assertThat(checked).containsExactly("command.template[2] /work/experiments/e1/in.dat");
+    assertThatThrownBy(() -> CommandTemplate.checkPaths(List.of("prog", "--out=/work/experiments/e2/out"), (path, field) -> {
+      if (!Path.of(path).normalize().startsWith(inside)) {
+        throw TaskFailure.permanent(field + " " + path + " is outside");
+      }
+    })).isInstanceOf(TaskFailure.class).hasMessage("command.template[1] /work/experiments/e2/out is outside");
+  }
 }
