@@ -46,8 +46,8 @@ public final class WeftJar {
     var launcher = Paths.get(System.getProperty("weft.launcher", "../weft")).toAbsolutePath();
     var command = new ArrayList<String>(List.of("bash", launcher.toString(), what));
     command.addAll(args);
-    // the first launch after a build runs the training start; without its workload (TrainingStartScenarioIT
-    // runs that) it stays within the tests' start-up timeouts
+    // the first launch after a build runs the training start; without its workload (TrainingRunIT runs
+    // that) it stays within the tests' start-up timeouts
     return JavaProcess.command(name, workDir, command,
         java.util.Map.of("WEFT_SKIP_BUILD", "1", "JAVA_OPTS", "-Xmx768m", "WEFT_TRAINING_EXPERIMENTS", "0", "JAVA_HOME", System.getProperty("java.home")));
   }
