@@ -128,24 +128,23 @@ public class WebhookService {
    */
   public Optional<WebhookDelivery> redeliver(String webhookId, String deliveryId) {
     var delivery = webhooks.delivery(webhookId, deliveryId);
-    delivery.ifPresent(d -> {
-      d.state().moveTo(DeliveryState.PENDING);
-      webhooks.redeliver(d.id(), clock.millis());
-      onEnqueued.run();
-    });
-    return delivery.flatMap(d -> webhooks.delivery(webhookId, deliveryId));
+    if (delivery.isEmpty()) {
+      return delivery;
+    }
+    delivery.get().state().moveTo(DeliveryState.PENDING);
+    var pending = webhooks.redeliver(webhookId, deliveryId, clock.millis());
+    onEnqueued.run();
+    return pending;
   }
 
   /**
    * Records a delivery for each webhook that wants each event; an event offered again (read again
    * after a crash) adds nothing.
-   *
-   * @return how many deliveries are new
    */
-  public int accept(List<StreamEvent> events) {
+  public void accept(List<StreamEvent> events) {
     var current = current();
     if (current.isEmpty() || events.isEmpty()) {
-      return 0;
+      return;
     }
     var rows = new ArrayList<Map<String, Object>>();
     for (var event : events) {
@@ -156,11 +155,10 @@ public class WebhookService {
         }
       }
     }
-    int created = webhooks.enqueue(rows, clock.millis());
-    if (created > 0) {
+    if (!rows.isEmpty()) {
+      webhooks.enqueue(rows, clock.millis());
       onEnqueued.run();
     }
-    return created;
   }
 
   /** Whether any webhook is registered, as last read; when none is, events need not be read closely. */

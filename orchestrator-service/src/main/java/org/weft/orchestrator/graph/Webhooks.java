@@ -81,22 +81,17 @@ public class Webhooks {
    * webhook and event, so an event read again after a crash finds it there.
    *
    * @param rows per delivery: id, webhookId, stream, seq, eventId, eventType, experimentId, payload
-   * @return how many were new
    */
-  public int enqueue(List<Map<String, Object>> rows, long now) {
+  public void enqueue(List<Map<String, Object>> rows, long now) {
     if (rows.isEmpty()) {
-      return 0;
+      return;
     }
-    return neo4j.query("""
+    neo4j.query("""
         UNWIND $rows AS r
         MERGE (d:WebhookDelivery {id: r.id})
         ON CREATE SET d += r, d.state = $pending, d.attempts = 0, d.createdAt = $now, d.since = $now,
-                      d.nextAttemptAt = $now, d.new = true
-        WITH d, d.new = true AS created
-        REMOVE d.new
-        RETURN count(CASE WHEN created THEN 1 END) AS created""")
-        .bindAll(Map.of("rows", rows, "now", now, "pending", DeliveryState.PENDING.name()))
-        .fetchAs(Long.class).one().orElse(0L).intValue();
+                      d.nextAttemptAt = $now""")
+        .bindAll(Map.of("rows", rows, "now", now, "pending", DeliveryState.PENDING.name())).run();
   }
 
   /**
@@ -154,12 +149,15 @@ public class Webhooks {
     return new Page<>(List.copyOf(items), page, size, total);
   }
 
-  /** Makes a delivery pending again, due now, its age counted from now. */
-  public void redeliver(String id, long now) {
-    neo4j.query("""
-        MATCH (d:WebhookDelivery {id: $id})
-        SET d.state = $pending, d.since = $now, d.nextAttemptAt = $now""")
-        .bindAll(Map.of("id", id, "now", now, "pending", DeliveryState.PENDING.name())).run();
+  /** Makes a delivery pending again, due now, its age counted from now; answers it as it is then. */
+  public Optional<WebhookDelivery> redeliver(String webhookId, String id, long now) {
+    return neo4j.query("""
+        MATCH (d:WebhookDelivery {id: $id, webhookId: $webhookId})
+        SET d.state = $pending, d.since = $now, d.nextAttemptAt = $now
+        RETURN
+        """ + DELIVERY)
+        .bindAll(Map.of("id", id, "webhookId", webhookId, "now", now, "pending", DeliveryState.PENDING.name()))
+        .fetchAs(WebhookDelivery.class).mappedBy((types, row) -> delivery(row)).one();
   }
 
   private static Webhook webhook(Value w) {

@@ -67,11 +67,10 @@ public class JobSubmissionHandler implements TaskHandler {
     }
     argv.set(0, CommandTemplate.program(argv.get(0), properties.jobs().programDirectories()).toString());
     var workspace = properties.workspaceDir();
-    var workdirParam = context.params().get("workdir");
-    var workdir = workdirParam == null
-        ? workspace.toAbsolutePath().normalize().resolve("experiments").resolve(context.experimentId())
-        : SafePaths.under(List.of(workspace), String.valueOf(workdirParam), "params.workdir");
     var experimentDir = workspace.toAbsolutePath().normalize().resolve("experiments").resolve(context.experimentId());
+    var workdirParam = context.params().get("workdir");
+    var workdir = workdirParam == null ? experimentDir
+        : SafePaths.under(List.of(workspace), String.valueOf(workdirParam), "params.workdir");
     var allowed = new ArrayList<Path>(List.of(experimentDir, workdir));
     allowed.addAll(properties.jobs().programDirectories());
     CommandTemplate.checkPaths(argv, (path, field) ->
