@@ -88,8 +88,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         running.push(broker);
       }
       if (selection.neo4j()) {
-        graph = EmbeddedNeo4j.start(data.resolve("neo4j"), host, boltPort, httpPort, properties.neo4j().pageCache(),
-            properties.neo4j().browserStyle());
+        graph = EmbeddedNeo4j.start(data.resolve("neo4j"), host, boltPort, httpPort, properties.neo4j());
         running.push(graph);
       }
       return new EmbeddedInfrastructure(running, zk, broker, graph);
@@ -146,6 +145,11 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     zookeeperConnectString().ifPresent(a -> properties.put(ZOOKEEPER_ADDRESS, a));
     kafkaBootstrapServers().ifPresent(a -> properties.put(KAFKA_ADDRESS, a));
     neo4jBoltUri().ifPresent(a -> properties.put(NEO4J_ADDRESS, a));
+    // this process's Bolt clients (Spring's driver when the database is not reached in process)
+    Optional.ofNullable(neo4j).flatMap(EmbeddedNeo4j::password).ifPresent(password -> {
+      properties.put("spring.neo4j.authentication.username", EmbeddedProperties.Neo4j.USER);
+      properties.put("spring.neo4j.authentication.password", password);
+    });
     properties.put(RUNNING, String.join(", ", started()));
     neo4jBrowserUrl().ifPresent(url -> properties.put(BROWSER_URL, url));
     return properties;

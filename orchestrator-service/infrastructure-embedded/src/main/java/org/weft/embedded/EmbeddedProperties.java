@@ -52,11 +52,39 @@ public record EmbeddedProperties(
    * @param browserStyle whether Browser applies Weft's style ({@code docs/neo4j-browser/weft.grass}:
    *                  task nodes captioned by key and coloured by state) each time it connects,
    *                  replacing a style set by hand (default {@code true})
+   * @param password  when set, Bolt and Browser require the user {@code neo4j} with this password (at
+   *                  least 8 characters), for an infrastructure process other machines reach; this
+   *                  process's own clients get it (default none: no authentication, as on loopback
+   *                  the other two servers ask none)
    */
   public record Neo4j(
       @DefaultValue("7687") int boltPort,
       @DefaultValue("7474") int httpPort,
       @DefaultValue("256MB") DataSize pageCache,
       @DefaultValue("true") boolean inProcess,
-      @DefaultValue("true") boolean browserStyle) {}
+      @DefaultValue("true") boolean browserStyle,
+      String password) {
+
+    /** The user the password is for: Neo4j's built-in administrator. */
+    public static final String USER = "neo4j";
+
+    /** Neo4j's own minimum ({@code dbms.security.auth_minimum_password_length}). */
+    static final int MIN_PASSWORD_LENGTH = 8;
+
+    public Neo4j {
+      if (password != null && password.isEmpty()) {
+        password = null;
+      }
+      if (password != null && password.length() < MIN_PASSWORD_LENGTH) {
+        throw new IllegalArgumentException(
+            "weft.embedded.neo4j.password must have at least %d characters".formatted(MIN_PASSWORD_LENGTH));
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Neo4j[boltPort=%d, httpPort=%d, pageCache=%s, inProcess=%s, browserStyle=%s, password=%s]"
+          .formatted(boltPort, httpPort, pageCache, inProcess, browserStyle, password == null ? "none" : "****");
+    }
+  }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.GraphDatabase;
+import org.neo4j.driver.exceptions.AuthenticationException;
 import org.springframework.util.unit.DataSize;
 
 /** The three servers for real, in this JVM, reached by their ordinary clients over the network. */
@@ -104,6 +105,46 @@ class EmbeddedInfrastructureIT {
   }
 
   @Test
+  void aPasswordMakesBoltRequireItAndChangingItTakesEffectAtTheNextStart() throws Exception {
+    var open = onFreePorts(dataDir);
+    var secured = withNeo4jPassword(open, "first-password");
+    try (var infrastructure = EmbeddedInfrastructure.start(secured, onlyNeo4j())) {
+      var bolt = infrastructure.neo4jBoltUri().orElseThrow();
+      assertThat(answer(bolt, AuthTokens.basic("neo4j", "first-password"))).isEqualTo(1);
+      assertThatThrownBy(() -> answer(bolt, AuthTokens.none())).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> answer(bolt, AuthTokens.basic("neo4j", "wrong-password")))
+          .isInstanceOf(AuthenticationException.class);
+      assertThat(infrastructure.clientProperties()).containsEntry("spring.neo4j.authentication.username", "neo4j")
+          .containsEntry("spring.neo4j.authentication.password", "first-password");
+    }
+    // the same password again is no error; a new one replaces it
+    try (var again = EmbeddedInfrastructure.start(secured, onlyNeo4j())) {
+      assertThat(answer(again.neo4jBoltUri().orElseThrow(), AuthTokens.basic("neo4j", "first-password"))).isEqualTo(1);
+    }
+    try (var changed = EmbeddedInfrastructure.start(withNeo4jPassword(open, "second-password"), onlyNeo4j())) {
+      var bolt = changed.neo4jBoltUri().orElseThrow();
+      assertThat(answer(bolt, AuthTokens.basic("neo4j", "second-password"))).isEqualTo(1);
+      assertThatThrownBy(() -> answer(bolt, AuthTokens.basic("neo4j", "first-password")))
+          .isInstanceOf(AuthenticationException.class);
+    }
+  }
+
+  @Test
+  void aTooShortPasswordIsRefusedBeforeAnythingStarts() {
+    var properties = onFreePorts(dataDir);
+
+    assertThatThrownBy(() -> withNeo4jPassword(properties, "short"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("weft.embedded.neo4j.password must have at least 8 characters");
+  }
+
+  private static int answer(String bolt, org.neo4j.driver.AuthToken auth) {
+    try (var driver = GraphDatabase.driver(bolt, auth)) {
+      return driver.executableQuery("RETURN 1 AS one").execute().records().get(0).get("one").asInt();
+    }
+  }
+
+  @Test
   void aBusyPortIsOneClearErrorNamingThePortAndItsPropertyAndStartsNothing() throws Exception {
     try (var squatter = new ServerSocket(0)) {
       int busy = squatter.getLocalPort();
@@ -143,12 +184,18 @@ class EmbeddedInfrastructureIT {
     return new EmbeddedProperties(true, dataDir, "localhost",
         new EmbeddedProperties.ZooKeeper(ports[0], Duration.ofMillis(500)),
         new EmbeddedProperties.Kafka(ports[1], ports[2]),
-        new EmbeddedProperties.Neo4j(ports[3], ports[4], DataSize.ofMegabytes(64), true, true));
+        new EmbeddedProperties.Neo4j(ports[3], ports[4], DataSize.ofMegabytes(64), true, true, null));
   }
 
   private static EmbeddedProperties withKafkaPort(EmbeddedProperties p, int port) {
     return new EmbeddedProperties(p.enabled(), p.dataDir(), p.host(), p.zookeeper(),
         new EmbeddedProperties.Kafka(port, p.kafka().controllerPort()), p.neo4j());
+  }
+
+  private static EmbeddedProperties withNeo4jPassword(EmbeddedProperties p, String password) {
+    var n = p.neo4j();
+    return new EmbeddedProperties(p.enabled(), p.dataDir(), p.host(), p.zookeeper(), p.kafka(),
+        new EmbeddedProperties.Neo4j(n.boltPort(), n.httpPort(), n.pageCache(), n.inProcess(), n.browserStyle(), password));
   }
 
   private static EmbeddedInfrastructure.Selection onlyNeo4j() {
