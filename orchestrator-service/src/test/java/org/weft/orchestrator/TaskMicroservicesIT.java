@@ -1,6 +1,7 @@
 package org.weft.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 import static org.weft.orchestrator.testsupport.Api.read;
 
@@ -20,11 +21,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.Neo4jBrowserDoc;
 import org.weft.orchestrator.testsupport.Topic;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.runtime.files.Checksums;
@@ -60,6 +63,9 @@ class TaskMicroservicesIT {
 
   @Autowired
   TemplateService templates;
+
+  @Autowired
+  Neo4jClient neo4j;
 
   @BeforeAll
   static void programsAndInputs() throws Exception {
@@ -118,6 +124,48 @@ class TaskMicroservicesIT {
     }
     assertThat(Path.of((String) files.stream().filter(f -> f.get("name").equals("result.out")).findFirst()
         .orElseThrow().get("path"))).content().contains("values 8", "steps 40");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theFilesTheServicesWriteAndReadFormTheExperimentsLineageAndTheBrowserQueriesReadIt() throws Exception {
+    var input = "file://" + WORKSPACE.resolve("sources/input.txt");
+    var id = api().submit("""
+        {"experimentType": "single-application", "inputs": {"input-file": "%s", "steps": 3}}""".formatted(input));
+    api().awaitState(id, "COMPLETED", RUN);
+    var staged = (String) outputs(node(id, "stage-in")).get("path");
+    var outputDir = Path.of((String) outputs(node(id, "setup")).get("outputDir"));
+    var collected = WORKSPACE.resolve("outputs").resolve(id);
+
+    List<Map<String, Object>> data = read(api().get("/api/v1/experiments/" + id + "/data"), "$.items");
+
+    assertThat(data).extracting(d -> d.get("uri"), d -> d.get("producedBy"), d -> d.get("consumedBy"))
+        .containsExactlyInAnyOrder(
+            tuple(staged, "stage-in", List.of("run")),
+            tuple(outputDir.resolve("result.out").toString(), null, List.of("stage-out")),
+            tuple(outputDir.resolve("trace.csv").toString(), null, List.of("stage-out")),
+            tuple(collected.resolve("result.out").toString(), "stage-out", List.of()),
+            tuple(collected.resolve("trace.csv").toString(), "stage-out", List.of()));
+    var stagedObject = data.stream().filter(d -> d.get("uri").equals(staged)).findFirst().orElseThrow();
+    assertThat(stagedObject).containsEntry("resource", "local").containsEntry("state", "AVAILABLE")
+        .containsEntry("checksum", Checksums.sha256(Path.of(staged)));
+    assertThat(((Number) stagedObject.get("size")).longValue()).isEqualTo(Files.size(Path.of(staged)));
+    assertThat(api().get("/api/v1/experiments/no-such-experiment/data").statusCode()).isEqualTo(404);
+
+    // the doc's lineage queries, as Browser runs them
+    var queries = Neo4jBrowserDoc.queries();
+    var copy = collected.resolve("result.out").toString();
+    var origin = neo4j.query(queries.get("file-origin")).bindAll(Map.of("experimentId", id, "uri", copy))
+        .fetchAs(Long.class).mappedBy((types, row) -> (long) row.get("path").asPath().length()).all();
+    assertThat(origin).contains(0L, 2L);
+    var uses = neo4j.query(queries.get("file-uses")).bindAll(Map.of("experimentId", id, "uri", staged))
+        .fetchAs(String.class).mappedBy((types, row) -> row.get("task").asString()).all();
+    assertThat(uses).containsExactly("run");
+    var cost = neo4j.query(queries.get("loss-cost")).bindAll(Map.of("experimentId", id, "uri", staged)).fetch().one()
+        .orElseThrow();
+    assertThat(cost).containsEntry("producer", "stage-in");
+    assertThat((List<String>) cost.get("tasksAfter")).containsExactlyInAnyOrder("run", "monitor", "stage-out");
+    assertThat(neo4j.query(queries.get("lineage")).bind(id).to("experimentId").fetch().all()).isNotEmpty();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.weft.embedded;
 
 import java.lang.reflect.Array;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -44,6 +45,7 @@ import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.graphdb.QueryStatistics;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.kernel.api.exceptions.Status;
+import org.neo4j.values.storable.DurationValue;
 
 /**
  * What crosses between the driver's types and the embedded database's: parameters in, rows out
@@ -137,6 +139,11 @@ final class InProcessResults {
         entities.add(entity instanceof Node node ? node(node) : relationship((Relationship) entity));
       }
       return new InternalPath(entities).asValue();
+    }
+    if (value instanceof DurationValue duration) {
+      // the database's own type; Bolt sends its four components
+      return Values.isoDuration(duration.get(ChronoUnit.MONTHS), duration.get(ChronoUnit.DAYS),
+          duration.get(ChronoUnit.SECONDS), (int) duration.get(ChronoUnit.NANOS));
     }
     if (value instanceof Map<?, ?> map) {
       var values = new LinkedHashMap<String, Object>(map.size() * 2);

@@ -11,6 +11,16 @@ import org.neo4j.kernel.DeadlockDetectedException;
 class InProcessResultsTest {
 
   @Test
+  void aDurationArrivesWithItsFourComponentsAsOverBolt() {
+    var value = InProcessResults.value(org.neo4j.values.storable.DurationValue.duration(1, 2, 3, 4)).asIsoDuration();
+
+    assertThat(value.months()).isEqualTo(1);
+    assertThat(value.days()).isEqualTo(2);
+    assertThat(value.seconds()).isEqualTo(3);
+    assertThat(value.nanoseconds()).isEqualTo(4);
+  }
+
+  @Test
   void aDeadlockIsTransientAsOverBolt() {
     var translated = InProcessResults.translate(new DeadlockDetectedException("two transactions wait for each other"));
 

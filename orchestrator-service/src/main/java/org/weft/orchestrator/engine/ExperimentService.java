@@ -9,6 +9,7 @@ import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.engine.UnknownMasterDagException;
 import org.weft.orchestrator.compute.ComputeResourceDirectory;
+import org.weft.orchestrator.graph.DataObjects;
 import org.weft.orchestrator.graph.LiveDags;
 import org.weft.orchestrator.graph.MasterDags;
 import org.weft.orchestrator.graph.NewerTemplateException;
@@ -37,10 +38,13 @@ public class ExperimentService {
   private final ComputeResourceDirectory computeResources;
   private final ExperimentGateways gateways;
   private final GatewayLimits limits;
+  private final DataObjects dataObjects;
 
   ExperimentService(MasterDags masterDags, LiveDags liveDags, ExperimentEngine engine,
-      ComputeResourceDirectory computeResources, ExperimentGateways gateways, GatewayLimits limits) {
+      ComputeResourceDirectory computeResources, ExperimentGateways gateways, GatewayLimits limits,
+      DataObjects dataObjects) {
     this.gateways = gateways;
+    this.dataObjects = dataObjects;
     this.limits = limits;
     this.computeResources = computeResources;
     this.masterDags = masterDags;
@@ -159,5 +163,10 @@ public class ExperimentService {
 
   public Optional<List<LiveDagViews.Event>> events(String id) {
     return liveDags.events(id);
+  }
+
+  /** The files the experiment's tasks wrote and read, with their lineage. */
+  public List<LiveDagViews.DataObject> data(String id) {
+    return dataObjects.of(id);
   }
 }

@@ -30,7 +30,9 @@ public class GraphSchema {
       "CREATE CONSTRAINT webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) REQUIRE d.id IS UNIQUE",
       "CREATE INDEX webhook_delivery_next_attempt IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.nextAttemptAt)",
       "CREATE INDEX webhook_delivery_stream IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.stream, d.seq)",
-      "CREATE INDEX webhook_delivery_webhook IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.webhookId, d.createdAt)");
+      "CREATE INDEX webhook_delivery_webhook IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.webhookId, d.createdAt)",
+      "CREATE CONSTRAINT data_object_id IF NOT EXISTS FOR (d:DataObject) REQUIRE d.id IS UNIQUE",
+      "CREATE INDEX data_object_experiment IF NOT EXISTS FOR (d:DataObject) ON (d.experimentId)");
 
   /**
    * Databases written before events were published from memory marked each event published; now

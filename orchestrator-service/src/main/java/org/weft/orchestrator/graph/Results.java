@@ -33,15 +33,17 @@ public class Results {
   private final Dispatching dispatching;
   private final ExperimentMoves moves;
   private final Gates gates;
+  private final DataObjects dataObjects;
   private final long redeliverMs;
 
   Results(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, Gates gates,
-      DagProperties properties) {
+      DataObjects dataObjects, DagProperties properties) {
     this.cypher = cypher;
     this.liveDags = liveDags;
     this.dispatching = dispatching;
     this.moves = moves;
     this.gates = gates;
+    this.dataObjects = dataObjects;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
@@ -131,6 +133,13 @@ public class Results {
       effects.add(applied);
     }
     effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
+    var succeeded = new ArrayList<TaskResult>();
+    for (int i = 0; i < results.size(); i++) {
+      if (outcomes[i] == Outcome.APPLIED && results.get(i).status() == TaskResult.Status.SUCCEEDED) {
+        succeeded.add(results.get(i));
+      }
+    }
+    dataObjects.record(succeeded);
     gating.removeAll(ended);
     effects.add(gates.settle(gating, nowMillis));
     return new Batch(Arrays.asList(outcomes), Effects.merge(effects));

@@ -81,6 +81,22 @@ public final class LiveDagViews {
   /** One state change, of the experiment ({@code taskKey} null) or of one of its tasks. */
   public record Event(long seq, Instant at, String type, String taskKey, String state, String detail) {}
 
+  /**
+   * A file of an experiment's lineage.
+   *
+   * @param uri        its absolute path on its resource
+   * @param resource   the compute resource that holds it
+   * @param size       bytes, when its task reported them
+   * @param checksum   SHA-256 in hex, when its task computed it
+   * @param createdAt  when a task last reported it as written (or first as read)
+   * @param state      whether it is there
+   * @param producedBy the key of the task that wrote it; null for a file from outside the
+   *                   experiment's tasks' reports
+   * @param consumedBy the keys of the tasks that read it
+   */
+  public record DataObject(String uri, String resource, Long size, String checksum, Instant createdAt,
+      org.weft.orchestrator.lifecycle.DataState state, String producedBy, List<String> consumedBy) {}
+
   /** Filters of the experiment listing; null means any. */
   public record ExperimentFilter(ExperimentState state, String type, String gatewayId) {}
 }

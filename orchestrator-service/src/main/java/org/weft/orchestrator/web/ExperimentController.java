@@ -116,6 +116,12 @@ class ExperimentController {
     return Map.of("experimentId", id, "items", experiments.events(id).orElseThrow(() -> notFound(id)));
   }
 
+  @GetMapping("/{id}/data")
+  Map<String, Object> data(@PathVariable String id, Caller caller) {
+    visible(id, caller);
+    return Map.of("experimentId", id, "items", experiments.data(id));
+  }
+
   /** The experiment, when the caller may see it: another gateway's is, to it, not there. */
   private LiveDagViews.Experiment visible(String id, Caller caller) {
     return experiments.find(id).filter(experiment -> caller.seesExperimentOf(experiment.gatewayId()))

@@ -3,13 +3,9 @@ package org.weft.orchestrator.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.neo4j.driver.types.Node;
 import org.junit.jupiter.api.Test;
@@ -18,6 +14,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.Neo4jBrowserDoc;
 import org.weft.orchestrator.testsupport.TestWorker;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.api.TaskResult;
@@ -26,8 +23,6 @@ import org.weft.task.api.TaskResult;
 @WeftIntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Neo4jBrowserQueriesIT {
-
-  private static final Pattern QUERY = Pattern.compile("<!-- query: (\\S+) -->\\s*```cypher\\n(.*?)```", Pattern.DOTALL);
 
   @Value("${local.server.port}")
   int port;
@@ -43,12 +38,7 @@ class Neo4jBrowserQueriesIT {
 
   @BeforeAll
   void submitAnExperimentAndReadTheDoc() throws IOException {
-    var doc = Files.readString(Paths.get("..", "docs", "neo4j-browser.md"));
-    queries = new LinkedHashMap<>();
-    var matcher = QUERY.matcher(doc);
-    while (matcher.find()) {
-      queries.put(matcher.group(1), matcher.group(2));
-    }
+    queries = Neo4jBrowserDoc.queries();
     experimentId = new Api(port).submit("""
         {"experimentType": "single-application", "inputs": {"input-file": "file:///data/in.dat"}}""");
     // until the engine runs it, put the experiment where a running one with a failed attempt would be
@@ -66,7 +56,9 @@ class Neo4jBrowserQueriesIT {
 
   @Test
   void theDocumentHasEveryQueryItPromises() {
-    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded", "children", "events");
+    // the lineage queries run in TaskMicroservicesIT, against files the real services reported
+    assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded",
+        "children", "events", "lineage", "file-origin", "file-uses", "loss-cost");
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.weft.task.api.DataFile;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
@@ -84,9 +85,12 @@ public class InputStagingHandler implements TaskHandler {
     for (var source : sources) {
       context.checkCancelled();
       var staged = stage(source, destination);
+      var checksum = Checksums.sha256(staged);
+      long size = Files.size(staged);
       paths.add(staged.toString());
-      checksums.put(staged.getFileName().toString(), Checksums.sha256(staged));
-      sizes.put(staged.getFileName().toString(), Files.size(staged));
+      checksums.put(staged.getFileName().toString(), checksum);
+      sizes.put(staged.getFileName().toString(), size);
+      context.produced(new DataFile(staged.toString(), ComputeResources.LOCAL, size, checksum));
     }
     return outputs(paths, checksums, sizes);
   }
@@ -109,6 +113,7 @@ public class InputStagingHandler implements TaskHandler {
         paths.add(target);
         checksums.put(name, sent.checksum());
         sizes.put(name, sent.size());
+        context.produced(new DataFile(target, context.resource(), sent.size(), sent.checksum()));
       }
     }
     return outputs(paths, checksums, sizes);

@@ -1,6 +1,7 @@
 package org.weft.task.jobsubmission;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.util.unit.DataSize;
+import org.weft.task.api.DataFile;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
@@ -73,8 +75,14 @@ public class JobSubmissionHandler implements TaskHandler {
         : SafePaths.under(List.of(workspace), String.valueOf(workdirParam), "params.workdir");
     var allowed = new ArrayList<Path>(List.of(experimentDir, workdir));
     allowed.addAll(properties.jobs().programDirectories());
-    CommandTemplate.checkPaths(argv, (path, field) ->
-        SafePaths.under(allowed, Path.of(path).isAbsolute() ? path : workdir.resolve(path).toString(), field));
+    CommandTemplate.checkPaths(argv, (path, field) -> {
+      var file = SafePaths.under(allowed, Path.of(path).isAbsolute() ? path : workdir.resolve(path).toString(), field);
+      // a file the command names that exists before the job starts is one of its inputs
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          && properties.jobs().programDirectories().stream().noneMatch(file::startsWith)) {
+        context.consumed(new DataFile(file.toString(), ComputeResources.LOCAL, sizeOf(file), null));
+      }
+    });
     var logs = Files.createDirectories(workdir.resolve("logs"));
     var base = "%s.attempt-%d".formatted(fileName(context.taskKey()), context.attempt());
     var stdout = logs.resolve(base + ".stdout");
@@ -128,6 +136,14 @@ public class JobSubmissionHandler implements TaskHandler {
     outputs.put("stderr", logs + ".stderr");
     outputs.put("resource", context.resource());
     return outputs;
+  }
+
+  private static Long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   private static LinkedHashMap<String, String> environment(Map<String, Object> command) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
+import org.weft.task.api.DataFile;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
@@ -81,11 +82,16 @@ public class OutputStagingHandler implements TaskHandler {
       var target = location.resolve(relative.toString());
       Files.createDirectories(target.getParent());
       Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+      long size = Files.size(target);
+      var checksum = Checksums.sha256(target);
+      // a copy: what it read is what it wrote
+      context.consumed(new DataFile(file.toString(), ComputeResources.LOCAL, size, checksum));
+      context.produced(new DataFile(target.toString(), ComputeResources.LOCAL, size, checksum));
       var entry = new LinkedHashMap<String, Object>();
       entry.put("name", relative.toString());
       entry.put("path", target.toString());
-      entry.put("size", Files.size(target));
-      entry.put("checksum", Checksums.sha256(target));
+      entry.put("size", size);
+      entry.put("checksum", checksum);
       files.add(entry);
     }
     var outputs = new LinkedHashMap<String, Object>();
@@ -124,6 +130,8 @@ public class OutputStagingHandler implements TaskHandler {
         throw TaskFailure.retryable("output %s arrived with checksum %s, but it is %s on resource '%s'".formatted(
             file.relative(), received.checksum(), remoteSums.get(remotePath), context.resource()));
       }
+      context.consumed(new DataFile(remotePath, context.resource(), received.size(), received.checksum()));
+      context.produced(new DataFile(target.toString(), ComputeResources.LOCAL, received.size(), received.checksum()));
       var entry = new LinkedHashMap<String, Object>();
       entry.put("name", file.relative());
       entry.put("path", target.toString());

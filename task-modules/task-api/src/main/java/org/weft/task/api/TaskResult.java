@@ -1,12 +1,14 @@
 package org.weft.task.api;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * What a worker reports about one dispatch on {@code weft.task-results}: {@code RUNNING} is a
- * heartbeat, the other two end the attempt.
+ * heartbeat, the other two end the attempt. A success names the files the attempt wrote
+ * ({@code produced}) and read ({@code consumed}), empty for tasks that handle no files.
  */
 public record TaskResult(
     String dispatchId,
@@ -17,7 +19,9 @@ public record TaskResult(
     Map<String, Object> outputs,
     Error error,
     String workerId,
-    Instant at) {
+    Instant at,
+    List<DataFile> produced,
+    List<DataFile> consumed) {
 
   public enum Status {
     RUNNING,
@@ -51,5 +55,13 @@ public record TaskResult(
       throw new IllegalArgumentException("A FAILED result must say why (error)");
     }
     outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
+    produced = produced == null ? List.of() : List.copyOf(produced);
+    consumed = consumed == null ? List.of() : List.copyOf(consumed);
+  }
+
+  /** A result that names no files. */
+  public TaskResult(String dispatchId, String experimentId, String taskId, int attempt, Status status,
+      Map<String, Object> outputs, Error error, String workerId, Instant at) {
+    this(dispatchId, experimentId, taskId, attempt, status, outputs, error, workerId, at, List.of(), List.of());
   }
 }

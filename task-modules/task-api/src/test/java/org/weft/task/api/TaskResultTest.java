@@ -27,6 +27,22 @@ class TaskResultTest {
   }
 
   @Test
+  void aResultFromAWorkerThatNamesNoFilesHasEmptyLists() {
+    var result = new TaskResult("d-1", "e-1", "t-1", 1, TaskResult.Status.SUCCEEDED, Map.of(), null, "w-1",
+        Instant.now(), null, null);
+
+    assertThat(result.produced()).isEmpty();
+    assertThat(result.consumed()).isEmpty();
+  }
+
+  @Test
+  void aDataFileIsOnTheLocalResourceUnlessItNamesOneAndNeedsAUri() {
+    assertThat(new DataFile("/w/e-1/in.dat", null, 3L, null).resource()).isEqualTo("local");
+    assertThat(new DataFile("/scratch/in.dat", "hpc1", null, null).resource()).isEqualTo("hpc1");
+    assertThatIllegalArgumentException().isThrownBy(() -> new DataFile(" ", "local", null, null));
+  }
+
+  @Test
   void onlyRunningIsNotFinal() {
     assertThat(TaskResult.Status.RUNNING.isFinal()).isFalse();
     assertThat(TaskResult.Status.SUCCEEDED.isFinal()).isTrue();

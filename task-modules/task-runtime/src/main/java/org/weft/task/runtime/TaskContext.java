@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import org.weft.task.api.DataFile;
 import org.weft.task.api.TaskDispatch;
 
 /** What a handler sees of the attempt it runs: its dispatch, and the means to report and be stopped. */
@@ -31,6 +32,8 @@ public final class TaskContext {
   private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.CountDownLatch cancellation = new java.util.concurrent.CountDownLatch(1);
   private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
+  private final List<DataFile> produced = new CopyOnWriteArrayList<>();
+  private final List<DataFile> consumed = new CopyOnWriteArrayList<>();
 
   /** The runtime makes these; a handler's own tests may too. */
   public TaskContext(TaskDispatch dispatch, String workerId) {
@@ -85,6 +88,27 @@ public final class TaskContext {
   public Map<String, Object> section(String name) {
     var section = dispatch.context().get(name);
     return section instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+  }
+
+  /**
+   * Reports a file this attempt wrote; its success carries it, and the orchestrator records it as
+   * a data object this task produced.
+   */
+  public void produced(DataFile file) {
+    produced.add(file);
+  }
+
+  /** Reports a file this attempt read; the orchestrator records that this task consumed it. */
+  public void consumed(DataFile file) {
+    consumed.add(file);
+  }
+
+  List<DataFile> produced() {
+    return List.copyOf(produced);
+  }
+
+  List<DataFile> consumed() {
+    return List.copyOf(consumed);
   }
 
   /** Sent with the next heartbeats as the attempt's progress. */

@@ -252,7 +252,8 @@ public final class WorkerRuntime implements SmartLifecycle {
       var outputs = handler.run(task.context);
       task.context.checkCancelled();
       result = new TaskResult(dispatch.dispatchId(), dispatch.experimentId(), dispatch.taskId(), dispatch.attempt(),
-          TaskResult.Status.SUCCEEDED, outputs == null ? Map.of() : outputs, null, workerId, Instant.now());
+          TaskResult.Status.SUCCEEDED, outputs == null ? Map.of() : outputs, null, workerId, Instant.now(),
+          task.context.produced(), task.context.consumed());
     } catch (Throwable e) {
       result = failure(dispatch, task, e);
     } finally {
