@@ -1,6 +1,7 @@
 package org.weft.task.api;
 
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A file a task read or wrote, as its worker reports it in a {@link TaskResult}: the orchestrator
@@ -13,11 +14,25 @@ import java.util.Objects;
  */
 public record DataFile(String uri, String resource, Long size, String checksum) {
 
+  /** Longer than any path a file system or a cluster's scratch space allows. */
+  static final int MAX_URI = 4096;
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern RESOURCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
   public DataFile {
     Objects.requireNonNull(uri, "uri");
-    if (uri.isBlank()) {
-      throw new IllegalArgumentException("A data file needs a uri");
+    if (uri.isBlank() || uri.length() > MAX_URI) {
+      throw new IllegalArgumentException("A data file needs a uri of 1 to " + MAX_URI + " characters");
     }
     resource = resource == null || resource.isBlank() ? "local" : resource;
+    if (!RESOURCE.matcher(resource).matches()) {
+      throw new IllegalArgumentException("A data file's resource must be a resource name, not '" + resource + "'");
+    }
+    if (size != null && size < 0) {
+      throw new IllegalArgumentException("A data file's size cannot be negative");
+    }
+    if (checksum != null && !SHA256.matcher(checksum).matches()) {
+      throw new IllegalArgumentException("A data file's checksum must be a SHA-256 in lower-case hex");
+    }
   }
 }

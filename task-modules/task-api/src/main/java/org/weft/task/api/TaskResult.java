@@ -57,7 +57,13 @@ public record TaskResult(
     outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
     produced = produced == null ? List.of() : List.copyOf(produced);
     consumed = consumed == null ? List.of() : List.copyOf(consumed);
+    if (produced.size() > MAX_FILES || consumed.size() > MAX_FILES) {
+      throw new IllegalArgumentException("A result names at most " + MAX_FILES + " files written and as many read");
+    }
   }
+
+  /** The most files one result may name each way: the lineage of one task, not a file system's listing. */
+  public static final int MAX_FILES = 10_000;
 
   /** A result that names no files. */
   public TaskResult(String dispatchId, String experimentId, String taskId, int attempt, Status status,

@@ -43,6 +43,24 @@ class TaskResultTest {
   }
 
   @Test
+  void aDataFileRefusesANegativeSizeAChecksumThatIsNoSha256AndAResourceThatIsNoName() {
+    assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/a", "local", -1L, null));
+    assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/a", "local", 1L, "not-a-checksum"));
+    assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/a", "../etc", 1L, null));
+    assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/" + "a".repeat(DataFile.MAX_URI), "local", 1L, null));
+    assertThat(new DataFile("/a", "hpc1", 0L, "ab".repeat(32)).checksum()).hasSize(64);
+  }
+
+  @Test
+  void aResultNamingMoreFilesThanItsLimitIsRefused() {
+    var files = java.util.stream.IntStream.rangeClosed(0, TaskResult.MAX_FILES)
+        .mapToObj(i -> new DataFile("/f" + i, "local", null, null)).toList();
+
+    assertThatIllegalArgumentException().isThrownBy(() -> new TaskResult("d-1", "e-1", "t-1", 1,
+        TaskResult.Status.SUCCEEDED, Map.of(), null, "w-1", Instant.now(), files, null));
+  }
+
+  @Test
   void onlyRunningIsNotFinal() {
     assertThat(TaskResult.Status.RUNNING.isFinal()).isFalse();
     assertThat(TaskResult.Status.SUCCEEDED.isFinal()).isTrue();

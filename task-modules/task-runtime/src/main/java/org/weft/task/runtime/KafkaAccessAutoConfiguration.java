@@ -15,6 +15,6 @@ public class KafkaAccessAutoConfiguration {
 
   @Bean
   KafkaAccessCheck kafkaAccessCheck(KafkaAdmin admin) {
-    return new KafkaAccessCheck(admin.getConfigurationProperties());
+    return new KafkaAccessCheck(admin.getConfigurationProperties(), KafkaAccessCheck.TIMEOUT);
   }
 }

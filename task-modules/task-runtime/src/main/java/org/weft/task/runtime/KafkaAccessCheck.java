@@ -1,5 +1,6 @@
 package org.weft.task.runtime;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -25,12 +26,14 @@ final class KafkaAccessCheck implements SmartInitializingSingleton {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaAccessCheck.class);
   /** Long enough for a TLS handshake and a SASL exchange with a busy broker. */
-  private static final int TIMEOUT_MS = 15_000;
+  static final Duration TIMEOUT = Duration.ofSeconds(15);
 
   private final Map<String, Object> clientConfig;
+  private final int timeoutMs;
 
-  KafkaAccessCheck(Map<String, Object> clientConfig) {
+  KafkaAccessCheck(Map<String, Object> clientConfig, Duration timeout) {
     this.clientConfig = clientConfig;
+    this.timeoutMs = Math.toIntExact(timeout.toMillis());
   }
 
   @Override
@@ -39,15 +42,15 @@ final class KafkaAccessCheck implements SmartInitializingSingleton {
         ? servers.stream().map(String::valueOf).collect(Collectors.joining(","))
         : String.valueOf(clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
     try (var admin = AdminClient.create(clientConfig)) {
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs(TIMEOUT_MS)).clusterId()
-          .get(TIMEOUT_MS + 1_000L, TimeUnit.MILLISECONDS);
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs)).clusterId()
+          .get(timeoutMs + 1_000L, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof AuthenticationException refused) {
         throw new KafkaAccessRefusedException(bootstrap, refused);
       }
       log.warn("Kafka at {} did not answer at start ({}); its clients keep trying", bootstrap, e.getCause().toString());
     } catch (TimeoutException e) {
-      log.warn("Kafka at {} did not answer within {} ms at start; its clients keep trying", bootstrap, TIMEOUT_MS);
+      log.warn("Kafka at {} did not answer within {} ms at start; its clients keep trying", bootstrap, timeoutMs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
