@@ -142,8 +142,8 @@ class TaskMicroservicesIT {
     assertThat(data).extracting(d -> d.get("uri"), d -> d.get("producedBy"), d -> d.get("consumedBy"))
         .containsExactlyInAnyOrder(
             tuple(staged, "stage-in", List.of("run")),
-            tuple(outputDir.resolve("result.out").toString(), null, List.of("stage-out")),
-            tuple(outputDir.resolve("trace.csv").toString(), null, List.of("stage-out")),
+            tuple(outputDir.resolve("result.out").toString(), "monitor", List.of("stage-out")),
+            tuple(outputDir.resolve("trace.csv").toString(), "monitor", List.of("stage-out")),
             tuple(collected.resolve("result.out").toString(), "stage-out", List.of()),
             tuple(collected.resolve("trace.csv").toString(), "stage-out", List.of()));
     var stagedObject = data.stream().filter(d -> d.get("uri").equals(staged)).findFirst().orElseThrow();
@@ -199,6 +199,25 @@ class TaskMicroservicesIT {
       }
     }).reduce("", String::concat);
     assertThat(counts).contains("the 4", "fox 1");
+
+    // the lineage of each map's output: written by the job its watch followed, read by every reduce
+    var workdir = Path.of((String) outputs(node(mapReduce, "setup")).get("workdir"));
+    List<Map<String, Object>> data = Api.read(api().get("/api/v1/experiments/" + mapReduce + "/data"), "$.items");
+    for (int i = 0; i < 4; i++) {
+      var mapOutput = workdir.resolve("maps/" + i + "/map.txt").toString();
+      var watch = "watch-map[" + i + "]";
+      assertThat(data).filteredOn(d -> mapOutput.equals(d.get("uri"))).singleElement().satisfies(d -> {
+        assertThat(d.get("producedBy")).isEqualTo(watch);
+        assertThat((List<String>) d.get("consumedBy")).containsExactlyInAnyOrder("reduce[0]", "reduce[1]", "reduce[2]");
+      });
+    }
+    var outputDir = Path.of((String) outputs(node(mapReduce, "setup")).get("outputDir"));
+    for (int i = 0; i < 3; i++) {
+      var part = outputDir.resolve("part-" + i).toString();
+      assertThat(data).filteredOn(d -> part.equals(d.get("uri"))).singleElement()
+          .extracting(d -> d.get("producedBy"), d -> d.get("consumedBy"))
+          .containsExactly("watch-reduce[" + i + "]", List.of("stage-out"));
+    }
   }
 
   @Test

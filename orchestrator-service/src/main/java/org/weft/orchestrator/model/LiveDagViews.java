@@ -87,7 +87,7 @@ public final class LiveDagViews {
    * @param uri        its absolute path on its resource
    * @param resource   the compute resource that holds it
    * @param size       bytes, when its task reported them
-   * @param checksum   SHA-256 in hex, when its task computed it
+   * @param checksum   {@code sha256:} and the hex digest, when its task computed it
    * @param createdAt  when a task last reported it as written (or first as read)
    * @param state      whether it is there
    * @param producedBy the key of the task that wrote it; null for a file from outside the

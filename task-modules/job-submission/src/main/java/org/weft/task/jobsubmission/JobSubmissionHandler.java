@@ -17,6 +17,7 @@ import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
+import org.weft.task.runtime.files.DeclaredFiles;
 import org.weft.task.runtime.files.SafePaths;
 import org.weft.task.runtime.hpc.ComputeResources;
 import org.weft.task.runtime.hpc.RemoteHosts;
@@ -83,6 +84,8 @@ public class JobSubmissionHandler implements TaskHandler {
         context.consumed(new DataFile(file.toString(), ComputeResources.LOCAL, sizeOf(file), null));
       }
     });
+    // what the template says the job reads, beyond the files its command names
+    DeclaredFiles.local(allowed, context.params().get("inputs"), "params.inputs").forEach(context::consumed);
     var logs = Files.createDirectories(workdir.resolve("logs"));
     var base = "%s.attempt-%d".formatted(fileName(context.taskKey()), context.attempt());
     var stdout = logs.resolve(base + ".stdout");

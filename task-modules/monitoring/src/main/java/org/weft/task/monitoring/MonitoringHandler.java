@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.weft.task.runtime.TaskContext;
+import org.weft.task.runtime.files.DeclaredFiles;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.TaskHandler;
 import org.weft.task.runtime.WorkerProperties;
@@ -21,7 +23,8 @@ import org.weft.task.runtime.jobs.JobStatus;
  * Follows the job {@code params.jobId} until it ends, reporting its state and run time with the
  * heartbeats. Outputs {@code exitCode}, {@code runTime}, {@code stdout} and {@code stderr}; a job
  * that exits non-zero, times out or is lost fails the node, with the tail of its stderr. Cancelling
- * the node cancels the job.
+ * the node cancels the job. A local job's success reports the files {@code params.outputs} names
+ * ({@link DeclaredFiles}) as produced.
  *
  * <p>A job on a SLURM resource is followed through the resource's {@link SlurmWatch}: one scheduler
  * query per poll interval for every job this service follows there. Queued, it reports its queue
@@ -80,6 +83,9 @@ public class MonitoringHandler implements TaskHandler {
                 status.reason() == null ? "exited with code " + status.exitCode() : status.reason(),
                 status.reason() == null ? "" : " (exit code " + status.exitCode() + ")", tail(status.stderr())));
           }
+          // what the template says the job wrote, for the experiment's lineage
+          DeclaredFiles.local(List.of(properties.workspaceDir()), context.params().get("outputs"), "params.outputs")
+              .forEach(context::produced);
           var outputs = new LinkedHashMap<String, Object>();
           outputs.put("exitCode", status.exitCode());
           outputs.put("runTime", runTime);

@@ -48,7 +48,8 @@ class TaskResultTest {
     assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/a", "local", 1L, "not-a-checksum"));
     assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/a", "../etc", 1L, null));
     assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/" + "a".repeat(DataFile.MAX_URI), "local", 1L, null));
-    assertThat(new DataFile("/a", "hpc1", 0L, "ab".repeat(32)).checksum()).hasSize(64);
+    assertThat(new DataFile("/a", "hpc1", 0L, "sha256:" + "ab".repeat(32)).checksum()).hasSize(71);
+    assertThatIllegalArgumentException().isThrownBy(() -> new DataFile("/a", "local", 1L, "ab".repeat(32)));
   }
 
   @Test
