@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 final class EmbeddedNeo4j implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedNeo4j.class);
+  /** Part of Neo4j's refusal to set the password the user already has. */
+  private static final String SAME_PASSWORD = "cannot be the same";
 
   private final DatabaseManagementService dbms;
   private final String boltUri;
@@ -103,8 +105,6 @@ final class EmbeddedNeo4j implements AutoCloseable {
       }
     }
   }
-
-  private static final String SAME_PASSWORD = "cannot be the same";
 
   /**
    * Browser's {@code :style} command with Weft's style, as Browser runs it after connecting. The

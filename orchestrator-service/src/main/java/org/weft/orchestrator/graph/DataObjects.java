@@ -50,13 +50,10 @@ public class DataObjects {
     this.neo4j = neo4j;
   }
 
-  /** Records the files of successes just applied, in the caller's transaction; those without files cost nothing. */
+  /** Records the files of successes just applied, in the caller's transaction, in one statement. */
   void record(List<TaskResult> successes) {
     var rows = new ArrayList<Map<String, Object>>();
     for (var result : successes) {
-      if (result.produced().isEmpty() && result.consumed().isEmpty()) {
-        continue;
-      }
       var row = new HashMap<String, Object>();
       row.put("taskId", result.taskId());
       row.put("experimentId", result.experimentId());
@@ -64,10 +61,8 @@ public class DataObjects {
       row.put("consumed", result.consumed().stream().map(DataObjects::row).toList());
       rows.add(row);
     }
-    if (!rows.isEmpty()) {
-      neo4j.query(RECORD).bindAll(Map.of("results", rows, "at", Cypher.utcNow(), "available", DataState.AVAILABLE.name()))
-          .run();
-    }
+    neo4j.query(RECORD).bindAll(Map.of("results", rows, "at", Cypher.utcNow(), "available", DataState.AVAILABLE.name()))
+        .run();
   }
 
   private static Map<String, Object> row(DataFile file) {

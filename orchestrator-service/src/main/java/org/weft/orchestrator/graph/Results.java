@@ -133,13 +133,16 @@ public class Results {
       effects.add(applied);
     }
     effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
-    var succeeded = new ArrayList<TaskResult>();
+    var withFiles = new ArrayList<TaskResult>();
     for (int i = 0; i < results.size(); i++) {
-      if (outcomes[i] == Outcome.APPLIED && results.get(i).status() == TaskResult.Status.SUCCEEDED) {
-        succeeded.add(results.get(i));
+      var result = results.get(i);
+      if (outcomes[i] == Outcome.APPLIED && result.status() == TaskResult.Status.SUCCEEDED && result.namesFiles()) {
+        withFiles.add(result);
       }
     }
-    dataObjects.record(succeeded);
+    if (!withFiles.isEmpty()) {
+      dataObjects.record(withFiles);
+    }
     gating.removeAll(ended);
     effects.add(gates.settle(gating, nowMillis));
     return new Batch(Arrays.asList(outcomes), Effects.merge(effects));

@@ -3,6 +3,7 @@ package org.weft.orchestrator.model;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.weft.orchestrator.lifecycle.DataState;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.TaskState;
 
@@ -95,7 +96,7 @@ public final class LiveDagViews {
    * @param consumedBy the keys of the tasks that read it
    */
   public record DataObject(String uri, String resource, Long size, String checksum, Instant createdAt,
-      org.weft.orchestrator.lifecycle.DataState state, String producedBy, List<String> consumedBy) {}
+      DataState state, String producedBy, List<String> consumedBy) {}
 
   /** Filters of the experiment listing; null means any. */
   public record ExperimentFilter(ExperimentState state, String type, String gatewayId) {}

@@ -65,6 +65,11 @@ public record TaskResult(
   /** The most files one result may name each way: the lineage of one task, not a file system's listing. */
   public static final int MAX_FILES = 10_000;
 
+  /** Whether the result names any file, written or read. */
+  public boolean namesFiles() {
+    return !produced.isEmpty() || !consumed.isEmpty();
+  }
+
   /** A result that names no files. */
   public TaskResult(String dispatchId, String experimentId, String taskId, int attempt, Status status,
       Map<String, Object> outputs, Error error, String workerId, Instant at) {

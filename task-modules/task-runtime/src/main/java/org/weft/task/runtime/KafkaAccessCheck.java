@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -20,7 +21,9 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * credentials. Kafka's clients treat a refused login like an unreachable broker, retrying and
  * logging forever while the process reports itself up; a wrong password or protocol stops the
  * start instead, with one message ({@link KafkaAccessFailureAnalyzer}). A broker that does not
- * answer in time is only logged: it may still be starting, and the clients keep trying.
+ * answer in time is only logged: it may still be starting, and the clients keep trying. Over
+ * {@code PLAINTEXT} (the embedded broker, and Kafka's default) there is nothing to refuse, so the
+ * check costs a start nothing there.
  */
 final class KafkaAccessCheck implements SmartInitializingSingleton {
 
@@ -38,6 +41,10 @@ final class KafkaAccessCheck implements SmartInitializingSingleton {
 
   @Override
   public void afterSingletonsInstantiated() {
+    var protocol = String.valueOf(clientConfig.getOrDefault(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT"));
+    if ("PLAINTEXT".equalsIgnoreCase(protocol)) {
+      return;
+    }
     var bootstrap = clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) instanceof Collection<?> servers
         ? servers.stream().map(String::valueOf).collect(Collectors.joining(","))
         : String.valueOf(clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));

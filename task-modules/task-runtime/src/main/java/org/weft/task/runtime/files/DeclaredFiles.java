@@ -33,28 +33,7 @@ public final class DeclaredFiles {
     }
     var files = new ArrayList<Path>();
     for (var entry : entries) {
-      var text = (String) entry;
-      int slash = text.lastIndexOf('/');
-      var name = text.substring(slash + 1);
-      if (slash > 0 && name.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{')) {
-        var directory = SafePaths.under(roots, text.substring(0, slash), field);
-        var matcher = FileSystems.getDefault().getPathMatcher("glob:" + name);
-        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-          try (Stream<Path> listed = Files.list(directory)) {
-            listed.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && matcher.matches(p.getFileName()))
-                .sorted().forEach(files::add);
-          }
-        }
-        continue;
-      }
-      var path = SafePaths.under(roots, text, field);
-      if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-        try (Stream<Path> walk = Files.walk(path)) {
-          walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().forEach(files::add);
-        }
-      } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-        files.add(path);
-      }
+      files.addAll(named(roots, (String) entry, field));
       if (files.size() > TaskResult.MAX_FILES) {
         throw TaskFailure.permanent(field + " names more than " + TaskResult.MAX_FILES + " files");
       }
@@ -64,5 +43,29 @@ public final class DeclaredFiles {
       described.add(new DataFile(file.toString(), ComputeResources.LOCAL, Files.size(file), Checksums.sha256(file)));
     }
     return described;
+  }
+
+  /** The regular files one entry names, in order. */
+  private static List<Path> named(List<Path> roots, String entry, String field) throws IOException {
+    int slash = entry.lastIndexOf('/');
+    var name = entry.substring(slash + 1);
+    if (slash > 0 && name.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{')) {
+      var directory = SafePaths.under(roots, entry.substring(0, slash), field);
+      if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+        return List.of();
+      }
+      var matcher = FileSystems.getDefault().getPathMatcher("glob:" + name);
+      try (Stream<Path> listed = Files.list(directory)) {
+        return listed.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && matcher.matches(p.getFileName()))
+            .sorted().toList();
+      }
+    }
+    var path = SafePaths.under(roots, entry, field);
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> walk = Files.walk(path)) {
+        return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+      }
+    }
+    return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) ? List.of(path) : List.of();
   }
 }
