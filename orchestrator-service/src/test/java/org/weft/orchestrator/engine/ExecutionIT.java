@@ -410,7 +410,11 @@ class ExecutionIT {
     var parent = Api.registerTemplate(templates, "parent", """
         tasks: [{key: sim, taskType: sub-workflow, params: {type: %s}}]
         """.formatted(child));
-    worker.behaveFor(child, dispatch -> null); // the child's job keeps running
+    var held = new java.util.concurrent.CopyOnWriteArrayList<TaskDispatch>();
+    worker.behaveFor(child, dispatch -> {
+      held.add(dispatch); // the child's job keeps running
+      return null;
+    });
 
     var id = api.submit("{\"experimentType\": \"%s\"}".formatted(parent));
     var childId = await().atMost(RUN).until(() -> neo4j.query(
@@ -419,6 +423,10 @@ class ExecutionIT {
     await().atMost(RUN).until(() -> !worker.received(childId).isEmpty());
 
     assertThat(api.post("/api/v1/experiments/" + id + "/cancel", "application/json", "").statusCode()).isEqualTo(202);
+    api.awaitState(childId, "CANCELLING", RUN);
+    // the child's worker stops its job and says so, well within the cancel grace
+    worker.send(TestWorker.result(held.get(0), TaskResult.Status.FAILED, Map.of(),
+        new TaskResult.Error("cancelled", false), "worker-1"));
 
     api.awaitState(childId, "CANCELLED", RUN);
     api.awaitState(id, "CANCELLED", RUN);
