@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.JobPrograms;
+import org.weft.orchestrator.testsupport.StepChain;
 import org.weft.orchestrator.testsupport.WeftJar;
 
 /**
@@ -19,7 +20,9 @@ import org.weft.orchestrator.testsupport.WeftJar;
  * being submitted and followed, then started again on the same data. The jobs outlive the process;
  * the restarted workers remember, from their journals, which dispatches were running when it died
  * and never start a job again for the same attempt: across every experiment, no more jobs are
- * started than job-submission attempts are recorded, and every experiment completes.
+ * started than job-submission attempts are recorded, and every experiment completes. Killed too
+ * while an experiment re-creates lost files, that experiment completes after the restart with each
+ * producer run once more, not twice.
  */
 class AllInOneCrashScenarioIT {
 
@@ -34,6 +37,7 @@ class AllInOneCrashScenarioIT {
     var workspace = Files.createDirectories(workDir.resolve("workspace"));
     var programs = Files.createDirectories(workDir.resolve("programs"));
     JobPrograms.slowSimulate(programs);
+    StepChain.programs(programs);
     var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
     var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
     args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
@@ -42,7 +46,23 @@ class AllInOneCrashScenarioIT {
         "--weft.zookeeper.session-timeout=4s"));
     var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
     var ids = new ArrayList<String>();
+    String chain;
+    Path chainDir;
     try (var first = WeftJar.launch("weft-1", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
+      // a chain whose three files are lost before its last job reads them; the first re-run is held
+      assertThat(api.post("/api/v1/master-dags", "application/yaml", "type: lost-chain\n" + StepChain.TEMPLATE)
+          .statusCode()).isEqualTo(201);
+      chain = api.submit("{\"experimentType\": \"lost-chain\"}");
+      api.awaitNode(chain, "watch-c", "SUCCEEDED", STARTUP);
+      chainDir = Path.of((String) Api.outputs(api.node(chain, "setup")).get("workdir"));
+      Files.createFile(chainDir.resolve("hold-reruns"));
+      for (var name : List.of("a.txt", "b.txt", "c.txt")) {
+        Files.delete(chainDir.resolve(name));
+      }
+      Files.createFile(chainDir.resolve("gate"));
+      await("a's job to be re-run").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
+          "RUNNING".equals(api.node(chain, "watch-a").get("state"))
+              && !((List<?>) api.node(chain, "watch-a").get("reexecutions")).isEmpty());
       for (int i = 0; i < EXPERIMENTS; i++) {
         ids.add(api.submit("""
             {"experimentType": "single-application",
@@ -55,6 +75,11 @@ class AllInOneCrashScenarioIT {
       first.killAlone();
     }
     try (var second = WeftJar.launch("weft-2", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
+      Files.delete(chainDir.resolve("hold-reruns"));
+      api.awaitState(chain, "COMPLETED", Duration.ofMinutes(2));
+      assertThat(Files.readAllLines(chainDir.resolve("step-runs")))
+          .containsExactly("a.txt", "b.txt", "c.txt", "a.txt", "b.txt", "c.txt", "d.txt");
+      assertThat(chainDir.resolve("d.txt")).hasContent("step a.txt\nstep b.txt\nstep c.txt\nstep d.txt");
       for (var id : ids) {
         api.awaitState(id, "COMPLETED", Duration.ofMinutes(2));
       }

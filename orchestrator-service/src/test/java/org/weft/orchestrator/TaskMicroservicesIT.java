@@ -22,14 +22,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.context.TestPropertySource;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.Neo4jBrowserDoc;
 import org.weft.orchestrator.testsupport.Topic;
-import org.weft.orchestrator.testsupport.WeftIntegrationTest;
+import org.weft.orchestrator.testsupport.WithTaskMicroservices;
 import org.weft.task.runtime.files.Checksums;
 
 /**
@@ -37,23 +34,12 @@ import org.weft.task.runtime.files.Checksums;
  * as {@code ./weft run} has them) on the embedded servers: real directories, staged files, jobs
  * that are real programs, outputs with checksums. And what each does with bad input.
  */
-@WeftIntegrationTest
-@TestPropertySource(properties = {
-    "weft.worker.enabled=true",
-    "weft.worker.workspace=target/it-workspace",
-    "weft.worker.heartbeat-interval=1s",
-    "weft.worker.jobs.poll-interval=200ms"})
+@WithTaskMicroservices
 class TaskMicroservicesIT {
 
   private static final Duration RUN = Duration.ofSeconds(90);
   private static final Path WORKSPACE = Path.of("target/it-workspace").toAbsolutePath();
   private static final Path PROGRAMS = Path.of("target/it-programs").toAbsolutePath();
-
-  @DynamicPropertySource
-  static void programDirectories(DynamicPropertyRegistry registry) {
-    registry.add("weft.worker.jobs.program-dirs", () -> Path.of("../task-modules/job-submission/programs")
-        .toAbsolutePath().normalize() + "," + PROGRAMS);
-  }
 
   @Value("${local.server.port}")
   int port;

@@ -93,7 +93,8 @@ class WorkerConsumerRecoveryIT {
             List.of()),
         new WorkerProperties.Jobs(List.of(), Duration.ofSeconds(1), DataSize.ofKilobytes(2)));
     var runtime = new WorkerRuntime(List.of(handler), consumers, kafka, new Topics("weft."), zookeeper, "/weft",
-        properties, new SimpleMeterRegistry());
+        properties, new SimpleMeterRegistry(),
+        new org.weft.task.runtime.files.InputCheck(List.of(properties.workspaceDir()), null));
     HealthIndicator health = new WorkerAutoConfiguration().workerHealthIndicator(runtime);
     var registration = "/weft/workers/" + TYPE + "/" + workerId;
     runtime.start();

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Component;
 import org.weft.orchestrator.lifecycle.TaskState;
@@ -59,7 +60,8 @@ class Dispatching {
 
   /** What the dispatch message of a node {@code s} just dispatched needs, as map projection fields. */
   static final String DISPATCHED_FIELDS =
-      ".id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context, deadline: " + "$now + s.timeLimitMs";
+      ".id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context, deadline: " + "$now + s.timeLimitMs"
+      + ", readsData: EXISTS { (s)<-[:NEXT]-(:TaskNode)-[:PRODUCED]->(:DataObject) }";
 
   /** The {@code DISPATCHED} events of the nodes {@code dispatched}, projected with {@link #DISPATCHED_FIELDS}. */
   static final String DISPATCHED_EVENTS = """
@@ -72,8 +74,29 @@ class Dispatching {
    */
   static final String MARK_DISPATCHED = DISPATCH + """
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
-             s.dispatchId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline
+             s.dispatchId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline,
+             EXISTS { (s)<-[:NEXT]-(:TaskNode)-[:PRODUCED]->(:DataObject) } AS readsData
       ORDER BY s.experimentId, s.position""";
+
+  /**
+   * The most input files one dispatch names for its check: what a reduce over thousands of map
+   * outputs reads, in a message Kafka still takes. Beyond it the task finds its inputs itself.
+   */
+  static final int MAX_EXPECTED_INPUTS = 2_000;
+
+  /**
+   * The files the nodes {@code $ids} are expected to read, checked by their workers before they
+   * run: those their predecessors wrote. Only those: re-creating one re-runs a predecessor, which
+   * the node then waits for as it waits for any predecessor. Lost and collected ones too: finding
+   * them missing is how they are re-created.
+   */
+  static final String EXPECTED_INPUTS = """
+      UNWIND $ids AS id
+      MATCH (s:TaskNode {id: id})
+      MATCH (s)<-[:NEXT]-(:TaskNode)-[:PRODUCED]->(d:DataObject)
+      WITH s, d ORDER BY d.uri
+      WITH s, collect(DISTINCT d {.uri, .resource, .size, .checksum}) AS files
+      RETURN s.id AS id, files[..$max] AS files""";
 
   /**
    * Whether the node {@code v} is still waited for by what depends on it: not executed, not
@@ -111,6 +134,14 @@ class Dispatching {
   }
 
   List<TaskDispatch> dispatchesOf(List<Rows.Dispatched> rows) {
+    return dispatchesOf(rows, Set.of());
+  }
+
+  /**
+   * As {@link #dispatchesOf(List)}, for rows a statement returned before files were recorded in
+   * {@code newFiles}' experiments: their nodes are asked for the files to check whatever the rows say.
+   */
+  List<TaskDispatch> dispatchesOf(List<Rows.Dispatched> rows, Set<String> newFiles) {
     if (rows.isEmpty()) {
       return List.of();
     }
@@ -141,16 +172,46 @@ class Dispatching {
           .forEach(x -> outputsByExperiment.computeIfAbsent(x.experimentId(), id -> new HashMap<>())
               .put(x.key(), Json.readMap(x.outputs())));
     }
+    var expected = expectedInputs(rows, newFiles);
     var dispatches = new ArrayList<TaskDispatch>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       var row = rows.get(i);
       var outputs = withFanIn(contexts.get(i), outputsByExperiment.getOrDefault(row.experimentId(), Map.of()));
       @SuppressWarnings("unchecked")
       var resolved = (Map<String, Object>) Placeholders.resolveTaskOutputs(contexts.get(i), outputs);
+      var files = expected.get(row.id());
+      if (files != null && !files.isEmpty()) {
+        // added once resolved: a path is data, never a placeholder
+        resolved = new LinkedHashMap<>(resolved);
+        var data = new LinkedHashMap<String, Object>();
+        if (resolved.get("data") instanceof Map<?, ?> declared) {
+          declared.forEach((key, value) -> data.put(key.toString(), value));
+        }
+        data.put("inputs", files);
+        resolved.put("data", data);
+      }
       dispatches.add(new TaskDispatch(row.dispatchId(), row.experimentId(), row.id(), row.key(), row.taskType(),
           row.attempt(), new LinkedHashMap<>(resolved), Instant.ofEpochMilli(row.deadline())));
     }
     return dispatches;
+  }
+
+  /** The files each row's node is to read, for the rows whose predecessors wrote any, by node id. */
+  private Map<String, List<Map<String, Object>>> expectedInputs(List<Rows.Dispatched> rows, Set<String> newFiles) {
+    var ids = rows.stream().filter(row -> row.readsData() || newFiles.contains(row.experimentId()))
+        .map(Rows.Dispatched::id).toList();
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    var expected = new HashMap<String, List<Map<String, Object>>>();
+    cypher.query(EXPECTED_INPUTS).bindAll(Map.of("ids", ids, "max", MAX_EXPECTED_INPUTS))
+        .fetch().all()
+        .forEach(row -> {
+          @SuppressWarnings("unchecked")
+          var files = (List<Map<String, Object>>) row.get("files");
+          expected.put((String) row.get("id"), files);
+        });
+    return expected;
   }
 
   /**

@@ -504,6 +504,7 @@ public class LiveDags {
         TaskState.valueOf(t.get("state").asString()), t.get("tolerated", false), t.get("isExecuted", false), t.get("attempt", 0),
         t.get("maxAttempts", 1), Json.readMap(Rows.text(t.get("context"))), Json.readMap(Rows.text(t.get("outputs"))),
         Json.readMap(Rows.text(t.get("error"))), Rows.text(t.get("dispatchId")), Rows.text(t.get("workerId")),
-        Rows.instant(t.get("startedAt")), Rows.instant(t.get("endedAt")));
+        Rows.instant(t.get("startedAt")), Rows.instant(t.get("endedAt")),
+        t.get("reexecutions").isNull() ? List.of() : t.get("reexecutions").asList(Value::asString));
   }
 }

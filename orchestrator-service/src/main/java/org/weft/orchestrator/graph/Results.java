@@ -1,5 +1,7 @@
 package org.weft.orchestrator.graph;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -10,8 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Service;
+import org.weft.orchestrator.lifecycle.DataState;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.Outcome;
+import org.weft.orchestrator.lifecycle.ReconstructionRules;
 import org.weft.orchestrator.lifecycle.ResultRules;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.template.DagProperties;
@@ -35,9 +39,16 @@ public class Results {
   private final Gates gates;
   private final DataObjects dataObjects;
   private final long redeliverMs;
+  private final int reconstructions;
+  private final Counter reruns;
+  private final Counter givenUp;
 
   Results(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, Gates gates,
-      DataObjects dataObjects, DagProperties properties) {
+      DataObjects dataObjects, DagProperties properties, MeterRegistry meters) {
+    this.reruns = Counter.builder("weft.data.reconstructions").tag("outcome", "rerun")
+        .description("task nodes run again to re-create lost files").register(meters);
+    this.givenUp = Counter.builder("weft.data.reconstructions").tag("outcome", "given-up")
+        .description("tasks failed because a lost file they needed could not be re-created").register(meters);
     this.cypher = cypher;
     this.liveDags = liveDags;
     this.dispatching = dispatching;
@@ -45,6 +56,7 @@ public class Results {
     this.gates = gates;
     this.dataObjects = dataObjects;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
+    this.reconstructions = properties.defaults().reconstructions();
   }
 
   /**
@@ -108,15 +120,28 @@ public class Results {
           .bindAll(Map.of("rows", rows, "now", nowMillis, "at", at, "redeliverMs", redeliverMs))
           .fetchAs(Rows.Applied.class).mappedBy((types, row) -> Rows.Applied.of(row)).one().orElseThrow();
       var applied = new HashSet<>(answer.applied());
+      var withFiles = new ArrayList<TaskResult>();
       for (int r = 0; r < rows.size(); r++) {
         if (applied.contains(r)) {
-          resultsOfRow.get(r).forEach(i -> outcomes[i] = Outcome.APPLIED);
+          for (var i : resultsOfRow.get(r)) {
+            outcomes[i] = Outcome.APPLIED;
+            var result = results.get(i);
+            if (result.status() == TaskResult.Status.SUCCEEDED && result.namesFiles()) {
+              withFiles.add(result);
+            }
+          }
         } else {
           oneByOne.addAll(resultsOfRow.get(r));
         }
       }
       liveDags.reserveAppended(answer.appended(), at);
-      dispatches.addAll(dispatching.dispatchesOf(answer.dispatched()));
+      // the files first: what the statement dispatched after a success is told which of them to check
+      var newFiles = new HashSet<String>();
+      if (!withFiles.isEmpty()) {
+        dataObjects.record(withFiles);
+        withFiles.forEach(result -> newFiles.add(result.experimentId()));
+      }
+      dispatches.addAll(dispatching.dispatchesOf(answer.dispatched(), newFiles));
       var finished = new LinkedHashSet<>(answer.finished());
       if (!finished.isEmpty()) {
         var events = new ArrayList<LiveDags.PendingEvent>();
@@ -133,16 +158,6 @@ public class Results {
       effects.add(applied);
     }
     effects.add(new Effects(Outcome.APPLIED, dispatches, List.of(), ended));
-    var withFiles = new ArrayList<TaskResult>();
-    for (int i = 0; i < results.size(); i++) {
-      var result = results.get(i);
-      if (outcomes[i] == Outcome.APPLIED && result.status() == TaskResult.Status.SUCCEEDED && result.namesFiles()) {
-        withFiles.add(result);
-      }
-    }
-    if (!withFiles.isEmpty()) {
-      dataObjects.record(withFiles);
-    }
     gating.removeAll(ended);
     effects.add(gates.settle(gating, nowMillis));
     return new Batch(Arrays.asList(outcomes), Effects.merge(effects));
@@ -297,6 +312,8 @@ public class Results {
       return retry(result, node, retry, nowMillis);
     } else if (decision instanceof ResultRules.End end) {
       return end(result, node, end, nowMillis);
+    } else if (decision instanceof ResultRules.Reconstruct reconstruct) {
+      return reconstruct(result, node, reconstruct, nowMillis);
     }
     return Effects.of(((ResultRules.Ignore) decision).outcome());
   }
@@ -325,6 +342,10 @@ public class Results {
         .bindAll(Map.of("taskId", result.taskId(), "outputs", Json.write(result.outputs()),
             "workerId", Cypher.nullToEmpty(result.workerId()), "at", Cypher.utcNow()))
         .fetchAs(Boolean.class).one().orElse(false);
+    if (result.namesFiles()) {
+      // before its successors are dispatched, with the files they are to check
+      dataObjects.record(List.of(result));
+    }
     liveDags.appendEvent(result.experimentId(), "task.state", node.key(), TaskState.SUCCEEDED.name(), onWorker(result));
     return switch (succeed.then()) {
       case FINISH_CANCEL_IF_DONE -> Effects.ended(moves.endedIfCancelDone(result.experimentId()));
@@ -390,6 +411,116 @@ public class Results {
       case NOTHING, DISPATCH_READY_SUCCESSORS -> new Effects(Outcome.APPLIED, List.of(), controls, Set.of());
     };
   }
+
+  /**
+   * The files an attempt found lost, each with its data object's state and the nodes that make it:
+   * its producers and, for a monitoring producer, the job submissions it follows.
+   */
+  static final String LOST_FILES = """
+      UNWIND $files AS f
+      OPTIONAL MATCH (d:DataObject {id: $experimentId + '|' + f.resource + '|' + f.uri})
+      CALL (d) {
+        OPTIONAL MATCH (p:TaskNode)-[:PRODUCED]->(d)
+        OPTIONAL MATCH (j:TaskNode)-[:NEXT]->(p) WHERE p.taskType = $follower AND j.taskType = $starter
+        WITH collect(DISTINCT p) + collect(DISTINCT j) AS makers
+        RETURN [m IN makers | m {.id, .key, .state}] AS makers
+      }
+      RETURN f.uri AS uri, f.resource AS resource, d.state AS state, coalesce(d.reconstructions, 0) AS reconstructions,
+             makers""";
+
+  /**
+   * The attempt did not run, its inputs lost: it waits again, without counting against its
+   * attempts, while the nodes that wrote the files run again. Or, when nothing can re-create one,
+   * the node fails naming it.
+   */
+  private Effects reconstruct(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Reconstruct reconstruct,
+      long nowMillis) {
+    var files = reconstruct.error().lostInputs().stream()
+        .map(f -> Map.<String, Object>of("uri", f.uri(), "resource", f.resource())).toList();
+    var lost = cypher.query(LOST_FILES)
+        .bindAll(Map.of("files", files, "experimentId", result.experimentId(), "follower", FOLLOWS_A_JOB,
+            "starter", STARTS_A_JOB))
+        .fetchAs(ReconstructionRules.LostFile.class)
+        .mappedBy((types, row) -> new ReconstructionRules.LostFile(row.get("uri").asString(),
+            row.get("resource").asString(), row.get("state").isNull() ? null : DataState.valueOf(row.get("state").asString()),
+            row.get("reconstructions").asInt(), row.get("makers").asList(m -> new ReconstructionRules.Maker(
+                m.get("id").asString(), m.get("key").asString(), TaskState.valueOf(m.get("state").asString())))))
+        .all().stream().toList();
+    var plan = ReconstructionRules.plan(node.key(), lost, reconstructions);
+    var at = Cypher.utcNow();
+    if (plan instanceof ReconstructionRules.GiveUp giveUp) {
+      // lost, as far as anyone knows, and not to be re-created any more
+      markLost(result.experimentId(), lost.stream().filter(f -> f.state() != null).toList(), false, at);
+      givenUp.increment();
+      var error = new TaskResult.Error(giveUp.reason(), false);
+      return end(result, node, new ResultRules.End(TaskState.FAILED, error, ResultRules.Then.FAIL_EXPERIMENT), nowMillis);
+    }
+    var rebuild = (ReconstructionRules.Rebuild) plan;
+    cypher.query("""
+            MATCH (t:TaskNode {id: $taskId})
+            SET t.state = $task.WAITING, t.error = $error, t.maxAttempts = t.maxAttempts + 1, t.workerId = $workerId,
+                t.wakeAt = null, t.heartbeatDeadline = null, t.timeLimitDeadline = null
+            """ + States.labelled("t"))
+        .bindAll(Map.of("taskId", result.taskId(), "error", errorJson(reconstruct.error(), node.attempt()),
+            "workerId", Cypher.nullToEmpty(result.workerId()))).run();
+    markLost(result.experimentId(), rebuild.marked(), true, at);
+    var rerun = rebuild.rerun().entrySet().stream()
+        .map(e -> Map.<String, Object>of("id", e.getKey(), "reason", e.getValue())).toList();
+    var keys = cypher.query("""
+            UNWIND $rerun AS r
+            MATCH (t:TaskNode {id: r.id}) WHERE t.state = $task.SUCCEEDED
+            SET t.attemptsPerRun = coalesce(t.attemptsPerRun, t.maxAttempts)
+            SET t.state = $task.WAITING, t.isExecuted = false, t.error = null, t.endedAt = null, t.wakeAt = null,
+                t.maxAttempts = t.attempt + t.attemptsPerRun,
+                t.reexecutions = coalesce(t.reexecutions, []) + [r.reason]
+            """ + States.labelled("t") + """
+            RETURN t.key AS key, r.reason AS reason ORDER BY t.position""")
+        .bind(rerun).to("rerun")
+        .fetch().all();
+    reruns.increment(keys.size());
+    var events = new ArrayList<LiveDags.PendingEvent>();
+    events.add(new LiveDags.PendingEvent(result.experimentId(), "task.state", node.key(), TaskState.WAITING.name(),
+        "attempt %d did not run: %s; it runs again once they are re-created".formatted(node.attempt(),
+            reconstruct.error().message())));
+    keys.forEach(row -> events.add(new LiveDags.PendingEvent(result.experimentId(), "task.state",
+        (String) row.get("key"), TaskState.WAITING.name(), (String) row.get("reason"))));
+    var dispatches = dispatching.markDispatched(cypher.query("""
+            UNWIND $ids AS id
+            MATCH (s:TaskNode {id: id})
+            WHERE s.state = $task.WAITING AND s.condition IS NULL AND s.expandFrom IS NULL
+              AND NOT EXISTS { MATCH (p:TaskNode)-[:NEXT]->(s) WHERE
+                """ + Dispatching.unsettled("p") + """
+                }
+            """ + Dispatching.MARK_DISPATCHED)
+        .bindAll(Map.of("ids", List.copyOf(rebuild.rerun().keySet()), "now", nowMillis, "at", at,
+            "redeliverMs", redeliverMs)),
+        events);
+    liveDags.appendEvents(events);
+    return new Effects(Outcome.APPLIED, dispatches, List.of(), Set.of());
+  }
+
+  /** Marks files lost; {@code reCreating} counts a re-creation of each. */
+  private void markLost(String experimentId, List<ReconstructionRules.LostFile> files, boolean reCreating,
+      java.time.ZonedDateTime at) {
+    if (files.isEmpty()) {
+      return;
+    }
+    cypher.query("""
+            UNWIND $files AS f
+            MATCH (d:DataObject {id: $experimentId + '|' + f.resource + '|' + f.uri})
+            SET d.state = $lost, d.lostAt = $at,
+                d.reconstructions = coalesce(d.reconstructions, 0) + CASE WHEN $reCreating THEN 1 ELSE 0 END""")
+        .bindAll(Map.of("files", files.stream()
+                .map(f -> Map.<String, Object>of("uri", f.uri(), "resource", f.resource())).toList(),
+            "experimentId", experimentId, "lost", DataState.LOST.name(), "at", at, "reCreating", reCreating)).run();
+  }
+
+  /**
+   * A monitoring node reports the files of the job it followed once the job has ended: re-creating
+   * them means running that job again, that is, the job submission the monitoring node follows.
+   */
+  static final String FOLLOWS_A_JOB = "monitoring";
+  static final String STARTS_A_JOB = "job-submission";
 
   /**
    * How many members of a repeated task with {@code minSucceeded} there are, how many failed for

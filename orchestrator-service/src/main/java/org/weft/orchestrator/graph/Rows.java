@@ -22,14 +22,14 @@ final class Rows {
    * @param upstream the outputs of the upstream nodes its context names, where the statement read them
    */
   record Dispatched(String id, String experimentId, String key, String taskType, int attempt, String dispatchId,
-      String context, long deadline, List<Upstream> upstream) {
+      String context, long deadline, List<Upstream> upstream, boolean readsData) {
 
     static Dispatched of(MapAccessorWithDefaultValue row) {
       var upstream = row.get("upstream");
       return new Dispatched(row.get("id").asString(), row.get("experimentId").asString(), row.get("key").asString(),
           row.get("taskType").asString(), row.get("attempt").asInt(), row.get("dispatchId").asString(),
           row.get("context").asString(), row.get("deadline").asLong(),
-          upstream.isNull() ? List.of() : upstream.asList(Upstream::of));
+          upstream.isNull() ? List.of() : upstream.asList(Upstream::of), row.get("readsData").asBoolean(false));
     }
   }
 

@@ -48,6 +48,13 @@ public final class ResultRules {
   /** The attempt failed and another is allowed: the node waits out its backoff, ready. */
   public record Retry(TaskResult.Error error) implements Decision {}
 
+  /**
+   * The attempt did not run: inputs it was to read were lost. Not the task's failure: the node waits
+   * again, and what wrote the files is re-run to re-create them (or, when that cannot be, the node
+   * fails naming them).
+   */
+  public record Reconstruct(TaskResult.Error error) implements Decision {}
+
   /** The node ends unsuccessfully: {@code FAILED}, or {@code CANCELLED} in a cancelling experiment. */
   public record End(TaskState state, TaskResult.Error error, Then then) implements Decision {}
 
@@ -92,6 +99,10 @@ public final class ResultRules {
 
   private static Decision failed(NodeSnapshot node, TaskResult.Error error) {
     var experiment = node.experimentState();
+    if (error.inputsLost() && experiment == ExperimentState.EXECUTING) {
+      node.state().moveTo(TaskState.WAITING);
+      return new Reconstruct(error);
+    }
     if (error.retryable() && node.attempt() < node.maxAttempts() && experiment == ExperimentState.EXECUTING) {
       node.state().moveTo(TaskState.READY);
       return new Retry(error);

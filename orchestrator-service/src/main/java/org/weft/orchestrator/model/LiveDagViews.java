@@ -53,7 +53,9 @@ public final class LiveDagViews {
    * unless it is a member of a repeated task: {@code run[3]} comes from {@code run}); {@code member}
    * is its position among the members, null for a task that is not repeated. {@code tolerated}: a
    * member that failed while enough of its task's members could still succeed
-   * ({@code minSucceeded}); the experiment went on without it.
+   * ({@code minSucceeded}); the experiment went on without it. {@code reexecutions}: why the node
+   * ran again after it had succeeded, once per time, oldest first (to re-create a file it had
+   * written that was lost); {@code isExecuted} is false from then until it succeeds again.
    */
   public record TaskNode(
       String id,
@@ -72,7 +74,8 @@ public final class LiveDagViews {
       String dispatchId,
       String workerId,
       Instant startedAt,
-      Instant endedAt) {}
+      Instant endedAt,
+      List<String> reexecutions) {}
 
   /** {@code from} and {@code to} are task keys. */
   public record Edge(String from, String to) {}

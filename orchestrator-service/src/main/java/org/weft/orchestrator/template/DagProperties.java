@@ -39,13 +39,16 @@ public record DagProperties(
    * @param redeliverAfter   how long an attempt may wait for a worker to take it before its dispatch
    *                         is sent again, with the same id, in case it was lost; waiting is never a
    *                         failure (default {@code PT5M})
+   * @param reconstructions  how many times one lost file is re-created, by re-running the task that
+   *                         wrote it, before what needs it fails naming it (default {@code 3})
    */
   public record TaskDefaults(
       @DefaultValue("3") int maxAttempts,
       @DefaultValue("PT2S") java.time.Duration backoff,
       @DefaultValue("PT1H") java.time.Duration timeLimit,
       @DefaultValue("PT30S") java.time.Duration heartbeatTimeout,
-      @DefaultValue("PT5M") java.time.Duration redeliverAfter) {}
+      @DefaultValue("PT5M") java.time.Duration redeliverAfter,
+      @DefaultValue("3") int reconstructions) {}
 
 
   public DagProperties {

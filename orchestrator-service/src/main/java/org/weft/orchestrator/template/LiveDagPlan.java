@@ -131,6 +131,10 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       context.put("timeLimit", timeLimit.toString());
       context.put("heartbeatTimeout", heartbeatTimeout.toString());
       context.put("retry", Map.of("maxAttempts", maxAttempts, "backoff", backoff.toString()));
+      if (template.dataPolicy().verifyOrDefault() != MasterDagDocument.Verify.SIZE) {
+        // the files expected are added to this section at dispatch
+        context.put("data", Map.of("verify", template.dataPolicy().verifyOrDefault().value()));
+      }
       // fan-in: an upstream repeated task, not paired with this one, gives its outputs as lists in member order
       var fanIn = new TreeMap<String, Integer>();
       var renamed = new HashMap<String, String>();

@@ -11,11 +11,41 @@ import java.util.Map;
  * declared here is refused, so a typo never passes silently.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record MasterDagDocument(String type, String description, List<InputSpec> inputs, List<TaskSpec> tasks) {
+public record MasterDagDocument(String type, String description, List<InputSpec> inputs, List<TaskSpec> tasks,
+    DataSpec data) {
 
   public MasterDagDocument {
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
     tasks = tasks == null ? List.of() : List.copyOf(tasks);
+  }
+
+  /** How the data policy applies: the template's, or the defaults. */
+  public DataSpec dataPolicy() {
+    return data == null ? new DataSpec(null) : data;
+  }
+
+  /**
+   * How the experiment's files are looked after.
+   *
+   * @param verify what a task's inputs are checked for before it runs: existence and size (the
+   *               default), or also their checksum
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DataSpec(Verify verify) {
+
+    public Verify verifyOrDefault() {
+      return verify == null ? Verify.SIZE : verify;
+    }
+  }
+
+  /** What an input is checked for. */
+  public enum Verify {
+    @JsonProperty("size") SIZE,
+    @JsonProperty("checksum") CHECKSUM;
+
+    public String value() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   /** An experiment input, checked at submission. */

@@ -109,6 +109,9 @@ public class TemplateParser {
     if (type == InputType.class) {
       return "one of string, integer, number, boolean, uri, list";
     }
+    if (type == MasterDagDocument.Verify.class) {
+      return "size or checksum";
+    }
     if (Map.class.isAssignableFrom(type) || type.isRecord()) {
       return "an object";
     }

@@ -125,4 +125,16 @@ class ResultRulesTest {
     assertThatThrownBy(() -> ExperimentState.CANCELLED.moveTo(ExperimentState.FAILED))
         .isInstanceOf(IllegalTransitionException.class);
   }
+
+  @Test
+  void anAttemptThatFoundItsInputsLostWaitsForThemInsteadOfFailingEvenOnItsLastAttempt() {
+    var lost = new TaskResult.Error("input /s/a on local is missing", false,
+        java.util.List.of(new org.weft.task.api.DataFile("/s/a", "local", 1L, null)));
+
+    assertThat(ResultRules.decide(node(TaskState.RUNNING, 3, 3, ExperimentState.EXECUTING),
+        result(TaskResult.Status.FAILED, 3, lost))).isEqualTo(new ResultRules.Reconstruct(lost));
+    // a cancelling experiment re-creates nothing: the node ends cancelled
+    assertThat(ResultRules.decide(node(TaskState.RUNNING, 1, 3, ExperimentState.CANCELLING),
+        result(TaskResult.Status.FAILED, 1, lost))).isEqualTo(new End(TaskState.CANCELLED, lost, Then.FINISH_CANCEL_IF_DONE));
+  }
 }

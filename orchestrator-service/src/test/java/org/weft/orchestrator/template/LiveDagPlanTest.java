@@ -11,7 +11,7 @@ import org.weft.orchestrator.lifecycle.TaskState;
 class LiveDagPlanTest {
 
   private static final DagProperties.TaskDefaults DEFAULTS =
-      new DagProperties.TaskDefaults(3, Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(5));
+      new DagProperties.TaskDefaults(3, Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(5), 3);
 
   @Test
   void oneNodePerTaskWithEdgesFromEachDependency() {

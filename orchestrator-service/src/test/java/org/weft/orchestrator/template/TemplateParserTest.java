@@ -107,6 +107,24 @@ class TemplateParserTest {
   }
 
   @Test
+  void aDataPolicyIsReadAndAnUnknownVerificationSaysWhichExist() {
+    assertThat(Templates.yaml("""
+        type: t
+        tasks: [{key: run, taskType: env-setup}]
+        data: {verify: checksum}
+        """).dataPolicy().verifyOrDefault()).isEqualTo(MasterDagDocument.Verify.CHECKSUM);
+    assertThat(Templates.yaml("type: t\ntasks: [{key: run, taskType: env-setup}]\n").dataPolicy().verifyOrDefault())
+        .isEqualTo(MasterDagDocument.Verify.SIZE);
+    assertThatThrownBy(() -> Templates.yaml("""
+        type: t
+        tasks: [{key: run, taskType: env-setup}]
+        data: {verify: md5}
+        """))
+        .isInstanceOfSatisfying(TemplateRejectedException.class, e -> assertThat(e.violations())
+            .containsExactly(new Violation("data.verify", "must be size or checksum")));
+  }
+
+  @Test
   void theSameContentInYamlOrJsonHasTheSameCanonicalForm() {
     var yaml = Templates.yaml("type: t\ntasks:\n  - {key: a, taskType: env-setup, params: {b: 1, a: 2}}\n");
     var json = PARSER.parse("""

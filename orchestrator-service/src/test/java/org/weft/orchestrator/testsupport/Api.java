@@ -50,6 +50,14 @@ public final class Api {
         .until(() -> state.equals(read(get("/api/v1/experiments/" + experimentId), "$.state")));
   }
 
+  /** Waits until the node {@code key} exists and is in {@code state}. */
+  public void awaitNode(String experimentId, String key, String state, Duration atMost) {
+    org.awaitility.Awaitility.await(experimentId + "'s " + key + " to be " + state).atMost(atMost)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> java.util.List.of(state).equals(read(get("/api/v1/experiments/" + experimentId + "/dag"),
+            "$.nodes[?(@.key == '" + key + "')].state")));
+  }
+
   /** Registers a one-off template of the given tasks under a fresh type and returns the type. */
   public static String registerTemplate(org.weft.orchestrator.engine.TemplateService templates, String prefix, String tasksYaml) {
     var type = prefix + "-" + Long.toString(System.nanoTime(), 36);

@@ -36,13 +36,30 @@ public record TaskResult(
   /**
    * Why an attempt failed.
    *
-   * @param message   for people: what went wrong, without a stack trace
-   * @param retryable whether another attempt may succeed (a timeout, an unreachable host), as
-   *                  opposed to bad input that fails the same way every time
+   * @param message    for people: what went wrong, without a stack trace
+   * @param retryable  whether another attempt may succeed (a timeout, an unreachable host), as
+   *                   opposed to bad input that fails the same way every time
+   * @param lostInputs the files the attempt was to read that were missing or changed when it was to
+   *                   start, as the orchestrator described them in the dispatch; not empty only
+   *                   when that is why the attempt did not run. The orchestrator then re-creates
+   *                   them by re-running what wrote them, and runs the task again
    */
-  public record Error(String message, boolean retryable) {
+  public record Error(String message, boolean retryable, List<DataFile> lostInputs) {
     public Error {
       Objects.requireNonNull(message, "message");
+      lostInputs = lostInputs == null ? List.of() : List.copyOf(lostInputs);
+      if (lostInputs.size() > MAX_FILES) {
+        throw new IllegalArgumentException("A result names at most " + MAX_FILES + " lost inputs");
+      }
+    }
+
+    public Error(String message, boolean retryable) {
+      this(message, retryable, List.of());
+    }
+
+    /** Whether the attempt did not run because inputs it was to read were lost. */
+    public boolean inputsLost() {
+      return !lostInputs.isEmpty();
     }
   }
 

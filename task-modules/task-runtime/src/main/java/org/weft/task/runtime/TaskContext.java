@@ -103,6 +103,45 @@ public final class TaskContext {
     consumed.add(file);
   }
 
+  /**
+   * The files the orchestrator expects this attempt to read, as their producers reported them
+   * ({@code data.inputs} of the context): the runtime checks them before the handler runs. Empty for
+   * a task whose predecessors wrote no files.
+   *
+   * @throws TaskFailure when the dispatch describes them wrongly
+   */
+  public List<DataFile> expectedInputs() {
+    var listed = section("data").get("inputs");
+    if (listed == null) {
+      return List.of();
+    }
+    if (!(listed instanceof List<?> entries)) {
+      throw TaskFailure.permanent("the dispatch's data.inputs must be a list of files");
+    }
+    var files = new java.util.ArrayList<DataFile>(entries.size());
+    for (var entry : entries) {
+      if (!(entry instanceof Map<?, ?> file) || !(file.get("uri") instanceof String uri)) {
+        throw TaskFailure.permanent("each of the dispatch's data.inputs must be a file with a uri");
+      }
+      try {
+        files.add(new DataFile(uri, file.get("resource") instanceof String r ? r : null,
+            file.get("size") instanceof Number n ? n.longValue() : null,
+            file.get("checksum") instanceof String c ? c : null));
+      } catch (IllegalArgumentException e) {
+        throw TaskFailure.permanent("the dispatch's data.inputs name a file wrongly: " + e.getMessage());
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Whether the inputs are checked by content ({@code data.verify: checksum}) and not only by
+   * existence and size (the default).
+   */
+  public boolean verifiesChecksums() {
+    return "checksum".equals(section("data").get("verify"));
+  }
+
   List<DataFile> produced() {
     return List.copyOf(produced);
   }

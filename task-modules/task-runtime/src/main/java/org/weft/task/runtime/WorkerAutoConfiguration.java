@@ -20,6 +20,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.weft.task.api.Topics;
+import org.weft.task.runtime.files.InputCheck;
+import org.weft.task.runtime.hpc.RemoteHosts;
 import org.weft.task.runtime.jobs.JobExecutor;
 import org.weft.task.runtime.jobs.LocalProcessExecutor;
 
@@ -82,8 +84,10 @@ public class WorkerAutoConfiguration {
       KafkaTemplate<String, String> kafka, CuratorFramework zookeeper,
       @Value("${weft.zookeeper.root:/weft}") String zookeeperRoot,
       @Value("${weft.messaging.topic-prefix:weft.}") String topicPrefix,
-      WorkerProperties properties, ObjectProvider<MeterRegistry> meters) {
+      WorkerProperties properties, ObjectProvider<MeterRegistry> meters, ObjectProvider<RemoteHosts> remotes) {
+    var roots = new java.util.ArrayList<>(List.of(properties.workspaceDir(), properties.outputs()));
+    roots.addAll(properties.staging().allowedRootDirs());
     return new WorkerRuntime(handlers, consumers, kafka, new Topics(topicPrefix), zookeeper, zookeeperRoot,
-        properties, meters.getIfAvailable(SimpleMeterRegistry::new));
+        properties, meters.getIfAvailable(SimpleMeterRegistry::new), new InputCheck(roots, remotes.getIfAvailable()));
   }
 }

@@ -47,6 +47,7 @@ import org.weft.task.api.TaskControl;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
 import org.weft.task.api.Topics;
+import org.weft.task.runtime.files.InputCheck;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -71,6 +72,7 @@ public final class WorkerRuntime implements SmartLifecycle {
   private static final int MAX_UNSENT = 100_000;
 
   private final List<TaskHandler> handlers;
+  private final InputCheck inputCheck;
   private final ConsumerFactory<String, String> consumers;
   private final KafkaTemplate<String, String> kafka;
   private final Topics topics;
@@ -101,7 +103,8 @@ public final class WorkerRuntime implements SmartLifecycle {
 
   public WorkerRuntime(List<TaskHandler> handlers, ConsumerFactory<String, String> consumers,
       KafkaTemplate<String, String> kafka, Topics topics, CuratorFramework zookeeper, String zookeeperRoot,
-      WorkerProperties properties, MeterRegistry meters) {
+      WorkerProperties properties, MeterRegistry meters, InputCheck inputCheck) {
+    this.inputCheck = inputCheck;
     this.handlers = handlers.stream()
         .filter(handler -> properties.taskTypes().isEmpty() || properties.taskTypes().contains(handler.taskType()))
         .toList();
@@ -249,6 +252,10 @@ public final class WorkerRuntime implements SmartLifecycle {
       task.context.checkCancelled();
       log.debug("Running {} attempt {} of {} (dispatch {})", type, dispatch.attempt(), dispatch.taskKey(),
           dispatch.dispatchId());
+      var lost = inputCheck.lost(task.context);
+      if (!lost.isEmpty()) {
+        throw new InputsLost(lost);
+      }
       var outputs = handler.run(task.context);
       task.context.checkCancelled();
       result = new TaskResult(dispatch.dispatchId(), dispatch.experimentId(), dispatch.taskId(), dispatch.attempt(),
@@ -315,6 +322,11 @@ public final class WorkerRuntime implements SmartLifecycle {
     }
     if (task.context.isCancelled()) {
       return failure(dispatch, "cancelled", false);
+    }
+    if (e instanceof InputsLost lost) {
+      return new TaskResult(dispatch.dispatchId(), dispatch.experimentId(), dispatch.taskId(), dispatch.attempt(),
+          TaskResult.Status.FAILED, Map.of(), new TaskResult.Error(lost.getMessage(), false, lost.files()), workerId,
+          Instant.now());
     }
     if (e instanceof TaskFailure failure) {
       return failure(dispatch, failure.getMessage(), failure.retryable());

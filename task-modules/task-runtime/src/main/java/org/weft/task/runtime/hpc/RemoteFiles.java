@@ -82,6 +82,28 @@ public final class RemoteFiles {
     return files;
   }
 
+  /**
+   * The sizes of remote regular files, asked in one command for all of them: by path, the size, or
+   * null for a path that is not a regular file (missing, a directory, a symbolic link).
+   */
+  public Map<String, Long> sizes(List<String> paths) {
+    if (paths.isEmpty()) {
+      return Map.of();
+    }
+    var command = new StringBuilder("for f in");
+    for (var path : paths) {
+      command.append(' ').append(ShellWords.quote(SlurmBatchScript.remotePath(path)));
+    }
+    command.append("; do if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then stat -c %s -- \"$f\"; else echo -; fi; done");
+    var lines = host.runOk(command.toString(), null, "checking files").split("\n");
+    var sizes = new HashMap<String, Long>();
+    for (int i = 0; i < paths.size(); i++) {
+      var line = i < lines.length ? lines[i].strip() : "-";
+      sizes.put(paths.get(i), line.matches("[0-9]+") ? Long.valueOf(line) : null);
+    }
+    return sizes;
+  }
+
   /** {@code sha256sum} of remote files, run once for all of them, as {@code sha256:<hex>} by path. */
   public Map<String, String> checksums(List<String> paths) {
     if (paths.isEmpty()) {

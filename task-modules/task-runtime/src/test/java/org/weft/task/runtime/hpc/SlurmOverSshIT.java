@@ -264,6 +264,48 @@ class SlurmOverSshIT {
   }
 
   @Test
+  void theInputsOfATaskOnTheClusterAreCheckedInOneCommandBySizeAndByChecksum() throws Exception {
+    var files = new RemoteFiles(host);
+    var remoteDir = cluster.scratch() + "/inputs-" + UUID.randomUUID();
+    files.mkdirs(List.of(remoteDir + "/sub"));
+    var kept = files.upload(new ByteArrayInputStream("fox 1\n".getBytes(StandardCharsets.UTF_8)), remoteDir + "/kept");
+    var changed = files.upload(new ByteArrayInputStream("the 4\n".getBytes(StandardCharsets.UTF_8)), remoteDir + "/changed");
+    files.upload(new ByteArrayInputStream("the 5\n".getBytes(StandardCharsets.UTF_8)), remoteDir + "/changed");
+    var resources = new ComputeResources(Map.of("cluster", cluster.resource(programs, cluster.knownHosts())));
+
+    assertThat(files.sizes(List.of(remoteDir + "/kept", remoteDir + "/gone", remoteDir + "/sub")))
+        .containsEntry(remoteDir + "/kept", 6L).containsEntry(remoteDir + "/gone", null).containsEntry(remoteDir + "/sub", null);
+    try (var remotes = new RemoteHosts(resources, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+      var check = new org.weft.task.runtime.files.InputCheck(List.of(), remotes);
+      var expected = List.<Map<String, Object>>of(
+          Map.of("uri", remoteDir + "/kept", "resource", "cluster", "size", 6, "checksum", kept.checksum()),
+          Map.of("uri", remoteDir + "/changed", "resource", "cluster", "size", 6, "checksum", changed.checksum()),
+          Map.of("uri", remoteDir + "/gone", "resource", "cluster", "size", 3),
+          Map.of("uri", "/etc/passwd", "resource", "cluster", "size", 3));
+      long before = remotes.get("cluster").commandsRun();
+
+      // the file outside the scratch directory is not the check's to look at
+      assertThat(check.lost(context(expected, null))).extracting(lost -> lost.file().uri() + " " + lost.reason())
+          .containsExactly(remoteDir + "/gone missing");
+      assertThat(check.lost(context(expected, "checksum"))).extracting(lost -> lost.file().uri() + " " + lost.reason())
+          .containsExactly(remoteDir + "/gone missing",
+              remoteDir + "/changed changed: checksum " + Checksums.sha256(new ByteArrayInputStream(
+                  "the 5\n".getBytes(StandardCharsets.UTF_8))) + ", not " + changed.checksum());
+      // sizes in one command each time; checksums in one more
+      assertThat(remotes.get("cluster").commandsRun() - before).isEqualTo(3);
+    }
+  }
+
+  private static org.weft.task.runtime.TaskContext context(List<Map<String, Object>> inputs, String verify) {
+    var data = new java.util.HashMap<String, Object>(Map.of("inputs", inputs));
+    if (verify != null) {
+      data.put("verify", verify);
+    }
+    return new org.weft.task.runtime.TaskContext(new org.weft.task.api.TaskDispatch("d-1", "e-1", "e-1:run", "run",
+        "job-submission", 1, Map.of("data", data, "resource", "cluster"), java.time.Instant.now()), "w-1");
+  }
+
+  @Test
   void oneSchedulerQueryPerPollFollowsEveryJob() throws Exception {
     var ids = new java.util.ArrayList<String>();
     for (int i = 0; i < 5; i++) {
