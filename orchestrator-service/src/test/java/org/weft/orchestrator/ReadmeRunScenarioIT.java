@@ -38,8 +38,9 @@ class ReadmeRunScenarioIT {
   @TempDir
   Path workDir;
 
+  /** Restarted, it also runs the README's first experiment as written (one start less than apart). */
   @Test
-  void startsWithAllThreeEmbeddedServersAndKeepsTheirDataAcrossAKill9() throws Exception {
+  void startsWithAllThreeEmbeddedServersKeepsTheirDataAcrossAKill9AndRunsTheReadmesExperiment() throws Exception {
     var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
     var api = "http://localhost:" + WeftJar.arg(args, "server.port");
     var bolt = "bolt://localhost:" + WeftJar.arg(args, "weft.embedded.neo4j.bolt-port");
@@ -82,35 +83,32 @@ class ReadmeRunScenarioIT {
         assertThat(new String(zk.getData().forPath("/weft-it/survivor"), StandardCharsets.UTF_8)).isEqualTo("znode");
       }
       assertThat(consumeFromStart(kafka, "weft-it.survivor")).containsExactly("record");
+
+      runTheReadmesFirstExperiment(args);
       assertThat(weft.stop(Duration.ofSeconds(60))).as("exit code after SIGTERM").isIn(0, 143);
     }
   }
 
-  @Test
-  void theReadmesFirstExperimentSucceedsAsWritten() throws Exception {
-    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+  private void runTheReadmesFirstExperiment(List<String> args) throws Exception {
     var port = WeftJar.arg(args, "server.port");
     var api = new Api(Integer.parseInt(port));
     var commands = Readme.commands("A first experiment");
     assertThat(commands).as("the README's first experiment").anyMatch(c -> c.contains("EXPERIMENT_ID"));
-
-    try (var weft = startWeft("weft-readme", args)) {
-      String id = null;
-      for (var written : commands) {
-        // the README's port and, once the answer has given it, the experiment's id
-        var command = written.replace("localhost:8080", "localhost:" + port);
-        if (command.contains("EXPERIMENT_ID")) {
-          assertThat(id).as("an experiment id before: " + written).isNotNull();
-          command = command.replace("EXPERIMENT_ID", id);
-        }
-        var output = Readme.run(command, workDir);
-        if (output.contains("\"experimentId\"") && id == null) {
-          id = JsonPath.read(output, "$.experimentId");
-        }
-        assertThat(output).as(written).doesNotContain("\"status\":4").doesNotContain("\"status\":5");
+    String id = null;
+    for (var written : commands) {
+      // the README's port and, once the answer has given it, the experiment's id
+      var command = written.replace("localhost:8080", "localhost:" + port);
+      if (command.contains("EXPERIMENT_ID")) {
+        assertThat(id).as("an experiment id before: " + written).isNotNull();
+        command = command.replace("EXPERIMENT_ID", id);
       }
-      api.awaitState(id, "COMPLETED", Duration.ofMinutes(1));
+      var output = Readme.run(command, workDir);
+      if (output.contains("\"experimentId\"") && id == null) {
+        id = JsonPath.read(output, "$.experimentId");
+      }
+      assertThat(output).as(written).doesNotContain("\"status\":4").doesNotContain("\"status\":5");
     }
+    api.awaitState(id, "COMPLETED", Duration.ofMinutes(1));
   }
 
   @Test
