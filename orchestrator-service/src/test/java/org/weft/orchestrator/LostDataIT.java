@@ -1,6 +1,7 @@
 package org.weft.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.weft.orchestrator.testsupport.Api.read;
 
 import java.io.IOException;
@@ -206,5 +207,50 @@ class LostDataIT {
     assertThat(reexecutions(id, "b")).hasSize(2);
     assertThat(reexecutions(id, "a")).hasSize(1);
     assertThat(workdir.resolve("d.txt")).hasContent("step a.txt\nstep b.txt\nstep c.txt\nstep d.txt");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void anExperimentKeepingOnlyItsOutputsLosesItsIntermediateFilesAndARerunReCreatesThemByLineage() throws Exception {
+    var id = api().submit("""
+        {"experimentType": "map-reduce", "inputs": {"input-file": "file://%s", "lines-per-map": 1, "reducers": 2},
+         "data": {"retain": "outputs"}}""".formatted(WORDS));
+    api().awaitState(id, "COMPLETED", RUN);
+    var workdir = workdir(id);
+    var outputDir = Path.of((String) Api.outputs(api().node(id, "setup")).get("outputDir"));
+    var staged = Path.of((String) Api.outputs(api().node(id, "stage-in")).get("path"));
+    var copies = ((List<Map<String, Object>>) Api.outputs(api().node(id, "stage-out")).get("files")).stream()
+        .map(file -> Path.of((String) file.get("path"))).toList();
+
+    // the output-staging worker deletes them once the experiment has completed
+    await().atMost(RUN).until(() -> !Files.exists(workdir.resolve("maps/0/map.txt")));
+    for (int map = 0; map < 4; map++) {
+      assertThat(workdir.resolve("maps/" + map + "/map.txt")).doesNotExist();
+    }
+    assertThat(outputDir.resolve("part-0")).doesNotExist();
+    assertThat(outputDir.resolve("part-1")).doesNotExist();
+    assertThat(staged).doesNotExist();
+    // its outputs stay, and so do the chunks, which a map would need to be re-created
+    assertThat(copies).hasSize(2).allSatisfy(copy -> assertThat(copy).exists());
+    assertThat(workdir.resolve("chunks")).isNotEmptyDirectory();
+    List<Map<String, Object>> data = read(api().get("/api/v1/experiments/" + id + "/data"), "$.items");
+    assertThat(data).filteredOn(d -> d.get("uri").equals(workdir.resolve("maps/2/map.txt").toString())).singleElement()
+        .satisfies(d -> {
+          assertThat(d.get("state")).isEqualTo("COLLECTED");
+          assertThat(d.get("producedBy")).isEqualTo("watch-map[2]");
+          assertThat((List<String>) d.get("consumedBy")).containsExactlyInAnyOrder("reduce[0]", "reduce[1]");
+        });
+    assertThat(data).filteredOn(d -> copies.get(0).toString().equals(d.get("uri"))).singleElement()
+        .extracting(d -> d.get("state")).isEqualTo("AVAILABLE");
+
+    // the reduces again: each map is re-created first, from the chunks, and the counts come out right
+    var rerun = api().postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"reduce\"}");
+    assertThat(rerun.statusCode()).as(rerun.body()).isEqualTo(202);
+    api().awaitState(id, "COMPLETED", RUN);
+    for (int map = 0; map < 4; map++) {
+      assertThat(reexecutions(id, "map[" + map + "]")).hasSize(1);
+    }
+    assertThat(reexecutions(id, "split")).isEmpty();
+    assertThat(wordCounts(id)).contains("the 4", "fox 1", "story 1");
   }
 }

@@ -94,7 +94,7 @@ class WorkerConsumerRecoveryIT {
         new WorkerProperties.Jobs(List.of(), Duration.ofSeconds(1), DataSize.ofKilobytes(2)));
     var runtime = new WorkerRuntime(List.of(handler), consumers, kafka, new Topics("weft."), zookeeper, "/weft",
         properties, new SimpleMeterRegistry(),
-        new org.weft.task.runtime.files.InputCheck(List.of(properties.workspaceDir()), null));
+        new org.weft.task.runtime.files.DataFiles(List.of(properties.workspaceDir()), null));
     HealthIndicator health = new WorkerAutoConfiguration().workerHealthIndicator(runtime);
     var registration = "/weft/workers/" + TYPE + "/" + workerId;
     runtime.start();

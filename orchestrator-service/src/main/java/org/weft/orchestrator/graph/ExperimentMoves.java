@@ -57,6 +57,8 @@ public class ExperimentMoves {
       WHERE e.state = $experiment.EXECUTING
       WITH e, r, e.state AS from
       SET e.state = $experiment.COMPLETED, e.outputs = r.outputs, e.endedAt = $at
+      // its files are collected after the commit (DataCollection), or after a restart should it come first
+      FOREACH (keep IN CASE WHEN e.retain IS NULL THEN [] ELSE [e.retain] END | SET e:Collecting)
       RETURN e.id AS id, from""";
 
   /**

@@ -31,6 +31,7 @@ import org.weft.orchestrator.template.ExperimentInputs;
 import org.weft.orchestrator.template.InvalidInputsException;
 import org.weft.orchestrator.template.Json;
 import org.weft.orchestrator.template.LiveDagPlan;
+import org.weft.orchestrator.template.MasterDagDocument;
 import org.weft.orchestrator.template.Placeholders;
 
 /** Experiments and their live DAGs in Neo4j. All Cypher is parameterised. */
@@ -73,6 +74,12 @@ public class LiveDags {
     experiment.put("inputs", Json.write(inputs));
     experiment.put("createdAt", now);
     experiment.put("idempotencyKey", request.idempotencyKey());
+    var retain = request.retain() != null ? MasterDagDocument.Retain.of(request.retain())
+        : template.document().dataPolicy().retainOrDefault();
+    if (retain != MasterDagDocument.Retain.ALL) {
+      // read once it completes (ExperimentMoves.COMPLETE)
+      experiment.put("retain", retain.value());
+    }
     // a node with a condition or an expansion is settled by Gates, which look only at experiments
     // flagged gated and after the success of a node flagged as gating one
     var gated = new java.util.HashSet<String>();

@@ -28,7 +28,15 @@ public final class LiveDagViews {
       String submittedBy,
       int priority,
       Map<String, Object> inputs,
-      String idempotencyKey) {}
+      String idempotencyKey,
+      String retain) {
+
+    /** An experiment that keeps its files as its template says. */
+    public NewExperiment(String experimentType, Integer templateVersion, String name, String owner, String gatewayId,
+        String submittedBy, int priority, Map<String, Object> inputs, String idempotencyKey) {
+      this(experimentType, templateVersion, name, owner, gatewayId, submittedBy, priority, inputs, idempotencyKey, null);
+    }
+  }
 
   public record Experiment(
       String experimentId,

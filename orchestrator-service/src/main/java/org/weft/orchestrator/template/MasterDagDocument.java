@@ -21,7 +21,7 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
 
   /** How the data policy applies: the template's, or the defaults. */
   public DataSpec dataPolicy() {
-    return data == null ? new DataSpec(null) : data;
+    return data == null ? new DataSpec(null, null) : data;
   }
 
   /**
@@ -29,12 +29,43 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
    *
    * @param verify what a task's inputs are checked for before it runs: existence and size (the
    *               default), or also their checksum
+   * @param retain which of the files its tasks wrote an experiment keeps once it has completed:
+   *               all (the default), its outputs only, or none
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record DataSpec(Verify verify) {
+  public record DataSpec(Verify verify, Retain retain) {
 
     public Verify verifyOrDefault() {
       return verify == null ? Verify.SIZE : verify;
+    }
+
+    public Retain retainOrDefault() {
+      return retain == null ? Retain.ALL : retain;
+    }
+  }
+
+  /**
+   * Which files a completed experiment keeps: {@code all}; its {@code outputs} (the files its
+   * tasks wrote that none of them read), the intermediate ones deleted; or {@code none} of those
+   * its tasks wrote. Files from outside it are never touched.
+   */
+  public enum Retain {
+    @JsonProperty("all") ALL,
+    @JsonProperty("outputs") OUTPUTS,
+    @JsonProperty("none") NONE;
+
+    public String value() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** @throws IllegalArgumentException naming the values, for one that is none of them */
+    public static Retain of(String value) {
+      for (var retain : values()) {
+        if (retain.value().equals(value)) {
+          return retain;
+        }
+      }
+      throw new IllegalArgumentException("must be all, outputs or none");
     }
   }
 

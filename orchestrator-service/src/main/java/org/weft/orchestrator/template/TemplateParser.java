@@ -112,6 +112,9 @@ public class TemplateParser {
     if (type == MasterDagDocument.Verify.class) {
       return "size or checksum";
     }
+    if (type == MasterDagDocument.Retain.class) {
+      return "all, outputs or none";
+    }
     if (Map.class.isAssignableFrom(type) || type.isRecord()) {
       return "an object";
     }

@@ -53,7 +53,8 @@ class ExperimentController {
     var key = idempotencyKey == null || caller.local() || gateway == null ? idempotencyKey : gateway + " " + idempotencyKey;
     var experiment = new LiveDagViews.NewExperiment(request.experimentType(), request.templateVersion(),
         request.name(), request.owner(), gateway, caller.local() ? null : caller.subject(),
-        request.priority() == null ? 0 : request.priority(), request.inputs(), key);
+        request.priority() == null ? 0 : request.priority(), request.inputs(), key,
+        request.data() == null ? null : request.data().retain());
     // the local mode is one trusted user; a gateway's token brings the gateway's limits
     var submission = caller.local() ? experiments.submit(experiment) : experiments.submitForGateway(experiment);
     var self = "/api/v1/experiments/" + submission.experimentId();

@@ -17,7 +17,12 @@ record SubmitExperimentRequest(
     @Size(max = MAX_TEXT, message = TEXT_RULE) @Pattern(regexp = NO_CONTROL, message = TEXT_RULE) String gatewayId,
     @Min(value = 1, message = "must be 1 or more") Integer templateVersion,
     @Min(value = 0, message = PRIORITY_RULE) @Max(value = MAX_PRIORITY, message = PRIORITY_RULE) Integer priority,
-    Map<String, Object> inputs) {
+    Map<String, Object> inputs,
+    @jakarta.validation.Valid DataRequest data) {
+
+  /** What the experiment does with its files, beyond what its template says. */
+  record DataRequest(
+      @Pattern(regexp = "all|outputs|none", message = "must be all, outputs or none") String retain) {}
 
   /** An experiment type, and a task key. */
   static final String TYPE = "[a-z0-9][a-z0-9-]{0,63}";

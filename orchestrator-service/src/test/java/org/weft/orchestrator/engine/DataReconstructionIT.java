@@ -161,7 +161,7 @@ class DataReconstructionIT {
   }
 
   @Test
-  void aNodeWhosePredecessorsWroteNoFilesIsDispatchedWithoutAnInputCheck() {
+  void aNodeWhosePredecessorsWroteNoFilesIsDispatchedWithoutAnDataFiles() {
     var type = Api.registerTemplate(templates, "no-data", """
         tasks:
           - {key: first, taskType: env-setup}

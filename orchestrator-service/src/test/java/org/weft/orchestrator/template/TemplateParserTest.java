@@ -107,12 +107,13 @@ class TemplateParserTest {
   }
 
   @Test
-  void aDataPolicyIsReadAndAnUnknownVerificationSaysWhichExist() {
+  void aDataPolicyIsReadAndAnUnknownValueSaysWhichExist() {
     assertThat(Templates.yaml("""
         type: t
         tasks: [{key: run, taskType: env-setup}]
-        data: {verify: checksum}
-        """).dataPolicy().verifyOrDefault()).isEqualTo(MasterDagDocument.Verify.CHECKSUM);
+        data: {verify: checksum, retain: outputs}
+        """).dataPolicy()).isEqualTo(new MasterDagDocument.DataSpec(MasterDagDocument.Verify.CHECKSUM,
+        MasterDagDocument.Retain.OUTPUTS));
     assertThat(Templates.yaml("type: t\ntasks: [{key: run, taskType: env-setup}]\n").dataPolicy().verifyOrDefault())
         .isEqualTo(MasterDagDocument.Verify.SIZE);
     assertThatThrownBy(() -> Templates.yaml("""
@@ -122,6 +123,13 @@ class TemplateParserTest {
         """))
         .isInstanceOfSatisfying(TemplateRejectedException.class, e -> assertThat(e.violations())
             .containsExactly(new Violation("data.verify", "must be size or checksum")));
+    assertThatThrownBy(() -> Templates.yaml("""
+        type: t
+        tasks: [{key: run, taskType: env-setup}]
+        data: {retain: some}
+        """))
+        .isInstanceOfSatisfying(TemplateRejectedException.class, e -> assertThat(e.violations())
+            .containsExactly(new Violation("data.retain", "must be all, outputs or none")));
   }
 
   @Test

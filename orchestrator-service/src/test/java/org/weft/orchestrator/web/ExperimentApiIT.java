@@ -202,6 +202,10 @@ class ExperimentApiIT {
         Arguments.of("a priority that is text", "{\"experimentType\": \"single-application\", \"priority\": \"high\"}", "priority"),
         Arguments.of("a priority out of range", "{\"experimentType\": \"single-application\", \"priority\": 1000}", "priority"),
         Arguments.of("no experiment type", "{\"inputs\": {}}", "experimentType"),
+        Arguments.of("an unknown retention", "{\"experimentType\": \"single-application\", \"data\": {\"retain\": \"some\"}}",
+            "data.retain"),
+        Arguments.of("an unknown data setting", "{\"experimentType\": \"single-application\", \"data\": {\"verify\": \"size\"}}",
+            "data.verify"),
         Arguments.of("a type built to break Cypher", "{\"experimentType\": \"x'}) DETACH DELETE n //\"}", "experimentType"),
         Arguments.of("an array instead of an object", "[1, 2]", "(body)"),
         Arguments.of("an empty body", "", "(body)"));

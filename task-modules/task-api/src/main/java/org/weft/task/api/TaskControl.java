@@ -1,5 +1,6 @@
 package org.weft.task.api;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,12 +13,26 @@ import java.util.Objects;
  *                     replaces
  * @param command      what to do
  * @param reason       why; {@code null} (from older senders) counts as {@link Reason#EXPERIMENT_CANCELLED}
+ * @param files        of a {@link Command#COLLECT}, the files to delete; empty otherwise
  */
-public record TaskControl(String experimentId, String taskId, String dispatchId, Command command, Reason reason) {
+public record TaskControl(String experimentId, String taskId, String dispatchId, Command command, Reason reason,
+    List<DataFile> files) {
 
   public enum Command {
-    CANCEL
+    /** stop attempts */
+    CANCEL,
+    /**
+     * delete files of a completed experiment that it keeps no more; done by the workers of
+     * {@link #COLLECTORS}, which handle files
+     */
+    COLLECT
   }
+
+  /** The task type whose workers delete the files a {@link Command#COLLECT} names. */
+  public static final String COLLECTORS = "output-staging";
+
+  /** The most files one command names. */
+  public static final int MAX_FILES = 1_000;
 
   public enum Reason {
     /** the experiment was cancelled: its work is abandoned */
@@ -42,6 +57,19 @@ public record TaskControl(String experimentId, String taskId, String dispatchId,
     if (reason == null) {
       reason = Reason.EXPERIMENT_CANCELLED;
     }
+    files = files == null ? List.of() : List.copyOf(files);
+    if (files.size() > MAX_FILES) {
+      throw new IllegalArgumentException("A command names at most " + MAX_FILES + " files");
+    }
+  }
+
+  public TaskControl(String experimentId, String taskId, String dispatchId, Command command, Reason reason) {
+    this(experimentId, taskId, dispatchId, command, reason, List.of());
+  }
+
+  /** Delete these files of a completed experiment. */
+  public static TaskControl collect(String experimentId, List<DataFile> files) {
+    return new TaskControl(experimentId, null, null, Command.COLLECT, null, files);
   }
 
   /** Stop every attempt of the experiment and abandon their work. */

@@ -2,7 +2,7 @@ package org.weft.task.runtime;
 
 import java.util.List;
 import org.weft.task.api.DataFile;
-import org.weft.task.runtime.files.InputCheck;
+import org.weft.task.runtime.files.DataFiles;
 
 /**
  * An attempt whose inputs were lost before it started: not the task's failure, and not run. Its
@@ -12,16 +12,16 @@ final class InputsLost extends TaskFailure {
 
   private final transient List<DataFile> files;
 
-  InputsLost(List<InputCheck.Lost> lost) {
+  InputsLost(List<DataFiles.Lost> lost) {
     super(describe(lost), false);
-    this.files = lost.stream().map(InputCheck.Lost::file).toList();
+    this.files = lost.stream().map(DataFiles.Lost::file).toList();
   }
 
   List<DataFile> files() {
     return files;
   }
 
-  private static String describe(List<InputCheck.Lost> lost) {
+  private static String describe(List<DataFiles.Lost> lost) {
     var first = lost.get(0);
     var text = "input %s on %s is %s".formatted(first.file().uri(), first.file().resource(), first.reason());
     return lost.size() == 1 ? text : text + ", and %d more input%s are lost".formatted(lost.size() - 1,

@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.weft.task.api.Topics;
-import org.weft.task.runtime.files.InputCheck;
+import org.weft.task.runtime.files.DataFiles;
 import org.weft.task.runtime.hpc.RemoteHosts;
 import org.weft.task.runtime.jobs.JobExecutor;
 import org.weft.task.runtime.jobs.LocalProcessExecutor;
@@ -88,6 +88,6 @@ public class WorkerAutoConfiguration {
     var roots = new java.util.ArrayList<>(List.of(properties.workspaceDir(), properties.outputs()));
     roots.addAll(properties.staging().allowedRootDirs());
     return new WorkerRuntime(handlers, consumers, kafka, new Topics(topicPrefix), zookeeper, zookeeperRoot,
-        properties, meters.getIfAvailable(SimpleMeterRegistry::new), new InputCheck(roots, remotes.getIfAvailable()));
+        properties, meters.getIfAvailable(SimpleMeterRegistry::new), new DataFiles(roots, remotes.getIfAvailable()));
   }
 }

@@ -47,7 +47,7 @@ import org.weft.task.api.TaskControl;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
 import org.weft.task.api.Topics;
-import org.weft.task.runtime.files.InputCheck;
+import org.weft.task.runtime.files.DataFiles;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -72,7 +72,7 @@ public final class WorkerRuntime implements SmartLifecycle {
   private static final int MAX_UNSENT = 100_000;
 
   private final List<TaskHandler> handlers;
-  private final InputCheck inputCheck;
+  private final DataFiles dataFiles;
   private final ConsumerFactory<String, String> consumers;
   private final KafkaTemplate<String, String> kafka;
   private final Topics topics;
@@ -103,8 +103,8 @@ public final class WorkerRuntime implements SmartLifecycle {
 
   public WorkerRuntime(List<TaskHandler> handlers, ConsumerFactory<String, String> consumers,
       KafkaTemplate<String, String> kafka, Topics topics, CuratorFramework zookeeper, String zookeeperRoot,
-      WorkerProperties properties, MeterRegistry meters, InputCheck inputCheck) {
-    this.inputCheck = inputCheck;
+      WorkerProperties properties, MeterRegistry meters, DataFiles dataFiles) {
+    this.dataFiles = dataFiles;
     this.handlers = handlers.stream()
         .filter(handler -> properties.taskTypes().isEmpty() || properties.taskTypes().contains(handler.taskType()))
         .toList();
@@ -252,7 +252,7 @@ public final class WorkerRuntime implements SmartLifecycle {
       task.context.checkCancelled();
       log.debug("Running {} attempt {} of {} (dispatch {})", type, dispatch.attempt(), dispatch.taskKey(),
           dispatch.dispatchId());
-      var lost = inputCheck.lost(task.context);
+      var lost = dataFiles.lost(task.context);
       if (!lost.isEmpty()) {
         throw new InputsLost(lost);
       }
@@ -473,6 +473,10 @@ public final class WorkerRuntime implements SmartLifecycle {
   }
 
   void apply(TaskControl command) {
+    if (command != null && command.command() == TaskControl.Command.COLLECT) {
+      collect(command);
+      return;
+    }
     if (command == null || command.command() != TaskControl.Command.CANCEL) {
       return;
     }
@@ -485,6 +489,29 @@ public final class WorkerRuntime implements SmartLifecycle {
             dispatch.experimentId(), command.reason());
         task.stop(reason);
       }
+    }
+  }
+
+  /**
+   * Deletes the files of a completed experiment that it keeps no more, off the command loop: on the
+   * workers of the task type that handles files only, so that one service deletes them, not all.
+   */
+  private void collect(TaskControl command) {
+    if (handlers.stream().noneMatch(handler -> TaskControl.COLLECTORS.equals(handler.taskType()))) {
+      return;
+    }
+    try {
+      heartbeats.execute(() -> {
+        try {
+          int deleted = dataFiles.delete(command.files());
+          log.info("Deleted {} of {} files experiment {} keeps no more", deleted, command.files().size(),
+              command.experimentId());
+        } catch (RuntimeException e) {
+          log.warn("Could not delete the files experiment {} keeps no more: {}", command.experimentId(), e.toString());
+        }
+      });
+    } catch (RejectedExecutionException stopping) {
+      log.debug("Stopping; the files of experiment {} are left", command.experimentId());
     }
   }
 

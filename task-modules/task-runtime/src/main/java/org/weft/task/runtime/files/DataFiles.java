@@ -15,15 +15,19 @@ import org.weft.task.runtime.hpc.ComputeResources;
 import org.weft.task.runtime.hpc.RemoteHosts;
 
 /**
- * The check an attempt's inputs get before its handler runs: each file the orchestrator expects it
- * to read exists, has the size its producer reported and, when the template asks for it, the same
- * SHA-256. A file that fails is lost: the attempt does not run, and the orchestrator re-creates the
- * file by re-running the task that wrote it. Only files this worker may read are checked: local
+ * What a worker does to an experiment's files beside its tasks, only to files it may touch: local
  * ones under its roots (the workspace, the staged outputs, the allowed input directories), remote
  * ones inside their resource's scratch directory, over its SSH connection in one command for all of
- * them. The rest are left to the task itself.
+ * them.
+ *
+ * <p>The check an attempt's inputs get before its handler runs: each file the orchestrator expects it
+ * to read exists, has the size its producer reported and, when the template asks for it, the same
+ * SHA-256. A file that fails is lost: the attempt does not run, and the orchestrator re-creates the
+ * file by re-running the task that wrote it. Files it may not touch are left to the task itself.
+ *
+ * <p>The deletion of the files a completed experiment keeps no more.
  */
-public final class InputCheck {
+public final class DataFiles {
 
   /** A file expected and not found as described, and why. */
   public record Lost(DataFile file, String reason) {}
@@ -31,7 +35,7 @@ public final class InputCheck {
   private final List<Path> roots;
   private final RemoteHosts remotes;
 
-  public InputCheck(List<Path> roots, RemoteHosts remotes) {
+  public DataFiles(List<Path> roots, RemoteHosts remotes) {
     this.roots = List.copyOf(roots);
     this.remotes = remotes;
   }
@@ -56,6 +60,40 @@ public final class InputCheck {
       checkRemote(entry.getKey(), entry.getValue(), checksums, lost);
     }
     return lost;
+  }
+
+  /**
+   * Deletes regular files; a directory, a symbolic link (and what it points to), what is gone
+   * already and what this worker may not touch are left.
+   *
+   * @return how many were deleted
+   */
+  public int delete(List<DataFile> files) {
+    int deleted = 0;
+    var remote = new LinkedHashMap<String, List<String>>();
+    for (var file : files) {
+      if (ComputeResources.LOCAL.equals(file.resource())) {
+        try {
+          var path = SafePaths.under(roots, file.uri(), "a file to delete");
+          if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(path)) {
+            deleted++;
+          }
+        } catch (TaskFailure | IOException notDeleted) {
+          // not ours, or not there to delete
+        }
+      } else if (remotes != null && remotes.resources().find(file.resource()).filter(r -> !r.local()).isPresent()) {
+        try {
+          remote.computeIfAbsent(file.resource(), name -> new ArrayList<>())
+              .add(remotes.resource(file.resource()).within(file.uri(), "a file to delete"));
+        } catch (TaskFailure notOurs) {
+          // outside the resource's scratch directory
+        }
+      }
+    }
+    for (var entry : remote.entrySet()) {
+      deleted += remotes.files(entry.getKey()).delete(entry.getValue());
+    }
+    return deleted;
   }
 
   private void checkLocal(DataFile file, boolean checksums, List<Lost> lost) throws IOException {

@@ -104,6 +104,25 @@ public final class RemoteFiles {
     return sizes;
   }
 
+  /**
+   * Deletes remote regular files in one command; a symbolic link, what it points to and a directory
+   * are left.
+   *
+   * @return how many were there to delete
+   */
+  public int delete(List<String> paths) {
+    if (paths.isEmpty()) {
+      return 0;
+    }
+    var command = new StringBuilder("n=0; for f in");
+    for (var path : paths) {
+      command.append(' ').append(ShellWords.quote(SlurmBatchScript.remotePath(path)));
+    }
+    command.append("; do if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then rm -f -- \"$f\" && n=$((n+1)); fi; done; echo $n");
+    var out = host.runOk(command.toString(), null, "deleting files").strip();
+    return out.matches("[0-9]+") ? Integer.parseInt(out) : 0;
+  }
+
   /** {@code sha256sum} of remote files, run once for all of them, as {@code sha256:<hex>} by path. */
   public Map<String, String> checksums(List<String> paths) {
     if (paths.isEmpty()) {

@@ -15,7 +15,7 @@ import org.weft.task.api.TaskDispatch;
 import org.weft.task.runtime.TaskContext;
 import org.weft.task.runtime.TaskFailure;
 
-class InputCheckTest {
+class DataFilesTest {
 
   @TempDir
   Path root;
@@ -41,7 +41,7 @@ class InputCheckTest {
   @Test
   void filesThatAreThereWithTheirSizeAndChecksumAreNotLost() throws Exception {
     var file = Files.writeString(root.resolve("map.txt"), "the 4\n");
-    var check = new InputCheck(List.of(root), null);
+    var check = new DataFiles(List.of(root), null);
 
     assertThat(check.lost(context("checksum", List.of(expected(file, 6, Checksums.sha256(file)))))).isEmpty();
   }
@@ -49,10 +49,10 @@ class InputCheckTest {
   @Test
   void aMissingFileOrOneOfAnotherSizeIsLostWithWhy() throws Exception {
     var shorter = Files.writeString(root.resolve("part-0"), "fox 1\n");
-    var check = new InputCheck(List.of(root), null);
+    var check = new DataFiles(List.of(root), null);
 
     assertThat(check.lost(context(null, List.of(expected(root.resolve("gone.txt"), 3, null), expected(shorter, 9, null)))))
-        .extracting(InputCheck.Lost::reason).containsExactly("missing", "6 bytes, not 9");
+        .extracting(DataFiles.Lost::reason).containsExactly("missing", "6 bytes, not 9");
   }
 
   @Test
@@ -60,7 +60,7 @@ class InputCheckTest {
     var file = Files.writeString(root.resolve("map.txt"), "the 4\n");
     var recorded = Checksums.sha256(file);
     Files.writeString(file, "the 5\n");
-    var check = new InputCheck(List.of(root), null);
+    var check = new DataFiles(List.of(root), null);
 
     assertThat(check.lost(context(null, List.of(expected(file, 6, recorded))))).isEmpty();
     assertThat(check.lost(context("checksum", List.of(expected(file, 6, recorded)))))
@@ -70,7 +70,7 @@ class InputCheckTest {
 
   @Test
   void aFileOutsideTheWorkersRootsOrOnAResourceItDoesNotKnowIsLeftToTheTask(@TempDir Path elsewhere) throws Exception {
-    var check = new InputCheck(List.of(root), null);
+    var check = new DataFiles(List.of(root), null);
     var remote = new HashMap<String, Object>(Map.of("uri", "/scratch/e-1/out", "resource", "cluster", "size", 3));
 
     assertThat(check.lost(context(null, List.of(expected(elsewhere.resolve("secret"), 3, null), remote)))).isEmpty();
@@ -78,7 +78,7 @@ class InputCheckTest {
 
   @Test
   void aDispatchThatDescribesItsInputsWronglyFailsForGood() {
-    var check = new InputCheck(List.of(root), null);
+    var check = new DataFiles(List.of(root), null);
 
     assertThatThrownBy(() -> check.lost(context(null, List.of(Map.of("size", 3)))))
         .isInstanceOfSatisfying(TaskFailure.class, e -> {
@@ -87,5 +87,29 @@ class InputCheckTest {
         });
     assertThatThrownBy(() -> check.lost(context(null, List.of(Map.of("uri", "/x", "checksum", "md5:1")))))
         .isInstanceOf(TaskFailure.class).hasMessageContaining("checksum must be sha256:");
+  }
+
+  @Test
+  void deletingRemovesRegularFilesUnderTheRootsOnlyAndLeavesLinksAndDirectories(@TempDir Path elsewhere) throws Exception {
+    var intermediate = Files.writeString(root.resolve("map.txt"), "the 4\n");
+    var directory = Files.createDirectories(root.resolve("maps"));
+    var target = Files.writeString(elsewhere.resolve("precious"), "keep\n");
+    var link = Files.createSymbolicLink(root.resolve("link"), target);
+    var outside = Files.writeString(elsewhere.resolve("other.txt"), "keep\n");
+    var files = new DataFiles(List.of(root), null);
+
+    int deleted = files.delete(List.of(file(intermediate), file(directory), file(link), file(outside),
+        file(root.resolve("gone")), new org.weft.task.api.DataFile("/scratch/x", "cluster", null, null)));
+
+    assertThat(deleted).isEqualTo(1);
+    assertThat(intermediate).doesNotExist();
+    assertThat(directory).isDirectory();
+    assertThat(link).isSymbolicLink();
+    assertThat(target).hasContent("keep");
+    assertThat(outside).hasContent("keep");
+  }
+
+  private static org.weft.task.api.DataFile file(Path path) {
+    return new org.weft.task.api.DataFile(path.toString(), "local", null, null);
   }
 }

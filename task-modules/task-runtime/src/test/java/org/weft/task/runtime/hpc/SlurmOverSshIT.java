@@ -264,7 +264,7 @@ class SlurmOverSshIT {
   }
 
   @Test
-  void theInputsOfATaskOnTheClusterAreCheckedInOneCommandBySizeAndByChecksum() throws Exception {
+  void filesOnTheClusterAreCheckedBySizeAndChecksumAndDeletedInOneCommandEach() throws Exception {
     var files = new RemoteFiles(host);
     var remoteDir = cluster.scratch() + "/inputs-" + UUID.randomUUID();
     files.mkdirs(List.of(remoteDir + "/sub"));
@@ -276,7 +276,7 @@ class SlurmOverSshIT {
     assertThat(files.sizes(List.of(remoteDir + "/kept", remoteDir + "/gone", remoteDir + "/sub")))
         .containsEntry(remoteDir + "/kept", 6L).containsEntry(remoteDir + "/gone", null).containsEntry(remoteDir + "/sub", null);
     try (var remotes = new RemoteHosts(resources, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
-      var check = new org.weft.task.runtime.files.InputCheck(List.of(), remotes);
+      var check = new org.weft.task.runtime.files.DataFiles(List.of(), remotes);
       var expected = List.<Map<String, Object>>of(
           Map.of("uri", remoteDir + "/kept", "resource", "cluster", "size", 6, "checksum", kept.checksum()),
           Map.of("uri", remoteDir + "/changed", "resource", "cluster", "size", 6, "checksum", changed.checksum()),
@@ -293,6 +293,14 @@ class SlurmOverSshIT {
                   "the 5\n".getBytes(StandardCharsets.UTF_8))) + ", not " + changed.checksum());
       // sizes in one command each time; checksums in one more
       assertThat(remotes.get("cluster").commandsRun() - before).isEqualTo(3);
+
+      // collected: the file goes, the directory and what was gone already are left
+      assertThat(check.delete(List.of(new org.weft.task.api.DataFile(remoteDir + "/kept", "cluster", null, null),
+          new org.weft.task.api.DataFile(remoteDir + "/sub", "cluster", null, null),
+          new org.weft.task.api.DataFile(remoteDir + "/gone", "cluster", null, null)))).isEqualTo(1);
+      assertThat(files.sizes(List.of(remoteDir + "/kept", remoteDir + "/changed")))
+          .containsEntry(remoteDir + "/kept", null).containsEntry(remoteDir + "/changed", 6L);
+      assertThat(files.list(remoteDir)).extracting(RemoteFiles.Listed::relative).containsExactly("changed");
     }
   }
 
