@@ -109,6 +109,24 @@ class HpcScenarioIT {
           .isEqualTo(Checksums.sha256(scratch.resolve("outputs").resolve((String) file.get("name"))));
       assertThat((String) file.get("source")).isEqualTo("slurm:" + scratch.resolve("outputs").resolve((String) file.get("name")));
     }
+
+    // the job's outputs on the cluster are in the lineage, written by its monitoring node
+    var result = scratch.resolve("outputs/result.out");
+    List<Map<String, Object>> data = read(api().get("/api/v1/experiments/" + id + "/data"), "$.items");
+    assertThat(data).filteredOn(d -> result.toString().equals(d.get("uri")) && "slurm".equals(d.get("resource")))
+        .singleElement().satisfies(d -> {
+          assertThat(d.get("producedBy")).isEqualTo("monitor");
+          assertThat(d.get("checksum")).isEqualTo(Checksums.sha256(result));
+        });
+
+    // gone from the cluster, it is found missing over SSH when the staging runs again, and the job re-creates it
+    Files.delete(result);
+    var rerun = api().postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"stage-out\"}");
+    assertThat(rerun.statusCode()).as(rerun.body()).isEqualTo(202);
+    api().awaitState(id, "COMPLETED", RUN);
+    assertThat((List<String>) api().node(id, "run").get("reexecutions")).hasSize(1);
+    assertThat((String) Api.outputs(api().node(id, "run")).get("jobId")).isNotEqualTo(jobId);
+    assertThat(result).content().contains("steps 40");
   }
 
   @Test

@@ -120,6 +120,9 @@ public class JobSubmissionHandler implements TaskHandler {
         throw TaskFailure.permanent("%s %s is outside the experiment's directory %s".formatted(field, path, experimentDir));
       }
     });
+    // what the template says the job reads
+    DeclaredFiles.remote(remotes.files(context.resource()), resource, context.resource(), context.params().get("inputs"),
+        "params.inputs").forEach(context::consumed);
     var base = "%s/logs/%s.attempt-%d".formatted(workdir, fileName(context.taskKey()), context.attempt());
     environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
     environment.put("WEFT_TASK_KEY", context.taskKey());

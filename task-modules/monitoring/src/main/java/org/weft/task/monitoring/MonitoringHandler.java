@@ -136,6 +136,9 @@ public class MonitoringHandler implements TaskHandler {
                   "runTime", Duration.between(runningSince, Instant.now()).withNanos(0).toString()));
             }
             case SUCCEEDED -> {
+              // what the template says the job wrote, for the experiment's lineage
+              DeclaredFiles.remote(remotes.files(context.resource()), remotes.resource(context.resource()),
+                  context.resource(), context.params().get("outputs"), "params.outputs").forEach(context::produced);
               var outputs = new LinkedHashMap<String, Object>();
               outputs.put("jobId", jobId);
               outputs.put("exitCode", state.exitCode());

@@ -12,9 +12,10 @@ import org.weft.task.api.DataFile;
 import org.weft.task.api.TaskResult;
 import org.weft.task.runtime.TaskFailure;
 import org.weft.task.runtime.hpc.ComputeResources;
+import org.weft.task.runtime.hpc.RemoteFiles;
 
 /**
- * The local files a template names for a job's lineage ({@code params.inputs} of a job
+ * The files a template names for a job's lineage ({@code params.inputs} of a job
  * submission, {@code params.outputs} of its monitoring): each entry a file, a directory (every
  * regular file under it) or a glob in its last segment ({@code …/part-*}), all under the allowed
  * roots. What does not exist names nothing.
@@ -42,6 +43,43 @@ public final class DeclaredFiles {
     for (var file : files) {
       described.add(new DataFile(file.toString(), ComputeResources.LOCAL, Files.size(file), Checksums.sha256(file)));
     }
+    return described;
+  }
+
+  /**
+   * The files {@code declared} on a remote resource, with size and SHA-256, asked in one command per
+   * entry and one for the checksums of all: each entry inside the resource's scratch directory.
+   */
+  public static List<DataFile> remote(RemoteFiles files, ComputeResources.Resource resource, String resourceName,
+      Object declared, String field) {
+    if (declared == null) {
+      return List.of();
+    }
+    if (!(declared instanceof List<?> entries) || !entries.stream().allMatch(e -> e instanceof String s && !s.isBlank())) {
+      throw TaskFailure.permanent(field + " must be a list of paths");
+    }
+    var sizes = new java.util.LinkedHashMap<String, Long>();
+    for (var entry : entries) {
+      var text = (String) entry;
+      int slash = text.lastIndexOf('/');
+      var name = text.substring(slash + 1);
+      if (slash > 0 && name.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{')) {
+        var directory = resource.within(text.substring(0, slash), field);
+        var matcher = FileSystems.getDefault().getPathMatcher("glob:" + name);
+        files.under(directory).stream()
+            .filter(f -> !f.relative().isEmpty() && f.relative().indexOf('/') < 0 && matcher.matches(Path.of(f.relative())))
+            .forEach(f -> sizes.put(directory + "/" + f.relative(), f.size()));
+      } else {
+        var path = resource.within(text, field);
+        files.under(path).forEach(f -> sizes.put(f.relative().isEmpty() ? path : path + "/" + f.relative(), f.size()));
+      }
+      if (sizes.size() > TaskResult.MAX_FILES) {
+        throw TaskFailure.permanent(field + " names more than " + TaskResult.MAX_FILES + " files");
+      }
+    }
+    var checksums = files.checksums(List.copyOf(sizes.keySet()));
+    var described = new ArrayList<DataFile>();
+    sizes.forEach((path, size) -> described.add(new DataFile(path, resourceName, size, checksums.get(path))));
     return described;
   }
 

@@ -83,6 +83,27 @@ public final class RemoteFiles {
   }
 
   /**
+   * The regular files a path names, symbolic links not followed: every one under it, by path
+   * relative to it, for a directory; itself (relative path empty) for a file; none for anything else
+   * or nothing.
+   */
+  public List<Listed> under(String path) {
+    var quoted = ShellWords.quote(SlurmBatchScript.remotePath(path));
+    var output = host.runOk("if [ -d " + quoted + " ] && [ ! -L " + quoted + " ]; then cd " + quoted
+        + " && find . -type f -printf '%s\\t%P\\n'; elif [ -f " + quoted + " ] && [ ! -L " + quoted + " ]; then"
+        + " printf '%s\\t\\n' \"$(stat -c %s -- " + quoted + ")\"; fi", null, "listing " + path);
+    var files = new ArrayList<Listed>();
+    for (var line : output.split("\n")) {
+      var tab = line.indexOf('\t');
+      if (tab > 0 && line.substring(0, tab).matches("[0-9]+")) {
+        files.add(new Listed(line.substring(tab + 1), Long.parseLong(line.substring(0, tab))));
+      }
+    }
+    files.sort(java.util.Comparator.comparing(Listed::relative));
+    return files;
+  }
+
+  /**
    * The sizes of remote regular files, asked in one command for all of them: by path, the size, or
    * null for a path that is not a regular file (missing, a directory, a symbolic link).
    */

@@ -294,6 +294,17 @@ class SlurmOverSshIT {
       // sizes in one command each time; checksums in one more
       assertThat(remotes.get("cluster").commandsRun() - before).isEqualTo(3);
 
+      // what a template declares a job wrote: a glob, a directory (empty here) and a file
+      var declared = org.weft.task.runtime.files.DeclaredFiles.remote(files, resources.find("cluster").orElseThrow(),
+          "cluster", List.of(remoteDir + "/ch*", remoteDir + "/sub", remoteDir + "/kept"), "params.outputs");
+      assertThat(declared).containsExactly(
+          new org.weft.task.api.DataFile(remoteDir + "/changed", "cluster", 6L, Checksums.sha256(new ByteArrayInputStream(
+              "the 5\n".getBytes(StandardCharsets.UTF_8)))),
+          new org.weft.task.api.DataFile(remoteDir + "/kept", "cluster", 6L, kept.checksum()));
+      assertThatThrownBy(() -> org.weft.task.runtime.files.DeclaredFiles.remote(files, resources.find("cluster").orElseThrow(),
+          "cluster", List.of("/etc"), "params.outputs")).isInstanceOf(TaskFailure.class)
+          .hasMessageContaining("is not a path inside the resource's scratch directory");
+
       // collected: the file goes, the directory and what was gone already are left
       assertThat(check.delete(List.of(new org.weft.task.api.DataFile(remoteDir + "/kept", "cluster", null, null),
           new org.weft.task.api.DataFile(remoteDir + "/sub", "cluster", null, null),
