@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.template.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.JobPrograms;
 import org.weft.orchestrator.testsupport.StepChain;
 import org.weft.orchestrator.testsupport.WithTaskMicroservices;
 
@@ -62,10 +62,8 @@ class LostDataIT {
     StepChain.programs(PROGRAMS);
   }
 
-  private static void program(String name, String text) throws IOException {
-    var path = PROGRAMS.resolve(name);
-    Files.writeString(path, text);
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+  private static void program(String name, String text) throws Exception {
+    JobPrograms.write(PROGRAMS, name, text);
   }
 
   private Api api() {

@@ -7,7 +7,6 @@ import static org.weft.orchestrator.testsupport.Api.read;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.JobPrograms;
 import org.weft.orchestrator.testsupport.Neo4jBrowserDoc;
 import org.weft.orchestrator.testsupport.Topic;
 import org.weft.orchestrator.testsupport.WithTaskMicroservices;
@@ -65,9 +65,7 @@ class TaskMicroservicesIT {
   }
 
   private static void program(String name, String text) throws Exception {
-    var path = PROGRAMS.resolve(name);
-    Files.writeString(path, text);
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+    JobPrograms.write(PROGRAMS, name, text);
   }
 
   private Api api() {

@@ -16,8 +16,7 @@ public final class JobPrograms {
    * so that a job started twice shows.
    */
   public static Path slowSimulate(Path dir) throws IOException {
-    var program = Files.createDirectories(dir).resolve("slow-simulate");
-    Files.writeString(program, """
+    return write(dir, "slow-simulate", """
         #!/bin/sh
         while [ $# -gt 0 ]; do
           case "$1" in --steps) steps=$2 ;; --input) input=$2 ;; --output-dir) out=$2 ;; esac
@@ -28,6 +27,12 @@ public final class JobPrograms {
         sleep "$steps"
         cp "$input" "$out/result.out"
         """);
+  }
+
+  /** Writes an executable program {@code name} into {@code dir}. */
+  public static Path write(Path dir, String name, String text) throws IOException {
+    var program = Files.createDirectories(dir).resolve(name);
+    Files.writeString(program, text);
     Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
     return program;
   }

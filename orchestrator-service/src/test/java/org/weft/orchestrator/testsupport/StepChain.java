@@ -1,9 +1,7 @@
 package org.weft.orchestrator.testsupport;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A chain of real jobs, each reading the file the one before wrote: a, b, c, then d, which also
@@ -35,8 +33,7 @@ public final class StepChain {
    * that runs again (its OUT noted before) waits first while {@code hold-reruns} exists there.
    */
   public static void programs(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    program(dir.resolve("step"), """
+    JobPrograms.write(dir, "step", """
         #!/bin/sh
         set -eu
         out="$1" here="$(dirname "$1")"
@@ -47,11 +44,6 @@ public final class StepChain {
         { if [ $# -gt 1 ]; then cat "$2"; fi; echo "step $(basename "$out")"; } > "$out.partial"
         mv "$out.partial" "$out"
         """);
-    program(dir.resolve("wait-for"), "#!/bin/sh\nwhile [ ! -e \"$1\" ]; do sleep 0.1; done\n");
-  }
-
-  private static void program(Path path, String text) throws IOException {
-    Files.writeString(path, text);
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+    JobPrograms.write(dir, "wait-for", "#!/bin/sh\nwhile [ ! -e \"$1\" ]; do sleep 0.1; done\n");
   }
 }
