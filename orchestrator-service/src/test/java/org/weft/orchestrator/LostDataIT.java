@@ -15,10 +15,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.template.TemplateParser;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.JobPrograms;
+import org.weft.orchestrator.testsupport.Neo4jBrowserDoc;
 import org.weft.orchestrator.testsupport.StepChain;
 import org.weft.orchestrator.testsupport.WithTaskMicroservices;
 
@@ -41,6 +43,9 @@ class LostDataIT {
 
   @Autowired
   TemplateService templates;
+
+  @Autowired
+  Neo4jClient neo4j;
 
   @BeforeAll
   static void programsAndInputs() throws Exception {
@@ -194,6 +199,12 @@ class LostDataIT {
       assertThat(reexecutions(id, key)).as(key).isEmpty();
     }
     assertThat(workdir.resolve("d.txt")).hasContent("step a.txt\nstep b.txt\nstep c.txt\nstep d.txt");
+    // as Neo4j Browser shows it, with the doc's query
+    var reexecuted = neo4j.query(Neo4jBrowserDoc.queries().get("reexecuted")).bind(id).to("experimentId").fetch().all();
+    assertThat(reexecuted).extracting(row -> row.get("task"))
+        .containsExactly("a", "watch-a", "b", "watch-b", "c", "watch-c");
+    assertThat(reexecuted).extracting(row -> row.get("why").toString())
+        .anySatisfy(why -> assertThat(why).contains("re-create " + workdir.resolve("c.txt"), "lost when d was to read it"));
 
     // a rerun from c, after b's output is gone too: b runs again first, then c and what follows it
     Files.delete(workdir.resolve("b.txt"));
@@ -240,6 +251,10 @@ class LostDataIT {
         });
     assertThat(data).filteredOn(d -> copies.get(0).toString().equals(d.get("uri"))).singleElement()
         .extracting(d -> d.get("state")).isEqualTo("AVAILABLE");
+    var gone = neo4j.query(Neo4jBrowserDoc.queries().get("data-gone")).bind(id).to("experimentId").fetch().all();
+    assertThat(gone).extracting(row -> row.get("file"))
+        .contains(workdir.resolve("maps/2/map.txt").toString(), outputDir.resolve("part-0").toString(), staged.toString());
+    assertThat(gone).extracting(row -> row.get("state")).containsOnly("COLLECTED");
 
     // the reduces again: each map is re-created first, from the chunks, and the counts come out right
     var rerun = api().postJson("/api/v1/experiments/" + id + "/rerun", "{\"fromTask\": \"reduce\"}");

@@ -58,7 +58,9 @@ class Neo4jBrowserQueriesIT {
   void theDocumentHasEveryQueryItPromises() {
     // the lineage queries run in TaskMicroservicesIT, against files the real services reported
     assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded",
-        "children", "events", "lineage", "file-origin", "file-uses", "loss-cost");
+        "children", "events", "lineage", "file-origin", "file-uses", "loss-cost",
+        // and these in LostDataIT, against files lost and collected under the real services
+        "reexecuted", "data-gone");
   }
 
   @Test

@@ -97,6 +97,8 @@ public final class WorkerRuntime implements SmartLifecycle {
   private volatile Thread controlLoop;
   private volatile Consumer<String, String> controlConsumer;
   private volatile ScheduledExecutorService heartbeats;
+  /** Deletes collected files, apart from the heartbeats: a cluster's answer may take a while. */
+  private volatile java.util.concurrent.ExecutorService collecting;
 
   /** A message the broker did not take, to be sent again. */
   private record Unsent(String key, String value, boolean heartbeat) {}
@@ -501,7 +503,7 @@ public final class WorkerRuntime implements SmartLifecycle {
       return;
     }
     try {
-      heartbeats.execute(() -> {
+      collecting.execute(() -> {
         try {
           int deleted = dataFiles.delete(command.files());
           log.info("Deleted {} of {} files experiment {} keeps no more", deleted, command.files().size(),
@@ -585,6 +587,7 @@ public final class WorkerRuntime implements SmartLifecycle {
     var scheduler = new ScheduledThreadPoolExecutor(1, named("weft-worker-heartbeats"));
     scheduler.setRemoveOnCancelPolicy(true);
     heartbeats = scheduler;
+    collecting = java.util.concurrent.Executors.newSingleThreadExecutor(named("weft-worker-collector"));
     for (var handler : handlers) {
       var type = handler.taskType();
       journals.put(type, DispatchJournal.open(properties.remembered(), properties.stateDirectory(), type,
@@ -644,6 +647,10 @@ public final class WorkerRuntime implements SmartLifecycle {
     var current = heartbeats;
     if (current != null) {
       current.shutdownNow();
+    }
+    var deleting = collecting;
+    if (deleting != null) {
+      deleting.shutdownNow();
     }
     lanes.values().forEach(lane -> lane.pool().shutdownNow());
     new ArrayList<>(registrations.keySet()).forEach(this::deregister);
