@@ -37,7 +37,6 @@ class AllInOneCrashScenarioIT {
     var workspace = Files.createDirectories(workDir.resolve("workspace"));
     var programs = Files.createDirectories(workDir.resolve("programs"));
     JobPrograms.slowSimulate(programs);
-    StepChain.programs(programs);
     var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
     var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
     args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
@@ -46,6 +45,49 @@ class AllInOneCrashScenarioIT {
         "--weft.zookeeper.session-timeout=4s"));
     var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
     var ids = new ArrayList<String>();
+    try (var first = WeftJar.launch("weft-1", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
+      for (int i = 0; i < EXPERIMENTS; i++) {
+        ids.add(api.submit("""
+            {"experimentType": "single-application",
+             "inputs": {"input-file": "file://%s", "program": "slow-simulate", "steps": %d}}"""
+            .formatted(input, 3 + i)));
+      }
+      await("some jobs to be followed").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
+          ids.stream().filter(id -> "RUNNING".equals(api.node(id, "monitor").get("state"))).count() >= 2);
+      // the jobs live on, as they would after a crash of the service that started them
+      first.killAlone();
+    }
+    try (var second = WeftJar.launch("weft-2", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
+      for (var id : ids) {
+        api.awaitState(id, "COMPLETED", Duration.ofMinutes(2));
+      }
+      long jobsStarted = 0;
+      long attempts = 0;
+      for (var id : ids) {
+        var outputDir = Path.of((String) Api.outputs(api.node(id, "setup")).get("outputDir"));
+        var runs = Files.readAllLines(outputDir.resolve("runs")).size();
+        var attemptsOfRun = ((Number) api.node(id, "run").get("attempt")).intValue();
+        assertThat(runs).as("jobs started for %s's %d job-submission attempts", id, attemptsOfRun)
+            .isBetween(1, attemptsOfRun);
+        jobsStarted += runs;
+        attempts += attemptsOfRun;
+        assertThat(outputDir.resolve("result.out")).hasContent("1 2 3");
+      }
+      assertThat(jobsStarted).isLessThanOrEqualTo(attempts);
+    }
+  }
+
+  @Test
+  void aKilledAllInOneProcessFinishesReCreatingLostFilesAndRunsEachProducerOnceMore() throws Exception {
+    var workspace = Files.createDirectories(workDir.resolve("workspace"));
+    var programs = Files.createDirectories(workDir.resolve("programs"));
+    StepChain.programs(programs);
+    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+    args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
+        "--weft.worker.heartbeat-interval=1s", "--weft.worker.jobs.poll-interval=250ms",
+        "--weft.dag.defaults.heartbeat-timeout=PT5S", "--weft.dag.defaults.backoff=PT0.5S",
+        "--weft.zookeeper.session-timeout=4s"));
+    var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
     String chain;
     Path chainDir;
     try (var first = WeftJar.launch("weft-1", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
@@ -63,15 +105,6 @@ class AllInOneCrashScenarioIT {
       await("a's job to be re-run").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
           "RUNNING".equals(api.node(chain, "watch-a").get("state"))
               && !((List<?>) api.node(chain, "watch-a").get("reexecutions")).isEmpty());
-      for (int i = 0; i < EXPERIMENTS; i++) {
-        ids.add(api.submit("""
-            {"experimentType": "single-application",
-             "inputs": {"input-file": "file://%s", "program": "slow-simulate", "steps": %d}}"""
-            .formatted(input, 3 + i)));
-      }
-      await("some jobs to be followed").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
-          ids.stream().filter(id -> "RUNNING".equals(api.node(id, "monitor").get("state"))).count() >= 2);
-      // the jobs live on, as they would after a crash of the service that started them
       first.killAlone();
     }
     try (var second = WeftJar.launch("weft-2", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
@@ -80,22 +113,6 @@ class AllInOneCrashScenarioIT {
       assertThat(Files.readAllLines(chainDir.resolve("step-runs")))
           .containsExactly("a.txt", "b.txt", "c.txt", "a.txt", "b.txt", "c.txt", "d.txt");
       assertThat(chainDir.resolve("d.txt")).hasContent("step a.txt\nstep b.txt\nstep c.txt\nstep d.txt");
-      for (var id : ids) {
-        api.awaitState(id, "COMPLETED", Duration.ofMinutes(2));
-      }
-      long jobsStarted = 0;
-      long attempts = 0;
-      for (var id : ids) {
-        var outputDir = Path.of((String) Api.outputs(api.node(id, "setup")).get("outputDir"));
-        var runs = Files.readAllLines(outputDir.resolve("runs")).size();
-        var attemptsOfRun = ((Number) api.node(id, "run").get("attempt")).intValue();
-        assertThat(runs).as("jobs started for %s's %d job-submission attempts", id, attemptsOfRun)
-            .isBetween(1, attemptsOfRun);
-        jobsStarted += runs;
-        attempts += attemptsOfRun;
-        assertThat(outputDir.resolve("result.out")).hasContent("1 2 3");
-      }
-      assertThat(jobsStarted).isLessThanOrEqualTo(attempts);
     }
   }
 }
