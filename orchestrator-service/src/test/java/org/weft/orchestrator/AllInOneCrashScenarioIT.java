@@ -38,11 +38,7 @@ class AllInOneCrashScenarioIT {
     var programs = Files.createDirectories(workDir.resolve("programs"));
     JobPrograms.slowSimulate(programs);
     var input = Files.writeString(Files.createDirectories(workspace.resolve("sources")).resolve("input.dat"), "1 2 3\n");
-    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
-    args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
-        "--weft.worker.heartbeat-interval=1s", "--weft.worker.jobs.poll-interval=250ms",
-        "--weft.dag.defaults.heartbeat-timeout=PT5S", "--weft.dag.defaults.backoff=PT0.5S",
-        "--weft.zookeeper.session-timeout=4s"));
+    var args = args(workspace, programs);
     var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
     var ids = new ArrayList<String>();
     try (var first = WeftJar.launch("weft-1", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {
@@ -82,11 +78,7 @@ class AllInOneCrashScenarioIT {
     var workspace = Files.createDirectories(workDir.resolve("workspace"));
     var programs = Files.createDirectories(workDir.resolve("programs"));
     StepChain.programs(programs);
-    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
-    args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
-        "--weft.worker.heartbeat-interval=1s", "--weft.worker.jobs.poll-interval=250ms",
-        "--weft.dag.defaults.heartbeat-timeout=PT5S", "--weft.dag.defaults.backoff=PT0.5S",
-        "--weft.zookeeper.session-timeout=4s"));
+    var args = args(workspace, programs);
     var api = new Api(Integer.parseInt(WeftJar.arg(args, "server.port")));
     String chain;
     Path chainDir;
@@ -114,5 +106,15 @@ class AllInOneCrashScenarioIT {
           .containsExactly("a.txt", "b.txt", "c.txt", "a.txt", "b.txt", "c.txt", "d.txt");
       assertThat(chainDir.resolve("d.txt")).hasContent("step a.txt\nstep b.txt\nstep c.txt\nstep d.txt");
     }
+  }
+
+  /** {@code ./weft run} on free ports, with short heartbeats, timeouts and polls. */
+  private List<String> args(Path workspace, Path programs) {
+    var args = new ArrayList<>(WeftJar.onFreePorts(workDir.resolve("data")));
+    args.addAll(List.of("--weft.worker.workspace=" + workspace, "--weft.worker.jobs.program-dirs=" + programs,
+        "--weft.worker.heartbeat-interval=1s", "--weft.worker.jobs.poll-interval=250ms",
+        "--weft.dag.defaults.heartbeat-timeout=PT5S", "--weft.dag.defaults.backoff=PT0.5S",
+        "--weft.zookeeper.session-timeout=4s"));
+    return args;
   }
 }

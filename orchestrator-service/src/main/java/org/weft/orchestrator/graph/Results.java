@@ -435,8 +435,7 @@ public class Results {
    */
   private Effects reconstruct(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Reconstruct reconstruct,
       long nowMillis) {
-    var files = reconstruct.error().lostInputs().stream()
-        .map(f -> Map.<String, Object>of("uri", f.uri(), "resource", f.resource())).toList();
+    var files = reconstruct.error().lostInputs().stream().map(f -> fileRow(f.uri(), f.resource())).toList();
     var lost = cypher.query(LOST_FILES)
         .bindAll(Map.of("files", files, "experimentId", result.experimentId(), "follower", FOLLOWS_A_JOB,
             "starter", STARTS_A_JOB))
@@ -499,6 +498,11 @@ public class Results {
     return new Effects(Outcome.APPLIED, dispatches, List.of(), Set.of());
   }
 
+  /** A file as the statements that find its data object take it. */
+  private static Map<String, Object> fileRow(String uri, String resource) {
+    return Map.of("uri", uri, "resource", resource);
+  }
+
   /** Marks files lost; {@code reCreating} counts a re-creation of each. */
   private void markLost(String experimentId, List<ReconstructionRules.LostFile> files, boolean reCreating,
       java.time.ZonedDateTime at) {
@@ -510,8 +514,7 @@ public class Results {
             MATCH (d:DataObject {id: $experimentId + '|' + f.resource + '|' + f.uri})
             SET d.state = $lost, d.lostAt = $at,
                 d.reconstructions = coalesce(d.reconstructions, 0) + CASE WHEN $reCreating THEN 1 ELSE 0 END""")
-        .bindAll(Map.of("files", files.stream()
-                .map(f -> Map.<String, Object>of("uri", f.uri(), "resource", f.resource())).toList(),
+        .bindAll(Map.of("files", files.stream().map(f -> fileRow(f.uri(), f.resource())).toList(),
             "experimentId", experimentId, "lost", DataState.LOST.name(), "at", at, "reCreating", reCreating)).run();
   }
 
