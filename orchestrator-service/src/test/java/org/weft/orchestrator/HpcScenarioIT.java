@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +20,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
+import org.weft.orchestrator.testsupport.JobPrograms;
 import org.weft.orchestrator.testsupport.WeftIntegrationTest;
 import org.weft.task.runtime.files.Checksums;
 import org.weft.task.runtime.hpc.SlurmCluster;
@@ -54,6 +56,7 @@ class HpcScenarioIT {
     }
     program(programs.resolve("args"), "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\"; done\n");
     program(programs.resolve("sleep-for"), "#!/bin/sh\nsleep \"$1\"\n");
+    JobPrograms.straggle(programs, 3);
     cluster.properties("slurm", shipped).forEach((key, value) -> registry.add(key, () -> value));
     registry.add("weft.resources.slurm.program-dirs", () -> shipped + "," + programs);
   }
@@ -142,6 +145,32 @@ class HpcScenarioIT {
     assertThat(jobs).doesNotHaveDuplicates().allMatch(job -> job.matches("[0-9]+"));
     var files = (List<Map<String, Object>>) Api.outputs(api().node(id, "collect")).get("files");
     assertThat(files).extracting(file -> file.get("name")).contains("alpha-0/result.out", "alpha-3/trace.csv").hasSize(8);
+  }
+
+  @Test
+  void aStragglingSlurmJobIsOvertakenByAReplicaJobOfItsOwnAndTheOriginalIsCancelled() throws Exception {
+    var type = Api.registerTemplate(templates, "straggling-sweep", StragglerReplicaIT.TEMPLATE);
+    var started = Instant.now();
+
+    var id = api().submit("""
+        {"experimentType": "%s", "inputs": {"members": [0, 1, 2, 3], "first": 60, "resource": "slurm"}}""".formatted(type));
+    api().awaitState(id, "COMPLETED", Duration.ofSeconds(50));
+
+    assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(60));
+    @SuppressWarnings("unchecked")
+    var replica = (Map<String, Object>) api().node(id, "watch[3]").get("replica");
+    assertThat(replica).containsEntry("state", "WON");
+    var workdir = Path.of((String) Api.outputs(api().node(id, "setup")).get("workdir"));
+    assertThat(Files.readString(workdir.resolve("out-3.txt"))).contains("replica true");
+    var starts = Files.readAllLines(workdir.resolve("starts"));
+    assertThat(starts).hasSize(5);
+    // the replica's job is a SLURM job of its own, and the original one was cancelled
+    var run = Api.outputs(api().node(id, "run[3]"));
+    assertThat((String) run.get("stdout")).endsWith(".replica.stdout");
+    long original = starts.stream().filter(line -> line.startsWith("3 ") && line.endsWith(" false"))
+        .mapToLong(line -> Long.parseLong(line.split(" ")[1])).findFirst().orElseThrow();
+    await("the original job to be cancelled").atMost(Duration.ofSeconds(20))
+        .until(() -> ProcessHandle.of(original).map(p -> !p.isAlive()).orElse(true));
   }
 
   @Test

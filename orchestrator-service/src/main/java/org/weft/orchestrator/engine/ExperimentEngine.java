@@ -342,7 +342,7 @@ public class ExperimentEngine implements SmartLifecycle {
     }
   }
 
-  /** Timed-out attempts and due retries of the experiments this instance owns. */
+  /** Timed-out attempts, due retries and stragglers of the experiments this instance owns. */
   void tick() {
     if (!unsent.isEmpty()) {
       try {
@@ -363,6 +363,7 @@ public class ExperimentEngine implements SmartLifecycle {
       onResults(expired);
     }
     carryOut(inTransaction(() -> due.dueRetries(owned, now)));
+    carryOut(inTransaction(() -> due.stragglers(owned, now)));
     var queued = inTransaction(() -> due.longQueued(owned, now));
     if (!queued.isEmpty()) {
       redeliver(queued);

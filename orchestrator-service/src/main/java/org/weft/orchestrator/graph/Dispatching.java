@@ -39,12 +39,14 @@ class Dispatching {
    * a worker is not silence, and counting it as such turned a burst into a retry storm (attempts
    * waiting behind others timed out, and their retries queued behind them again). Both start when a
    * worker takes it ({@link #RUNNING_DEADLINES}). It wakes the owner's timers after
-   * {@code $redeliverMs}, to be sent again with the same id should it have been lost.
+   * {@code $redeliverMs}, to be sent again with the same id should it have been lost. A speculative
+   * one is watched for straggling from then on ({@link Replicas}).
    */
   static final String DISPATCH = """
       SET s.state = $task.DISPATCHED, s.attempt = s.attempt + 1, s.dispatchId = randomUUID(),
           s.dispatchedAt = $now, s.heartbeatDeadline = null, s.timeLimitDeadline = null,
-          s.notBefore = null, s.startedAt = $at, s.endedAt = null, s.wakeAt = $now + $redeliverMs
+          s.notBefore = null, s.startedAt = $at, s.endedAt = null, s.wakeAt = $now + $redeliverMs,
+          s.speculateAt = CASE WHEN s.speculative THEN $now END
       """ + States.labelled("s");
 
   /**

@@ -23,6 +23,7 @@ public class GraphSchema {
       "CREATE INDEX experiment_gateway IF NOT EXISTS FOR (e:Experiment) ON (e.gatewayId)",
       "CREATE INDEX task_node_experiment IF NOT EXISTS FOR (t:TaskNode) ON (t.experimentId)",
       "CREATE INDEX task_node_wake_at IF NOT EXISTS FOR (t:TaskNode) ON (t.wakeAt)",
+      "CREATE INDEX task_node_speculate_at IF NOT EXISTS FOR (t:TaskNode) ON (t.speculateAt)",
       "CREATE INDEX experiment_events_pending IF NOT EXISTS FOR (e:Experiment) ON (e.eventsPending)",
       "CREATE INDEX event_experiment_seq IF NOT EXISTS FOR (v:Event) ON (v.experimentId, v.seq)",
       "CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (w:Webhook) REQUIRE w.id IS UNIQUE",

@@ -14,6 +14,8 @@ import org.neo4j.driver.Value;
 import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.ReplicaState;
+import org.weft.orchestrator.model.LiveDagViews;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.model.LiveDagViews.Dag;
 import org.weft.orchestrator.model.LiveDagViews.Edge;
@@ -30,6 +32,7 @@ import org.weft.orchestrator.template.Expansion;
 import org.weft.orchestrator.template.ExperimentInputs;
 import org.weft.orchestrator.template.InvalidInputsException;
 import org.weft.orchestrator.template.Json;
+import org.weft.orchestrator.template.Speculative;
 import org.weft.orchestrator.template.LiveDagPlan;
 import org.weft.orchestrator.template.MasterDagDocument;
 import org.weft.orchestrator.template.Placeholders;
@@ -110,6 +113,16 @@ public class LiveDags {
       if (task.context().get("minSucceeded") != null) {
         node.put("minSucceeded", String.valueOf(task.context().get("minSucceeded")));
       }
+      // a replica of a straggling member is decided by the owner's timers, from these
+      Speculative.of(task.context().get("speculative")).ifPresent(speculative -> {
+        node.put("speculative", true);
+        if (speculative.multiplier() != null) {
+          node.put("speculationMultiplier", speculative.multiplier());
+        }
+        if (speculative.minimum() != null) {
+          node.put("speculationMinMs", speculative.minimum().toMillis());
+        }
+      });
       var fansIn = fansInFrom(task.context(), dynamic);
       if (!fansIn.isEmpty()) {
         node.put("fansInFrom", fansIn);
@@ -512,6 +525,8 @@ public class LiveDags {
         t.get("maxAttempts", 1), Json.readMap(Rows.text(t.get("context"))), Json.readMap(Rows.text(t.get("outputs"))),
         Json.readMap(Rows.text(t.get("error"))), Rows.text(t.get("dispatchId")), Rows.text(t.get("workerId")),
         Rows.instant(t.get("startedAt")), Rows.instant(t.get("endedAt")),
-        t.get("reexecutions").isNull() ? List.of() : t.get("reexecutions").asList(Value::asString));
+        t.get("reexecutions").isNull() ? List.of() : t.get("reexecutions").asList(Value::asString),
+        t.get("replicaState").isNull() ? null : new LiveDagViews.Replica(t.get("replicaAttempt", 0),
+            ReplicaState.valueOf(t.get("replicaState").asString()), Rows.instant(t.get("replicaStartedAt"))));
   }
 }

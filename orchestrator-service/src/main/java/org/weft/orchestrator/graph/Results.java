@@ -16,6 +16,7 @@ import org.weft.orchestrator.lifecycle.DataState;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.Outcome;
 import org.weft.orchestrator.lifecycle.ReconstructionRules;
+import org.weft.orchestrator.lifecycle.ReplicaState;
 import org.weft.orchestrator.lifecycle.ResultRules;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.template.DagProperties;
@@ -38,13 +39,14 @@ public class Results {
   private final ExperimentMoves moves;
   private final Gates gates;
   private final DataObjects dataObjects;
+  private final Replicas replicas;
   private final long redeliverMs;
   private final int reconstructions;
   private final Counter reruns;
   private final Counter givenUp;
 
   Results(Cypher cypher, LiveDags liveDags, Dispatching dispatching, ExperimentMoves moves, Gates gates,
-      DataObjects dataObjects, DagProperties properties, MeterRegistry meters) {
+      DataObjects dataObjects, Replicas replicas, DagProperties properties, MeterRegistry meters) {
     this.reruns = Counter.builder("weft.data.reconstructions").tag("outcome", "rerun")
         .description("task nodes run again to re-create lost files").register(meters);
     this.givenUp = Counter.builder("weft.data.reconstructions").tag("outcome", "given-up")
@@ -55,6 +57,7 @@ public class Results {
     this.moves = moves;
     this.gates = gates;
     this.dataObjects = dataObjects;
+    this.replicas = replicas;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
     this.reconstructions = properties.defaults().reconstructions();
   }
@@ -199,6 +202,8 @@ public class Results {
         WITH r, t
         WHERE t.experimentId = r.experimentId AND t.dispatchId = r.dispatchId AND t.attempt = r.attempt
           AND t.state IN $inFlight
+          // one with a replica beside it goes one by one, which stops the replica
+          AND NOT coalesce(t.replicaState, '') IN $replicaActive
         // its experiment over the one relationship rather than its id's index, and kept for what
         // follows; no label on e, or the planner scans every experiment
         MATCH (t)<-[:HAS_TASK]-(e)
@@ -291,8 +296,13 @@ public class Results {
       REMOVE t._LOCK_
       WITH t
       MATCH (e:Experiment {id: t.experimentId})
+      // a job submission run again for a replica answers for the node it runs for, locked as well
+      OPTIONAL MATCH (f:TaskNode {id: t.replicaFor})
+      FOREACH (x IN CASE WHEN f IS NULL THEN [] ELSE [f] END | SET x._LOCK_ = true REMOVE x._LOCK_)
       RETURN t.experimentId AS experimentId, t.key AS key, t.state AS state, t.dispatchId AS dispatchId,
-             t.attempt AS attempt, t.maxAttempts AS maxAttempts, e.state AS experimentState""";
+             t.attempt AS attempt, t.maxAttempts AS maxAttempts, e.state AS experimentState,
+             t.replicaId AS replicaId, CASE WHEN f IS NULL THEN t.replicaState ELSE f.replicaState END AS replicaState,
+             f IS NOT NULL AS forReplica""";
 
   /** Applies one result of a worker, if it belongs to the current attempt of its node. */
   public Effects apply(TaskResult result, long nowMillis) {
@@ -301,21 +311,46 @@ public class Results {
         .mappedBy((types, row) -> new ResultRules.NodeSnapshot(row.get("experimentId").asString(),
             row.get("key").asString(), TaskState.valueOf(row.get("state").asString()),
             row.get("dispatchId").asString(null), row.get("attempt").asInt(), row.get("maxAttempts").asInt(),
-            ExperimentState.valueOf(row.get("experimentState").asString())))
+            ExperimentState.valueOf(row.get("experimentState").asString()), row.get("replicaId").asString(null),
+            row.get("replicaState").isNull() ? null : ReplicaState.valueOf(row.get("replicaState").asString()),
+            row.get("forReplica").asBoolean()))
         .one().orElse(null);
     var decision = ResultRules.decide(node, result);
     if (decision instanceof ResultRules.Heartbeat heartbeat) {
       return heartbeat(result, node, heartbeat, nowMillis);
-    } else if (decision instanceof ResultRules.Succeed succeed) {
-      return succeeded(result, node, succeed, nowMillis);
-    } else if (decision instanceof ResultRules.Retry retry) {
-      return retry(result, node, retry, nowMillis);
-    } else if (decision instanceof ResultRules.End end) {
-      return end(result, node, end, nowMillis);
-    } else if (decision instanceof ResultRules.Reconstruct reconstruct) {
-      return reconstruct(result, node, reconstruct, nowMillis);
+    } else if (decision instanceof ResultRules.Ignore ignore) {
+      return Effects.of(ignore.outcome());
+    } else if (decision instanceof ResultRules.ReplicaSubmitted submitted) {
+      return replicas.submitted(result, submitted.wanted(), nowMillis);
+    } else if (decision instanceof ResultRules.ReplicaAlive alive) {
+      if (alive.stop()) {
+        return new Effects(Outcome.APPLIED, List.of(), Replicas.stop(result), Set.of());
+      }
+      replicas.alive(result, nowMillis);
+      return Effects.of(Outcome.APPLIED);
+    } else if (decision instanceof ResultRules.ReplicaWasted replicaWasted) {
+      return replicas.wasted(result, replicaWasted.why());
+    } else if (decision instanceof ResultRules.ReplicaWins wins) {
+      var stopOriginal = replicas.won(result, node);
+      return Effects.merge(List.of(succeeded(result, node, new ResultRules.Succeed(wins.then()), nowMillis),
+          new Effects(Outcome.APPLIED, List.of(), stopOriginal, Set.of())));
     }
-    return Effects.of(((ResultRules.Ignore) decision).outcome());
+    // the original attempt ends: a replica still running beside it is of no more use
+    var stopReplica = node.hasActiveReplica()
+        ? replicas.superseded(result.taskId(), node, decision instanceof ResultRules.Succeed ? "succeeded" : "ended")
+        : List.<TaskControl>of();
+    Effects effects;
+    if (decision instanceof ResultRules.Succeed succeed) {
+      effects = succeeded(result, node, succeed, nowMillis);
+    } else if (decision instanceof ResultRules.Retry retry) {
+      effects = retry(result, node, retry, nowMillis);
+    } else if (decision instanceof ResultRules.End end) {
+      effects = end(result, node, end, nowMillis);
+    } else {
+      effects = reconstruct(result, node, (ResultRules.Reconstruct) decision, nowMillis);
+    }
+    return stopReplica.isEmpty() ? effects
+        : Effects.merge(List.of(effects, new Effects(Outcome.APPLIED, List.of(), stopReplica, Set.of())));
   }
 
   private Effects heartbeat(TaskResult result, ResultRules.NodeSnapshot node, ResultRules.Heartbeat heartbeat,

@@ -9,27 +9,31 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.ReplicaState;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.task.api.TaskResult;
 
 /**
  * State names as statement parameters, taken from the {@code lifecycle} enums so that no statement
  * spells a state: {@code $task.RUNNING}, {@code $experiment.EXECUTING}, a result's
- * {@code $status.SUCCEEDED}, each task state's label {@code $stateLabel}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $passed}, {@code $active} and
- * {@code $startable}.
+ * {@code $status.SUCCEEDED}, a replica's {@code $replica.RUNNING}, each task state's label
+ * {@code $stateLabel}, and the sets {@code $inFlight}, {@code $notStarted}, {@code $passed},
+ * {@code $active}, {@code $startable} and {@code $replicaActive}.
  */
 final class States {
 
-  private static final Map<String, Object> PARAMETERS = Map.of(
-      "task", names(List.of(TaskState.values())),
-      "experiment", names(List.of(ExperimentState.values())),
-      "inFlight", TaskState.inFlight().stream().map(Enum::name).toList(),
-      "notStarted", TaskState.notStarted().stream().map(Enum::name).toList(),
-      "passed", TaskState.passed().stream().map(Enum::name).toList(),
-      "active", ExperimentState.active().stream().map(Enum::name).toList(),
-      "startable", ExperimentState.startable().stream().map(Enum::name).toList(),
-      "status", names(List.of(TaskResult.Status.values())),
-      "stateLabel", Arrays.stream(TaskState.values()).collect(Collectors.toMap(Enum::name, TaskState::label)));
+  private static final Map<String, Object> PARAMETERS = Map.ofEntries(
+      Map.entry("task", names(List.of(TaskState.values()))),
+      Map.entry("experiment", names(List.of(ExperimentState.values()))),
+      Map.entry("inFlight", TaskState.inFlight().stream().map(Enum::name).toList()),
+      Map.entry("notStarted", TaskState.notStarted().stream().map(Enum::name).toList()),
+      Map.entry("passed", TaskState.passed().stream().map(Enum::name).toList()),
+      Map.entry("active", ExperimentState.active().stream().map(Enum::name).toList()),
+      Map.entry("startable", ExperimentState.startable().stream().map(Enum::name).toList()),
+      Map.entry("status", names(List.of(TaskResult.Status.values()))),
+      Map.entry("replica", names(List.of(ReplicaState.values()))),
+      Map.entry("replicaActive", ReplicaState.active().stream().map(Enum::name).toList()),
+      Map.entry("stateLabel", Arrays.stream(TaskState.values()).collect(Collectors.toMap(Enum::name, TaskState::label))));
 
   /** Every task state's label, as a {@code REMOVE} clause names them: {@code Waiting:Ready:…}. */
   private static final String ALL_LABELS = Arrays.stream(TaskState.values()).map(TaskState::label)

@@ -13,7 +13,7 @@ import org.weft.task.api.TaskResult;
 
 /**
  * What the owner's timers find due: attempts past their heartbeat timeout or time limit, attempts
- * queued too long, retries whose backoff has passed. Each statement reads only the nodes whose
+ * queued too long, retries whose backoff has passed, speculative attempts that straggle. Each statement reads only the nodes whose
  * {@code wakeAt} has come.
  */
 @Service
@@ -22,12 +22,14 @@ public class Timers {
   private final Cypher cypher;
   private final LiveDags liveDags;
   private final Dispatching dispatching;
+  private final Replicas replicas;
   private final long redeliverMs;
 
-  Timers(Cypher cypher, LiveDags liveDags, Dispatching dispatching, DagProperties properties) {
+  Timers(Cypher cypher, LiveDags liveDags, Dispatching dispatching, Replicas replicas, DagProperties properties) {
     this.cypher = cypher;
     this.liveDags = liveDags;
     this.dispatching = dispatching;
+    this.replicas = replicas;
     this.redeliverMs = properties.defaults().redeliverAfter().toMillis();
   }
 
@@ -102,6 +104,11 @@ public class Timers {
     }
     return dispatching.dispatchesOf(Dispatching.dispatched(cypher.query(LONG_QUEUED)
         .bindAll(Map.of("ids", List.copyOf(experimentIds), "now", nowMillis, "redeliverMs", redeliverMs))));
+  }
+
+  /** Replicas of the speculative attempts of owned experiments that straggle behind their siblings. */
+  public Effects stragglers(Set<String> experimentIds, long nowMillis) {
+    return replicas.stragglers(experimentIds, nowMillis);
   }
 
   /** Retries of owned experiments whose backoff has passed. */

@@ -17,9 +17,25 @@ public final class ResultRules {
    *
    * @param attempt     the node's current attempt, the one whose results count
    * @param maxAttempts attempts allowed before a retryable failure ends the node
+   * @param replicaId   the dispatch id of a replica of the node's attempt, or of the job submission
+   *                    run again for another node's replica ({@code forReplica}); null when none
+   * @param replica     that replica's state (the other node's, for {@code forReplica})
+   * @param forReplica  whether the node is the job submission a replica of the monitoring node after
+   *                    it was given a job through
    */
   public record NodeSnapshot(String experimentId, String key, TaskState state, String dispatchId, int attempt,
-      int maxAttempts, ExperimentState experimentState) {}
+      int maxAttempts, ExperimentState experimentState, String replicaId, ReplicaState replica, boolean forReplica) {
+
+    public NodeSnapshot(String experimentId, String key, TaskState state, String dispatchId, int attempt,
+        int maxAttempts, ExperimentState experimentState) {
+      this(experimentId, key, state, dispatchId, attempt, maxAttempts, experimentState, null, null, false);
+    }
+
+    /** The replica the original attempt's end stops, if one may still win. */
+    public boolean hasActiveReplica() {
+      return !forReplica && replica != null && replica.isActive();
+    }
+  }
 
   /** What follows for the experiment once the node has moved. */
   public enum Then {
@@ -59,6 +75,24 @@ public final class ResultRules {
   public record End(TaskState state, TaskResult.Error error, Then then) implements Decision {}
 
   /**
+   * The job submission run again for a straggler's replica succeeded: the replica's monitor is
+   * dispatched to follow the new job, to win if it may ({@code wanted}), or else only to stop it.
+   */
+  public record ReplicaSubmitted(boolean wanted) implements Decision {}
+
+  /**
+   * A replica is alive: while it may win, the node's deadlines move as for the original attempt (the
+   * node lives while either copy does); one that may no longer win is told to stop ({@code stop}).
+   */
+  public record ReplicaAlive(boolean stop) implements Decision {}
+
+  /** The replica succeeded first: the node succeeds with its outputs; the original attempt is stopped. */
+  public record ReplicaWins(Then then) implements Decision {}
+
+  /** The replica failed, or ended after it was stopped: it is wasted, and the original goes on alone. */
+  public record ReplicaWasted(String why) implements Decision {}
+
+  /**
    * Decides what a result does.
    *
    * @param node the node as read, or null when there is no such node
@@ -68,6 +102,9 @@ public final class ResultRules {
   public static Decision decide(NodeSnapshot node, TaskResult result) {
     if (node == null || !node.experimentId().equals(result.experimentId())) {
       return new Ignore(Outcome.UNKNOWN);
+    }
+    if (node.replicaId() != null && node.replicaId().equals(result.dispatchId())) {
+      return node.forReplica() ? replicaSubmission(node.replica(), result) : replica(node, result);
     }
     if (!result.dispatchId().equals(node.dispatchId()) || node.attempt() != result.attempt()) {
       return new Ignore(Outcome.STALE);
@@ -94,6 +131,51 @@ public final class ResultRules {
       }
       // a failed result always says why: TaskResult refuses one without an error
       case FAILED -> failed(node, result.error());
+    };
+  }
+
+  private static Decision replicaSubmission(ReplicaState replica, TaskResult result) {
+    if (replica != ReplicaState.STARTING && replica != ReplicaState.STOPPING) {
+      return new Ignore(Outcome.DUPLICATE);
+    }
+    return switch (result.status()) {
+      case RUNNING -> new Ignore(Outcome.APPLIED);
+      case SUCCEEDED -> {
+        boolean wanted = replica == ReplicaState.STARTING;
+        if (wanted) {
+          replica.moveTo(ReplicaState.RUNNING);
+        }
+        yield new ReplicaSubmitted(wanted);
+      }
+      case FAILED -> {
+        replica.moveTo(ReplicaState.WASTED);
+        yield new ReplicaWasted("its job could not be submitted: " + result.error().message());
+      }
+    };
+  }
+
+  private static Decision replica(NodeSnapshot node, TaskResult result) {
+    var replica = node.replica();
+    if (replica != ReplicaState.RUNNING && replica != ReplicaState.STOPPING) {
+      return new Ignore(Outcome.DUPLICATE);
+    }
+    boolean mayWin = replica == ReplicaState.RUNNING && node.state().isInFlight()
+        && node.experimentState() == ExperimentState.EXECUTING;
+    return switch (result.status()) {
+      case RUNNING -> new ReplicaAlive(!mayWin);
+      case SUCCEEDED -> {
+        if (!mayWin) {
+          replica.moveTo(ReplicaState.WASTED);
+          yield new ReplicaWasted("it finished after it was stopped");
+        }
+        node.state().moveTo(TaskState.SUCCEEDED);
+        replica.moveTo(ReplicaState.WON);
+        yield new ReplicaWins(Then.DISPATCH_READY_SUCCESSORS);
+      }
+      case FAILED -> {
+        replica.moveTo(ReplicaState.WASTED);
+        yield new ReplicaWasted("it failed: " + result.error().message());
+      }
     };
   }
 

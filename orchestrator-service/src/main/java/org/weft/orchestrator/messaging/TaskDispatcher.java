@@ -17,7 +17,7 @@ import org.weft.task.api.Topics;
 
 /**
  * Sends dispatches to {@code weft.tasks.{taskType}} and commands to {@code weft.task-control},
- * keyed by experiment: {@link #send} waits until the broker has them all, {@link #sendAsync} lets the
+ * keyed by experiment (a straggler's replica by its own id): {@link #send} waits until the broker has them all, {@link #sendAsync} lets the
  * caller go on and learn of a failure from the future.
  */
 @Component
@@ -60,7 +60,9 @@ public class TaskDispatcher {
     var sent = new ArrayList<CompletableFuture<?>>(dispatches.size() + controls.size());
     try {
       for (var dispatch : dispatches) {
-        sent.add(kafka.send(topics.tasks(dispatch.taskType()), dispatch.experimentId(), json.write(dispatch)));
+        // a replica by its own id: it may then reach another worker than the attempt it copies
+        var key = dispatch.isReplica() ? dispatch.dispatchId() : dispatch.experimentId();
+        sent.add(kafka.send(topics.tasks(dispatch.taskType()), key, json.write(dispatch)));
         meters.counter("weft.task.dispatches", "task.type", dispatch.taskType()).increment();
       }
       for (var control : controls) {

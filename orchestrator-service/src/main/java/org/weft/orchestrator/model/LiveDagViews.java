@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.weft.orchestrator.lifecycle.DataState;
 import org.weft.orchestrator.lifecycle.ExperimentState;
+import org.weft.orchestrator.lifecycle.ReplicaState;
 import org.weft.orchestrator.lifecycle.TaskState;
 
 /** What the API shows of experiments and their live DAGs. */
@@ -64,6 +65,8 @@ public final class LiveDagViews {
    * ({@code minSucceeded}); the experiment went on without it. {@code reexecutions}: why the node
    * ran again after it had succeeded, once per time, oldest first (to re-create a file it had
    * written that was lost); {@code isExecuted} is false from then until it succeeds again.
+   * {@code replica}: the replica of a straggling attempt of a {@code speculative} task, if one was
+   * started, null otherwise.
    */
   public record TaskNode(
       String id,
@@ -83,7 +86,11 @@ public final class LiveDagViews {
       String workerId,
       Instant startedAt,
       Instant endedAt,
-      List<String> reexecutions) {}
+      List<String> reexecutions,
+      Replica replica) {}
+
+  /** A straggler's replica: the attempt it copies, its state, and when it started. */
+  public record Replica(int attempt, ReplicaState state, Instant startedAt) {}
 
   /** {@code from} and {@code to} are task keys. */
   public record Edge(String from, String to) {}

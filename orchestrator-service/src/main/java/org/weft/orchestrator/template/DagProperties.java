@@ -27,7 +27,23 @@ public record DagProperties(
     Map<String, TaskTypeCatalog.TaskType> taskTypes,
     @DefaultValue("true") boolean failOnInvalidTemplate,
     @DefaultValue TaskDefaults defaults,
-    @DefaultValue("10000") int maxExpansion) {
+    @DefaultValue("10000") int maxExpansion,
+    @DefaultValue SpeculationDefaults speculation) {
+
+  /**
+   * Straggler replicas of tasks marked {@code speculative} in their templates.
+   *
+   * @param multiplier how many times the median duration of its finished siblings an attempt must
+   *                   run before a replica of it starts (default {@code 3})
+   * @param minimum    how long an attempt must run at least before a replica of it starts, whatever
+   *                   its siblings took (default {@code PT1M})
+   * @param quantile   the share of its siblings that must have finished before their median counts
+   *                   (default {@code 0.5})
+   */
+  public record SpeculationDefaults(
+      @DefaultValue("3") double multiplier,
+      @DefaultValue("PT1M") java.time.Duration minimum,
+      @DefaultValue("0.5") double quantile) {}
 
   /**
    * @param maxAttempts      attempts of a task before it fails for good (default {@code 3})

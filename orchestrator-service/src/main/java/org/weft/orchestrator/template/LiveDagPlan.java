@@ -124,6 +124,16 @@ public record LiveDagPlan(List<PlannedTask> tasks, List<Edge> edges) {
       if (task.minSucceeded() != null) {
         context.put("minSucceeded", task.minSucceeded());
       }
+      Speculative.of(task.speculative()).ifPresent(speculative -> {
+        var written = new LinkedHashMap<String, Object>();
+        if (speculative.multiplier() != null) {
+          written.put("multiplier", speculative.multiplier());
+        }
+        if (speculative.minimum() != null) {
+          written.put("minimum", speculative.minimum().toString());
+        }
+        context.put("speculative", written);
+      });
       if (Expansion.isDynamic(task)) {
         // stands for its members until its producer has run; they are made from this context then
         context.put("forEach", task.forEach());

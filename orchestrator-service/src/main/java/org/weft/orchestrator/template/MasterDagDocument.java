@@ -124,7 +124,8 @@ public record MasterDagDocument(String type, String description, List<InputSpec>
       String resource,
       RetrySpec retry,
       Duration timeLimit,
-      Duration heartbeatTimeout) {
+      Duration heartbeatTimeout,
+      Object speculative) {
 
     public TaskSpec {
       dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);

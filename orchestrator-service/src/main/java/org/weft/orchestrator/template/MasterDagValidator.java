@@ -71,6 +71,8 @@ public class MasterDagValidator {
       if (task.minSucceeded() != null) {
         checkMinSucceeded(task, at + ".minSucceeded", violations);
       }
+      Speculative.problems(task.speculative(), task.taskType(), Expansion.isExpanded(task))
+          .forEach(problem -> violations.add(new Violation(at + ".speculative", problem)));
       if (task.forEach() != null && task.matrix() != null) {
         violations.add(new Violation(at, "has both forEach and matrix; a task repeats over one of them"));
         continue;

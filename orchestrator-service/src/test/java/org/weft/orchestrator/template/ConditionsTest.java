@@ -56,7 +56,7 @@ class ConditionsTest {
   @Test
   void theNamesAConditionReadsAreCheckedAgainstTheTemplate() {
     var task = new MasterDagDocument.TaskSpec("post", "env-setup", null, List.of("run"), null, null, null, "x", null, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
     var problems = Conditions.check("inputs.steps > 1 and inputs.nope and tasks.run.outputs.exitCode == 0"
             + " and tasks.run.outputs.converged and tasks.other.outputs.x and item == 1 and foo", task,
         Set.of("steps"), Set.of("run"), key -> key.equals("run") ? Set.of("exitCode") : null);
@@ -72,7 +72,7 @@ class ConditionsTest {
   @Test
   void aConditionTooLongIsRefusedBeforeItIsParsed() {
     var task = new MasterDagDocument.TaskSpec("post", "env-setup", null, List.<String>of(), null, null, null, "x", null, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
     assertThat(Conditions.check("true or " + "true or ".repeat(200) + "true", task, Set.of(), Set.of(), key -> null))
         .singleElement().asString().startsWith("is 1612 characters long; at most 1000");
   }

@@ -331,6 +331,25 @@ class MasterDagValidatorTest {
         "tasks[4].when: reads tasks.a.outputs.jobId (position 0): its task type has no output 'jobId'; it has [inputDir, logDir, outputDir, workdir]");
   }
 
+  @Test
+  void aSpeculativeTaskNeedsSiblingsAndGoesOnTheMonitorNotTheJobSubmission() {
+    assertThat(messages("""
+        type: t
+        tasks:
+          - {key: a, taskType: env-setup, speculative: true}
+          - {key: run, taskType: job-submission, forEach: [1, 2], command: {template: [simulate]}, speculative: true}
+          - {key: b, taskType: env-setup, forEach: [1, 2], speculative: {multiplier: 0.5, minimum: soon, every: PT1S}}
+          - {key: c, taskType: env-setup, forEach: [1, 2], speculative: "yes"}
+          - {key: d, taskType: env-setup, forEach: [1, 2], speculative: {multiplier: 2, minimum: PT10S}}
+        """)).containsExactly(
+            "tasks[0].speculative: applies to a task with forEach or matrix: a straggler is one that runs far longer than its siblings",
+            "tasks[1].speculative: goes on the monitoring task that follows the job, which runs as long as the job does; its replica submits a job of its own",
+            "tasks[2].speculative: has an unknown field 'every'; it takes multiplier and minimum",
+            "tasks[2].speculative: multiplier must be a number from 1 to 1000",
+            "tasks[2].speculative: minimum must be an ISO-8601 duration such as PT1M, not negative",
+            "tasks[3].speculative: must be true, false, or {multiplier, minimum}");
+  }
+
   private static List<String> messages(String yaml) {
     return VALIDATOR.validate(Templates.yaml(yaml)).stream().map(Violation::toString).toList();
   }

@@ -6,7 +6,8 @@ import java.util.Map;
 final class Templates {
 
   static final TaskTypeCatalog CATALOG = new TaskTypeCatalog(new DagProperties(java.util.List.of(), Map.of(), true,
-      new DagProperties.TaskDefaults(3, java.time.Duration.ofSeconds(2), java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), 3), 10_000));
+      new DagProperties.TaskDefaults(3, java.time.Duration.ofSeconds(2), java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), 3), 10_000,
+      new DagProperties.SpeculationDefaults(3, java.time.Duration.ofMinutes(1), 0.5)));
   static final DagProperties.TaskDefaults CATALOG_DEFAULTS = new DagProperties.TaskDefaults(3,
       java.time.Duration.ofSeconds(2), java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), 3);
   static final TemplateParser PARSER = new TemplateParser();

@@ -29,6 +29,28 @@ public final class JobPrograms {
         """);
   }
 
+  /**
+   * {@code straggle OUT MEMBER FIRST AGAIN} in {@code dir}: a second's work, but member
+   * {@code slowMember}'s first run takes FIRST seconds and its later ones AGAIN; it notes each start
+   * (its member, pid, and whether it is a straggler's replica) in {@code starts} beside OUT, and
+   * writes OUT whole at the end, saying who wrote it.
+   */
+  public static Path straggle(Path dir, int slowMember) throws IOException {
+    return write(dir, "straggle", """
+        #!/bin/sh
+        set -eu
+        out="$1" member="$2" here="$(dirname "$1")"
+        echo "$member $$ ${WEFT_REPLICA:-false}" >> "$here/starts"
+        seconds=1
+        if [ "$member" = %d ]; then
+          if mkdir "$here/slow-once" 2>/dev/null; then seconds="$3"; else seconds="$4"; fi
+        fi
+        sleep "$seconds"
+        echo "member $member written by $$ replica ${WEFT_REPLICA:-false}" > "$out.partial"
+        mv "$out.partial" "$out"
+        """.formatted(slowMember));
+  }
+
   /** Writes an executable program {@code name} into {@code dir}. */
   public static Path write(Path dir, String name, String text) throws IOException {
     var program = Files.createDirectories(dir).resolve(name);

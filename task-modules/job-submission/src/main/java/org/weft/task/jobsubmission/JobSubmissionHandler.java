@@ -87,13 +87,14 @@ public class JobSubmissionHandler implements TaskHandler {
     // what the template says the job reads, beyond the files its command names
     DeclaredFiles.local(allowed, context.params().get("inputs"), "params.inputs").forEach(context::consumed);
     var logs = Files.createDirectories(workdir.resolve("logs"));
-    var base = "%s.attempt-%d".formatted(fileName(context.taskKey()), context.attempt());
+    var base = logName(context, context.attempt());
     var stdout = logs.resolve(base + ".stdout");
     var stderr = logs.resolve(base + ".stderr");
     var environment = environment(command);
     environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
     environment.put("WEFT_TASK_KEY", context.taskKey());
     environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
+    environment.put("WEFT_REPLICA", String.valueOf(context.isReplica()));
     environment.put("WEFT_WORKDIR", workdir.toString());
     var resources = context.section("resources");
     var spec = new JobSpec(argv, environment, workdir, stdout, stderr, wallTime(resources, context),
@@ -123,18 +124,20 @@ public class JobSubmissionHandler implements TaskHandler {
     // what the template says the job reads
     DeclaredFiles.remote(remotes.files(context.resource()), resource, context.resource(), context.params().get("inputs"),
         "params.inputs").forEach(context::consumed);
-    var base = "%s/logs/%s.attempt-%d".formatted(workdir, fileName(context.taskKey()), context.attempt());
+    var base = "%s/logs/%s".formatted(workdir, logName(context, context.attempt()));
     environment.put("WEFT_EXPERIMENT_ID", context.experimentId());
     environment.put("WEFT_TASK_KEY", context.taskKey());
     environment.put("WEFT_ATTEMPT", String.valueOf(context.attempt()));
+    environment.put("WEFT_REPLICA", String.valueOf(context.isReplica()));
     environment.put("WEFT_WORKDIR", workdir);
     var resources = context.section("resources");
-    var job = new SlurmJob(context.dispatch().dispatchId(), context.dispatch().taskId(), context.attempt(), argv,
+    var node = SlurmJob.node(context.dispatch().taskId(), context.isReplica());
+    var job = new SlurmJob(context.dispatch().dispatchId(), node, context.attempt(), argv,
         environment, workdir, base + ".stdout", base + ".stderr", cores(resources.get("cores")),
         memory(resources.get("memory")), wallTime(resources, context));
     var submitted = remotes.scheduler(context.resource()).submit(job);
     // an earlier attempt's job, still queued or running, is this node's job: its logs carry that attempt's name
-    var logs = "%s/logs/%s.attempt-%d".formatted(workdir, fileName(context.taskKey()), submitted.attempt());
+    var logs = "%s/logs/%s".formatted(workdir, logName(context, submitted.attempt()));
     var outputs = new LinkedHashMap<String, Object>();
     outputs.put("jobId", submitted.jobId());
     outputs.put("workdir", workdir);
@@ -142,6 +145,11 @@ public class JobSubmissionHandler implements TaskHandler {
     outputs.put("stderr", logs + ".stderr");
     outputs.put("resource", context.resource());
     return outputs;
+  }
+
+  /** The name of an attempt's logs; a replica's differ from the original's, which runs beside it. */
+  private static String logName(TaskContext context, int attempt) {
+    return "%s.attempt-%d%s".formatted(fileName(context.taskKey()), attempt, context.isReplica() ? ".replica" : "");
   }
 
   private static Long sizeOf(Path file) {

@@ -43,7 +43,12 @@ public record TaskControl(String experimentId, String taskId, String dispatchId,
      * the orchestrator gave up on this attempt (silent, or past its time limit) and a new attempt
      * takes over: stop the attempt, but leave what it started (a job, say) for its successor
      */
-    ATTEMPT_EXPIRED;
+    ATTEMPT_EXPIRED,
+    /**
+     * another copy of the same attempt (a straggler's replica, or the original it replicated)
+     * succeeded first: stop this one and undo what it started, its job above all
+     */
+    SUPERSEDED;
 
     /** Whether the work the attempt started is to be undone as well. */
     public boolean abandonsWork() {
@@ -81,6 +86,12 @@ public record TaskControl(String experimentId, String taskId, String dispatchId,
   public static TaskControl cancelExpiredAttempt(String experimentId, String taskId, String dispatchId) {
     return new TaskControl(experimentId, Objects.requireNonNull(taskId, "taskId"),
         Objects.requireNonNull(dispatchId, "dispatchId"), Command.CANCEL, Reason.ATTEMPT_EXPIRED);
+  }
+
+  /** Stop one copy of an attempt because another copy of it succeeded first. */
+  public static TaskControl cancelSuperseded(String experimentId, String taskId, String dispatchId) {
+    return new TaskControl(experimentId, Objects.requireNonNull(taskId, "taskId"),
+        Objects.requireNonNull(dispatchId, "dispatchId"), Command.CANCEL, Reason.SUPERSEDED);
   }
 
   /** Whether this command is about the given attempt. */

@@ -15,6 +15,10 @@ import java.util.Objects;
  * @param attempt      1 for the first attempt
  * @param context      the full task context: resolved parameters, command, environment, resources
  * @param deadline     when the orchestrator gives up on this attempt
+ *
+ * <p>A straggler's replica is a second dispatch of the same attempt, with an id of its own and
+ * {@code replica: true} in its context ({@link #isReplica()}); it is keyed by its own id, so that
+ * another worker of the group may take it.
  */
 public record TaskDispatch(
     String dispatchId,
@@ -35,5 +39,13 @@ public record TaskDispatch(
       throw new IllegalArgumentException("attempt must be at least 1: " + attempt);
     }
     context = context == null ? Map.of() : Map.copyOf(context);
+  }
+
+  /** The context field that marks a replica. */
+  public static final String REPLICA = "replica";
+
+  /** Whether this dispatch is a straggler's replica: a second copy of an attempt already running. */
+  public boolean isReplica() {
+    return Boolean.TRUE.equals(context.get(REPLICA));
   }
 }

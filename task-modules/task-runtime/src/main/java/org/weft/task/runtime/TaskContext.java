@@ -63,6 +63,14 @@ public final class TaskContext {
     return dispatch.attempt();
   }
 
+  /**
+   * Whether this is a straggler's replica: a second copy of an attempt that runs elsewhere too, so
+   * whatever it names after its attempt (logs, say) must not collide with the original's.
+   */
+  public boolean isReplica() {
+    return dispatch.isReplica();
+  }
+
   public String workerId() {
     return workerId;
   }

@@ -34,6 +34,15 @@ public record SlurmJob(String dispatchId, String taskId, int attempt, List<Strin
     }
   }
 
+  /**
+   * The node a job runs for, as its comment names it: a straggler's replica runs for a node of its
+   * own, {@code <taskId>.replica}, so that it gets a job of its own instead of adopting the
+   * original's, still running, and the original never adopts the replica's.
+   */
+  public static String node(String taskId, boolean replica) {
+    return replica ? taskId + ".replica" : taskId;
+  }
+
   public String name() {
     return "weft-" + dispatchId;
   }

@@ -94,7 +94,7 @@ class SlurmOverSshIT {
   }
 
   @Test
-  void aLaterAttemptOfANodeAdoptsTheJobAnEarlierAttemptLeftRunning() throws Exception {
+  void aLaterAttemptOfANodeAdoptsTheJobAnEarlierAttemptLeftRunningButAReplicaNever() throws Exception {
     var first = job("sleep-for", List.of("5"), null);
     var retry = new SlurmJob(UUID.randomUUID().toString(), first.taskId(), 2, first.argv(), first.environment(),
         first.workdir(), first.stdout(), first.stderr(), first.cores(), first.memoryBytes(), first.wallTime());
@@ -103,7 +103,17 @@ class SlurmOverSshIT {
     var adopted = scheduler.submit(retry);
 
     assertThat(adopted).isEqualTo(new SlurmScheduler.Submitted(submitted.jobId(), 1));
+    // a straggler's replica of that attempt gets a job of its own, which a later attempt does not adopt
+    var replica = new SlurmJob(UUID.randomUUID().toString(), SlurmJob.node(first.taskId(), true), 1, first.argv(),
+        first.environment(), first.workdir(), first.stdout() + ".replica", first.stderr() + ".replica", first.cores(),
+        first.memoryBytes(), first.wallTime());
+    var own = scheduler.submit(replica);
+    assertThat(own.jobId()).isNotEqualTo(submitted.jobId());
+    var third = new SlurmJob(UUID.randomUUID().toString(), first.taskId(), 3, first.argv(), first.environment(),
+        first.workdir(), first.stdout(), first.stderr(), first.cores(), first.memoryBytes(), first.wallTime());
+    assertThat(scheduler.submit(third).jobId()).isEqualTo(submitted.jobId());
     runToEnd(submitted.jobId());
+    runToEnd(own.jobId());
   }
 
   @Test

@@ -111,10 +111,14 @@ class LocalProcessExecutorTest {
 
   @Test
   void aJobOutlivesTheExecutorThatStartedItAndItsExitCodeIsStillKnown() throws Exception {
-    var jobId = submitFromADeadExecutor(null, "/bin/sh", "-c", "sleep 1; echo finished; exit 3");
+    // held until the test has seen it running, however long the submitting JVM took to go
+    var gate = dir.resolve("gate");
+    var jobId = submitFromADeadExecutor(null, "/bin/sh", "-c",
+        "while [ ! -e '" + gate + "' ]; do sleep 0.05; done; echo finished; exit 3");
     var executor = new LocalProcessExecutor(dir.resolve("jobs"));
 
     assertThat(executor.status(jobId).state()).isEqualTo(JobStatus.State.RUNNING);
+    Files.createFile(gate);
     var status = awaitEnd(executor, jobId);
 
     assertThat(status.exitCode()).isEqualTo(3);
