@@ -62,6 +62,7 @@ public final class Keycloak {
     environment.put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
     environment.put("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin");
     environment.put("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx384m");
+    environment.put("JAVA_OPTS_APPEND", JavaProcess.QUICK_START);
     var command = List.of("bash", home.resolve("bin/kc.sh").toString(), "start-dev", "--db=dev-mem",
         "--http-host=127.0.0.1", "--http-port=" + ports[0], "--http-management-port=" + ports[1],
         "--hostname-strict=false");
