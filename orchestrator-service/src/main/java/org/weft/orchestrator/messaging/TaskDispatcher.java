@@ -61,7 +61,7 @@ public class TaskDispatcher {
     try {
       for (var dispatch : dispatches) {
         // a replica by its own id: it may then reach another worker than the attempt it copies
-        var key = dispatch.isReplica() ? dispatch.dispatchId() : dispatch.experimentId();
+        var key = dispatch.runsAsReplica() ? dispatch.dispatchId() : dispatch.experimentId();
         sent.add(kafka.send(topics.tasks(dispatch.taskType()), key, json.write(dispatch)));
         meters.counter("weft.task.dispatches", "task.type", dispatch.taskType()).increment();
       }

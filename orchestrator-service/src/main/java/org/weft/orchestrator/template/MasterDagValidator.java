@@ -73,6 +73,12 @@ public class MasterDagValidator {
       }
       Speculative.problems(task.speculative(), task.taskType(), Expansion.isExpanded(task))
           .forEach(problem -> violations.add(new Violation(at + ".speculative", problem)));
+      if (Speculative.of(task.speculative()).isPresent() && "monitoring".equals(task.taskType())
+          && document.tasks().stream().filter(other -> other != null && task.dependsOn().contains(other.key()))
+              .noneMatch(other -> "job-submission".equals(other.taskType()))) {
+        violations.add(new Violation(at + ".speculative", "a monitoring task's replica submits its job again: "
+            + "the task must depend on the job-submission task whose job it follows"));
+      }
       if (task.forEach() != null && task.matrix() != null) {
         violations.add(new Violation(at, "has both forEach and matrix; a task repeats over one of them"));
         continue;

@@ -348,6 +348,14 @@ class MasterDagValidatorTest {
             "tasks[2].speculative: multiplier must be a number from 1 to 1000",
             "tasks[2].speculative: minimum must be an ISO-8601 duration such as PT1M, not negative",
             "tasks[3].speculative: must be true, false, or {multiplier, minimum}");
+    assertThat(messages("""
+        type: t
+        tasks:
+          - {key: run, taskType: job-submission, forEach: [1, 2], command: {template: [simulate]}}
+          - {key: watch, taskType: monitoring, forEach: [1, 2], params: {jobId: x}, speculative: true}
+          - {key: follow, taskType: monitoring, dependsOn: [run], forEach: [1, 2], params: {jobId: x}, speculative: true}
+        """)).containsExactly("tasks[1].speculative: a monitoring task's replica submits its job again: "
+            + "the task must depend on the job-submission task whose job it follows");
   }
 
   private static List<String> messages(String yaml) {

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param deadline     when the orchestrator gives up on this attempt
  *
  * <p>A straggler's replica is a second dispatch of the same attempt, with an id of its own and
- * {@code replica: true} in its context ({@link #isReplica()}); it is keyed by its own id, so that
+ * {@code replica: true} in its context ({@link #runsAsReplica()}); it is keyed by its own id, so that
  * another worker of the group may take it.
  */
 public record TaskDispatch(
@@ -44,8 +44,11 @@ public record TaskDispatch(
   /** The context field that marks a replica. */
   public static final String REPLICA = "replica";
 
-  /** Whether this dispatch is a straggler's replica: a second copy of an attempt already running. */
-  public boolean isReplica() {
+  /**
+   * Whether this dispatch is a straggler's replica: a second copy of an attempt already running.
+   * Not named as a getter, so that it never becomes a field of the message.
+   */
+  public boolean runsAsReplica() {
     return Boolean.TRUE.equals(context.get(REPLICA));
   }
 }

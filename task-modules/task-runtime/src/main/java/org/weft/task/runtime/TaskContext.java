@@ -68,7 +68,7 @@ public final class TaskContext {
    * whatever it names after its attempt (logs, say) must not collide with the original's.
    */
   public boolean isReplica() {
-    return dispatch.isReplica();
+    return dispatch.runsAsReplica();
   }
 
   public String workerId() {
