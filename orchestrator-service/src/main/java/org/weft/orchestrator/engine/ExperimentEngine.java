@@ -488,6 +488,7 @@ public class ExperimentEngine implements SmartLifecycle {
       work.run();
     } catch (RuntimeException e) {
       log.warn("Engine {} failed, trying again on the next round: {}", what, e.toString());
+      log.debug("Engine {} failed", what, e);
     }
   }
 

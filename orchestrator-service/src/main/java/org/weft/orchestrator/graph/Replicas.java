@@ -94,6 +94,7 @@ class Replicas {
       WITH t, coalesce(j, t) AS s
       RETURN t.key AS node, s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
              s.attempt AS attempt, s.replicaId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline,
+             s.dispatchId AS copies, s.workerId AS avoid,
              """ + Dispatching.READS_DATA + " AS readsData";
 
   /**
@@ -138,14 +139,17 @@ class Replicas {
           .bindAll(Map.of("later", later, "never", Long.MAX_VALUE)).run();
     }
     var rows = new ArrayList<Rows.Dispatched>();
+    var marks = new java.util.HashMap<String, Map<String, Object>>();
     var events = new ArrayList<LiveDags.PendingEvent>();
     var at = Cypher.utcNow();
     stragglers.forEach((id, why) -> cypher.query(START)
         .bindAll(Map.of("id", id, "now", nowMillis, "at", at, "follower", Results.FOLLOWS_A_JOB,
             "starter", Results.STARTS_A_JOB))
-        .fetchAs(Copy.class).mappedBy((types, row) -> new Copy(row.get("node").asString(), Rows.Dispatched.of(row)))
+        .fetchAs(Copy.class).mappedBy((types, row) -> new Copy(row.get("node").asString(), Rows.Dispatched.of(row),
+            mark(row.get("copies").asString(null), row.get("avoid").asString(null))))
         .one().ifPresent(copy -> {
           rows.add(copy.dispatch());
+          marks.put(copy.dispatch().dispatchId(), copy.mark());
           var first = Results.STARTS_A_JOB.equals(copy.dispatch().taskType())
               ? "; its job is submitted again first (" + copy.dispatch().key() + ")" : "";
           events.add(new LiveDags.PendingEvent(copy.dispatch().experimentId(), "task.state", copy.node(),
@@ -156,7 +160,7 @@ class Replicas {
     }
     started.increment(rows.size());
     liveDags.appendEvents(events);
-    return new Effects(Outcome.APPLIED, replicas(dispatching.dispatchesOf(rows)), List.of(), Set.of());
+    return new Effects(Outcome.APPLIED, replicas(dispatching.dispatchesOf(rows), d -> marks.get(d.dispatchId())), List.of(), Set.of());
   }
 
   /**
@@ -174,9 +178,12 @@ class Replicas {
             RETURN t.key AS node, t.id AS id, t.experimentId AS experimentId, t.key AS key, t.taskType AS taskType,
                    t.replicaAttempt AS attempt, t.replicaId AS dispatchId, t.context AS context,
                    $now + t.timeLimitMs AS deadline, [{key: j.key, outputs: $outputs}] AS upstream,
+                   t.dispatchId AS copies,
                    """ + Dispatching.READS_DATA.replace("(s)", "(t)") + " AS readsData")
         .bindAll(Map.of("taskId", result.taskId(), "outputs", outputs, "wanted", wanted, "now", nowMillis))
-        .fetchAs(Copy.class).mappedBy((types, row) -> new Copy(row.get("node").asString(), Rows.Dispatched.of(row)))
+        // where the job is, the monitor must be: it goes to any worker
+        .fetchAs(Copy.class).mappedBy((types, row) -> new Copy(row.get("node").asString(), Rows.Dispatched.of(row),
+            mark(row.get("copies").asString(null), null)))
         .one().orElse(null);
     if (copy == null) {
       return Effects.of(Outcome.APPLIED);
@@ -185,8 +192,8 @@ class Replicas {
       liveDags.appendEvent(result.experimentId(), "task.state", copy.node(), TaskState.RUNNING.name(),
           "replica's job %s submitted; a second monitor follows it".formatted(result.outputs().get("jobId")));
     }
-    return new Effects(Outcome.APPLIED, replicas(dispatching.dispatchesOf(List.of(copy.dispatch()))), List.of(),
-        Set.of());
+    return new Effects(Outcome.APPLIED, replicas(dispatching.dispatchesOf(List.of(copy.dispatch())), d -> copy.mark()),
+        List.of(), Set.of());
   }
 
   /** A replica that may win is alive: the node lives while either copy does. */
@@ -260,19 +267,30 @@ class Replicas {
   }
 
   /**
-   * Marks dispatches as replicas in their contexts ({@code replica: true}): a job submission names
-   * its logs apart from the original's, and the dispatcher keys it by its own id, so that it may
-   * reach another worker of the group.
+   * Marks dispatches as replicas in their contexts ({@code replica: {copies, avoidWorker}}): a job
+   * submission names its logs apart from the original's, and the dispatcher sends it away from the
+   * worker that runs the copied attempt where the group has another ({@code avoidWorker}).
    */
-  private static List<TaskDispatch> replicas(List<TaskDispatch> dispatches) {
+  private static List<TaskDispatch> replicas(List<TaskDispatch> dispatches,
+      java.util.function.Function<TaskDispatch, Map<String, Object>> marks) {
     return dispatches.stream().map(d -> {
       var context = new LinkedHashMap<>(d.context());
-      context.put(TaskDispatch.REPLICA, true);
+      context.put(TaskDispatch.REPLICA, marks.apply(d));
       return new TaskDispatch(d.dispatchId(), d.experimentId(), d.taskId(), d.taskKey(), d.taskType(), d.attempt(),
           context, d.deadline());
     }).toList();
   }
 
+  /** A replica's mark: the dispatch it copies, and the worker to keep it away from, if any. */
+  private static Map<String, Object> mark(String copies, String avoidWorker) {
+    var mark = new LinkedHashMap<String, Object>();
+    mark.put("copies", copies);
+    if (avoidWorker != null && !avoidWorker.isBlank()) {
+      mark.put(TaskDispatch.AVOID_WORKER, avoidWorker);
+    }
+    return mark;
+  }
+
   /** The dispatch of a replica's copy, and the key of the node the replica is of. */
-  private record Copy(String node, Rows.Dispatched dispatch) {}
+  private record Copy(String node, Rows.Dispatched dispatch, Map<String, Object> mark) {}
 }

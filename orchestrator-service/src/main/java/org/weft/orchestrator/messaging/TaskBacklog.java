@@ -81,7 +81,7 @@ public class TaskBacklog {
     var starts = admin.listOffsets(earliest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     var backlog = new TreeMap<String, Long>();
     for (var type : taskTypes) {
-      var committed = admin.listConsumerGroupOffsets("weft-workers-" + type).partitionsToOffsetAndMetadata()
+      var committed = admin.listConsumerGroupOffsets(Topics.workerGroup(type)).partitionsToOffsetAndMetadata()
           .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       long queued = 0;
       for (var partition : partitions) {

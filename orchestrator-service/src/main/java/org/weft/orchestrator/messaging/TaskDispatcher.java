@@ -17,7 +17,8 @@ import org.weft.task.api.Topics;
 
 /**
  * Sends dispatches to {@code weft.tasks.{taskType}} and commands to {@code weft.task-control},
- * keyed by experiment (a straggler's replica by its own id): {@link #send} waits until the broker has them all, {@link #sendAsync} lets the
+ * keyed by experiment (a straggler's replica by its own id, and sent to another worker's partition
+ * where there is one: {@link ReplicaPlacement}): {@link #send} waits until the broker has them all, {@link #sendAsync} lets the
  * caller go on and learn of a failure from the future.
  */
 @Component
@@ -29,9 +30,12 @@ public class TaskDispatcher {
   private final Topics topics;
   private final MessageJson json;
   private final MeterRegistry meters;
+  private final ReplicaPlacement placement;
 
-  TaskDispatcher(KafkaTemplate<String, String> kafka, Topics topics, MessageJson json, MeterRegistry meters) {
+  TaskDispatcher(KafkaTemplate<String, String> kafka, Topics topics, MessageJson json, MeterRegistry meters,
+      ReplicaPlacement placement) {
     this.kafka = kafka;
+    this.placement = placement;
     this.topics = topics;
     this.json = json;
     this.meters = meters;
@@ -60,9 +64,16 @@ public class TaskDispatcher {
     var sent = new ArrayList<CompletableFuture<?>>(dispatches.size() + controls.size());
     try {
       for (var dispatch : dispatches) {
-        // a replica by its own id: it may then reach another worker than the attempt it copies
-        var key = dispatch.runsAsReplica() ? dispatch.dispatchId() : dispatch.experimentId();
-        sent.add(kafka.send(topics.tasks(dispatch.taskType()), key, json.write(dispatch)));
+        var topic = topics.tasks(dispatch.taskType());
+        if (dispatch.runsAsReplica()) {
+          // away from the worker running the attempt it copies, where the group has another
+          var partition = placement.partitionAvoiding(dispatch.taskType(), dispatch.workerToAvoid());
+          sent.add(partition.isPresent()
+              ? kafka.send(topic, partition.getAsInt(), dispatch.dispatchId(), json.write(dispatch))
+              : kafka.send(topic, dispatch.dispatchId(), json.write(dispatch)));
+        } else {
+          sent.add(kafka.send(topic, dispatch.experimentId(), json.write(dispatch)));
+        }
         meters.counter("weft.task.dispatches", "task.type", dispatch.taskType()).increment();
       }
       for (var control : controls) {

@@ -16,9 +16,9 @@ import java.util.Objects;
  * @param context      the full task context: resolved parameters, command, environment, resources
  * @param deadline     when the orchestrator gives up on this attempt
  *
- * <p>A straggler's replica is a second dispatch of the same attempt, with an id of its own and
- * {@code replica: true} in its context ({@link #runsAsReplica()}); it is keyed by its own id, so that
- * another worker of the group may take it.
+ * <p>A straggler's replica is a second dispatch of the same attempt, with an id of its own and a
+ * {@code replica} mark in its context ({@link #runsAsReplica()}); it goes to a partition of another
+ * worker of the group than the one running the attempt it copies, where there is one.
  */
 public record TaskDispatch(
     String dispatchId,
@@ -41,14 +41,27 @@ public record TaskDispatch(
     context = context == null ? Map.of() : Map.copyOf(context);
   }
 
-  /** The context field that marks a replica. */
+  /**
+   * The context field that marks a replica: {@code {copies: <dispatchId>, avoidWorker: <workerId>}},
+   * the dispatch it copies and the worker that runs that one, which the replica is kept away from
+   * where the task type has another.
+   */
   public static final String REPLICA = "replica";
+
+  /** The field of a replica's mark naming the worker it is kept away from. */
+  public static final String AVOID_WORKER = "avoidWorker";
 
   /**
    * Whether this dispatch is a straggler's replica: a second copy of an attempt already running.
    * Not named as a getter, so that it never becomes a field of the message.
    */
   public boolean runsAsReplica() {
-    return Boolean.TRUE.equals(context.get(REPLICA));
+    return context.get(REPLICA) instanceof Map<?, ?>;
+  }
+
+  /** The worker a replica is to be kept away from, or null. */
+  public String workerToAvoid() {
+    return context.get(REPLICA) instanceof Map<?, ?> mark && mark.get(AVOID_WORKER) instanceof String worker
+        ? worker : null;
   }
 }

@@ -36,6 +36,19 @@ public record Topics(String prefix) {
     return prefix + "tasks." + taskType;
   }
 
+  /**
+   * The consumer group of a task type's workers: its members are the instances of the task
+   * microservice, each with the client id {@code <workerId>-<taskType>}.
+   */
+  public static String workerGroup(String taskType) {
+    return "weft-workers-" + taskType;
+  }
+
+  /** The client id a worker's consumer of {@code taskType} has in its {@link #workerGroup}. */
+  public static String workerClientId(String workerId, String taskType) {
+    return workerId + "-" + taskType;
+  }
+
   public String taskResults() {
     return prefix + "task-results";
   }

@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
+import org.weft.task.api.Topics;
 
 /**
  * One task type's way through a worker: the consumer of {@code weft.tasks.{taskType}} in the group
@@ -229,7 +230,7 @@ final class TaskLane {
     // a fetch waits at the broker for data this long when there is none, and returns as soon as
     // there is some: longer than Kafka's 500 ms costs no latency, only fewer idle round trips
     overrides.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(IDLE_FETCH_WAIT.toMillis()));
-    var current = consumers.createConsumer("weft-workers-" + taskType, clientId, null, overrides);
+    var current = consumers.createConsumer(Topics.workerGroup(taskType), clientId, null, overrides);
     consumer = current;
     try (current) {
       current.subscribe(List.of(topic), new ConsumerRebalanceListener() {

@@ -593,7 +593,7 @@ public final class WorkerRuntime implements SmartLifecycle {
       journals.put(type, DispatchJournal.open(properties.remembered(), properties.stateDirectory(), type,
           new DispatchJournal.Codec(json::writeValueAsString, line -> json.readValue(line, TaskResult.class))));
       var lane = new TaskLane[1];
-      lane[0] = new TaskLane(type, topics.tasks(type), properties.concurrency(), consumers, workerId + "-" + type,
+      lane[0] = new TaskLane(type, topics.tasks(type), properties.concurrency(), consumers, Topics.workerClientId(workerId, type),
           new TaskLane.Admitter() {
             @Override
             public TaskLane.Waiting admit(ConsumerRecord<String, String> record) {
