@@ -15,9 +15,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.neo4j.core.Neo4jClient;
 import org.weft.orchestrator.engine.TemplateService;
 import org.weft.orchestrator.testsupport.Api;
 import org.weft.orchestrator.testsupport.JobPrograms;
+import org.weft.orchestrator.testsupport.Neo4jBrowserDoc;
 import org.weft.orchestrator.testsupport.WithTaskMicroservices;
 
 /**
@@ -72,6 +74,9 @@ class StragglerReplicaIT {
 
   @Autowired
   MeterRegistry meters;
+
+  @Autowired
+  Neo4jClient neo4j;
 
   @BeforeAll
   static void programs() throws Exception {
@@ -137,6 +142,14 @@ class StragglerReplicaIT {
     }
     assertThat(replicas("started") - started).isEqualTo(1);
     assertThat(replicas("won") - won).isEqualTo(1);
+    // and Neo4j Browser's query shows it
+    var rows = neo4j.query(Neo4jBrowserDoc.queries().get("replicas")).bind(id).to("experimentId").fetch().all();
+    assertThat(rows).singleElement().satisfies(row -> {
+      assertThat(row).containsEntry("task", "watch[" + SLOW_MEMBER + "]").containsEntry("replica", "WON")
+          .containsEntry("attempt", 1L);
+      assertThat(((java.time.temporal.TemporalAmount) row.get("ranBeforeReplica")).get(java.time.temporal.ChronoUnit.SECONDS))
+          .isGreaterThanOrEqualTo(3);
+    });
   }
 
   @Test

@@ -60,7 +60,9 @@ class Neo4jBrowserQueriesIT {
     assertThat(queries).containsOnlyKeys("live-dag", "running", "failed-tasks", "master-dag", "members", "expanded",
         "children", "events", "lineage", "file-origin", "file-uses", "loss-cost",
         // and these in LostDataIT, against files lost and collected under the real services
-        "reexecuted", "data-gone");
+        "reexecuted", "data-gone",
+        // and this in StragglerReplicaIT, against a replica that won
+        "replicas");
   }
 
   @Test
