@@ -60,13 +60,15 @@ class Dispatching {
       t.wakeAt = CASE WHEN $now + t.heartbeatTimeoutMs < coalesce(t.timeLimitDeadline, $now + t.timeLimitMs)
                       THEN $now + t.heartbeatTimeoutMs ELSE coalesce(t.timeLimitDeadline, $now + t.timeLimitMs) END""";
 
-  /** Whether a predecessor of the node {@code s} wrote files, which its dispatch then lists to check. */
-  static final String READS_DATA = "EXISTS { (s)<-[:NEXT]-(:TaskNode)-[:PRODUCED]->(:DataObject) }";
+  /** Whether a predecessor of the node {@code v} wrote files, which its dispatch then lists to check. */
+  static String readsData(String v) {
+    return "EXISTS { (%s)<-[:NEXT]-(:TaskNode)-[:PRODUCED]->(:DataObject) }".formatted(v);
+  }
 
   /** What the dispatch message of a node {@code s} just dispatched needs, as map projection fields. */
   static final String DISPATCHED_FIELDS =
       ".id, .experimentId, .key, .taskType, .attempt, .dispatchId, .context, deadline: " + "$now + s.timeLimitMs"
-      + ", readsData: " + READS_DATA;
+      + ", readsData: " + readsData("s");
 
   /** The {@code DISPATCHED} events of the nodes {@code dispatched}, projected with {@link #DISPATCHED_FIELDS}. */
   static final String DISPATCHED_EVENTS = """
@@ -80,7 +82,7 @@ class Dispatching {
   static final String MARK_DISPATCHED = DISPATCH + """
       RETURN s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType, s.attempt AS attempt,
              s.dispatchId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline,
-             """ + READS_DATA + """
+             """ + readsData("s") + """
        AS readsData
       ORDER BY s.experimentId, s.position""";
 

@@ -15,7 +15,6 @@ import org.springframework.data.neo4j.core.Neo4jClient;
 import org.springframework.stereotype.Service;
 import org.weft.orchestrator.lifecycle.ExperimentState;
 import org.weft.orchestrator.lifecycle.ReplicaState;
-import org.weft.orchestrator.model.LiveDagViews;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.model.LiveDagViews.Dag;
 import org.weft.orchestrator.model.LiveDagViews.Edge;
@@ -23,6 +22,7 @@ import org.weft.orchestrator.model.LiveDagViews.Event;
 import org.weft.orchestrator.model.LiveDagViews.Experiment;
 import org.weft.orchestrator.model.LiveDagViews.ExperimentFilter;
 import org.weft.orchestrator.model.LiveDagViews.NewExperiment;
+import org.weft.orchestrator.model.LiveDagViews.Replica;
 import org.weft.orchestrator.model.LiveDagViews.TaskNode;
 import org.weft.orchestrator.model.MasterDagView;
 import org.weft.orchestrator.model.Page;
@@ -32,10 +32,10 @@ import org.weft.orchestrator.template.Expansion;
 import org.weft.orchestrator.template.ExperimentInputs;
 import org.weft.orchestrator.template.InvalidInputsException;
 import org.weft.orchestrator.template.Json;
-import org.weft.orchestrator.template.Speculative;
 import org.weft.orchestrator.template.LiveDagPlan;
 import org.weft.orchestrator.template.MasterDagDocument;
 import org.weft.orchestrator.template.Placeholders;
+import org.weft.orchestrator.template.Speculative;
 
 /** Experiments and their live DAGs in Neo4j. All Cypher is parameterised. */
 @Service
@@ -526,7 +526,7 @@ public class LiveDags {
         Json.readMap(Rows.text(t.get("error"))), Rows.text(t.get("dispatchId")), Rows.text(t.get("workerId")),
         Rows.instant(t.get("startedAt")), Rows.instant(t.get("endedAt")),
         t.get("reexecutions").isNull() ? List.of() : t.get("reexecutions").asList(Value::asString),
-        t.get("replicaState").isNull() ? null : new LiveDagViews.Replica(t.get("replicaAttempt", 0),
+        t.get("replicaState").isNull() ? null : new Replica(t.get("replicaAttempt", 0),
             ReplicaState.valueOf(t.get("replicaState").asString()), Rows.instant(t.get("replicaStartedAt"))));
   }
 }

@@ -95,7 +95,7 @@ class Replicas {
       RETURN t.key AS node, s.id AS id, s.experimentId AS experimentId, s.key AS key, s.taskType AS taskType,
              s.attempt AS attempt, s.replicaId AS dispatchId, s.context AS context, $now + s.timeLimitMs AS deadline,
              s.dispatchId AS copies, s.workerId AS avoid,
-             """ + Dispatching.READS_DATA + " AS readsData";
+             """ + Dispatching.readsData("s") + " AS readsData";
 
   /**
    * Replicas of the speculative attempts of experiments {@code experimentIds} that have become
@@ -111,7 +111,8 @@ class Replicas {
     for (var row : due) {
       var id = (String) row.get("id");
       if (!(Boolean) row.get("open")) {
-        later.add(Map.of("id", id, "at", Long.MAX_VALUE));
+        // no "at": not looked at again
+        later.add(Map.of("id", id));
         continue;
       }
       var policy = new Speculation.Policy(
@@ -135,8 +136,8 @@ class Replicas {
       cypher.query("""
               UNWIND $later AS l
               MATCH (t:TaskNode {id: l.id})
-              SET t.speculateAt = CASE WHEN l.at = $never THEN null ELSE l.at END""")
-          .bindAll(Map.of("later", later, "never", Long.MAX_VALUE)).run();
+              SET t.speculateAt = l.at""")
+          .bind(later).to("later").run();
     }
     var rows = new ArrayList<Rows.Dispatched>();
     var marks = new java.util.HashMap<String, Map<String, Object>>();
@@ -179,7 +180,7 @@ class Replicas {
                    t.replicaAttempt AS attempt, t.replicaId AS dispatchId, t.context AS context,
                    $now + t.timeLimitMs AS deadline, [{key: j.key, outputs: $outputs}] AS upstream,
                    t.dispatchId AS copies,
-                   """ + Dispatching.READS_DATA.replace("(s)", "(t)") + " AS readsData")
+                   """ + Dispatching.readsData("t") + " AS readsData")
         .bindAll(Map.of("taskId", result.taskId(), "outputs", outputs, "wanted", wanted, "now", nowMillis))
         // where the job is, the monitor must be: it goes to any worker
         .fetchAs(Copy.class).mappedBy((types, row) -> new Copy(row.get("node").asString(), Rows.Dispatched.of(row),

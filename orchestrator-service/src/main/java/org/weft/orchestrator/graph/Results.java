@@ -21,6 +21,7 @@ import org.weft.orchestrator.lifecycle.ResultRules;
 import org.weft.orchestrator.lifecycle.TaskState;
 import org.weft.orchestrator.template.DagProperties;
 import org.weft.orchestrator.template.Json;
+import org.weft.orchestrator.template.TaskTypeCatalog;
 import org.weft.task.api.TaskControl;
 import org.weft.task.api.TaskDispatch;
 import org.weft.task.api.TaskResult;
@@ -557,8 +558,8 @@ public class Results {
    * A monitoring node reports the files of the job it followed once the job has ended: re-creating
    * them means running that job again, that is, the job submission the monitoring node follows.
    */
-  static final String FOLLOWS_A_JOB = "monitoring";
-  static final String STARTS_A_JOB = "job-submission";
+  static final String FOLLOWS_A_JOB = TaskTypeCatalog.MONITORING;
+  static final String STARTS_A_JOB = TaskTypeCatalog.JOB_SUBMISSION;
 
   /**
    * How many members of a repeated task with {@code minSucceeded} there are, how many failed for

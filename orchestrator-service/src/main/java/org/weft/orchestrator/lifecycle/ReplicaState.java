@@ -29,7 +29,7 @@ public enum ReplicaState {
 
   /** Whether the replica may still win: the original attempt's end stops it ({@link #superseded}). */
   public boolean isActive() {
-    return this == STARTING || this == RUNNING;
+    return active().contains(this);
   }
 
   /** The states of a replica that may still win. */

@@ -71,14 +71,11 @@ public class MasterDagValidator {
       if (task.minSucceeded() != null) {
         checkMinSucceeded(task, at + ".minSucceeded", violations);
       }
-      Speculative.problems(task.speculative(), task.taskType(), Expansion.isExpanded(task))
+      boolean followsAJob = document.tasks().stream()
+          .anyMatch(other -> other != null && task.dependsOn().contains(other.key())
+              && TaskTypeCatalog.JOB_SUBMISSION.equals(other.taskType()));
+      Speculative.problems(task.speculative(), task.taskType(), Expansion.isExpanded(task), followsAJob)
           .forEach(problem -> violations.add(new Violation(at + ".speculative", problem)));
-      if (Speculative.of(task.speculative()).isPresent() && "monitoring".equals(task.taskType())
-          && document.tasks().stream().filter(other -> other != null && task.dependsOn().contains(other.key()))
-              .noneMatch(other -> "job-submission".equals(other.taskType()))) {
-        violations.add(new Violation(at + ".speculative", "a monitoring task's replica submits its job again: "
-            + "the task must depend on the job-submission task whose job it follows"));
-      }
       if (task.forEach() != null && task.matrix() != null) {
         violations.add(new Violation(at, "has both forEach and matrix; a task repeats over one of them"));
         continue;

@@ -36,8 +36,11 @@ public record Speculative(Double multiplier, Duration minimum) {
     return Optional.empty();
   }
 
-  /** What is wrong with the setting {@code written} of a task of type {@code taskType}, if anything. */
-  static List<String> problems(Object written, String taskType, boolean expanded) {
+  /**
+   * What is wrong with the setting {@code written} of a task of type {@code taskType}, if anything;
+   * {@code followsAJob}: whether the task depends on a job submission.
+   */
+  static List<String> problems(Object written, String taskType, boolean expanded, boolean followsAJob) {
     if (written == null || Boolean.FALSE.equals(written)) {
       return List.of();
     }
@@ -66,9 +69,13 @@ public record Speculative(Double multiplier, Duration minimum) {
     if (!expanded) {
       problems.add("applies to a task with forEach or matrix: a straggler is one that runs far longer than its siblings");
     }
-    if ("job-submission".equals(taskType)) {
+    if (TaskTypeCatalog.JOB_SUBMISSION.equals(taskType)) {
       problems.add("goes on the monitoring task that follows the job, which runs as long as the job does; "
           + "its replica submits a job of its own");
+    }
+    if (TaskTypeCatalog.MONITORING.equals(taskType) && !followsAJob && of(written).isPresent()) {
+      problems.add("a monitoring task's replica submits its job again: "
+          + "the task must depend on the job-submission task whose job it follows");
     }
     return problems;
   }

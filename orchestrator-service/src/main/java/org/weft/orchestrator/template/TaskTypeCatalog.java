@@ -40,11 +40,17 @@ public class TaskTypeCatalog {
   /** The task type that runs another master DAG, {@code params.type}, as a child experiment. */
   public static final String SUB_WORKFLOW = "sub-workflow";
 
+  /** The task type that submits a job, which then runs on its own. */
+  public static final String JOB_SUBMISSION = "job-submission";
+
+  /** The task type that follows the job of the job submission before it until the job ends. */
+  public static final String MONITORING = "monitoring";
+
   static final Map<String, TaskType> BUILT_IN = Map.of(
       "env-setup", new TaskType(Set.of("workdir", "inputDir", "outputDir", "logDir"), false),
       "input-staging", new TaskType(Set.of("path", "paths", "checksums"), false),
-      "job-submission", new TaskType(Set.of("jobId", "workdir", "stdout", "stderr"), true),
-      "monitoring", new TaskType(Set.of("exitCode", "runTime", "stdout", "stderr"), false),
+      JOB_SUBMISSION, new TaskType(Set.of("jobId", "workdir", "stdout", "stderr"), true),
+      MONITORING, new TaskType(Set.of("exitCode", "runTime", "stdout", "stderr"), false),
       "output-staging", new TaskType(Set.of("location", "files"), false),
       // a noop outputs its params.outputs, to hand a list to a forEach or shape data between tasks
       "noop", new TaskType(Set.of(ANY_OUTPUT), false),
