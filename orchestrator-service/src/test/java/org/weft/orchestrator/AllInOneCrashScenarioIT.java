@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weft.orchestrator.testsupport.Api;
@@ -94,9 +95,13 @@ class AllInOneCrashScenarioIT {
         Files.delete(chainDir.resolve(name));
       }
       Files.createFile(chainDir.resolve("gate"));
-      await("a's job to be re-run").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
-          "RUNNING".equals(api.node(chain, "watch-a").get("state"))
-              && !((List<?>) api.node(chain, "watch-a").get("reexecutions")).isEmpty());
+      try {
+        await("a's job to be re-run").atMost(STARTUP).pollInterval(Duration.ofMillis(100)).until(() ->
+            "RUNNING".equals(api.node(chain, "watch-a").get("state"))
+                && !((List<?>) api.node(chain, "watch-a").get("reexecutions")).isEmpty());
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError(e.getMessage() + "\n" + api.story(chain), e);
+      }
       first.killAlone();
     }
     try (var second = WeftJar.launch("weft-2", workDir, args).awaitOutput("Weft orchestrator is up", STARTUP)) {

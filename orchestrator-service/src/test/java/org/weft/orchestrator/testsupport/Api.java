@@ -81,6 +81,26 @@ public final class Api {
     return (Map<String, Object>) node.get("outputs");
   }
 
+  /**
+   * The experiment's nodes and events as lines, oldest event first: what a test that timed out
+   * prints to say where the experiment was.
+   */
+  public String story(String experimentId) {
+    var text = new StringBuilder("nodes:");
+    java.util.List<Map<String, Object>> nodes = read(get("/api/v1/experiments/" + experimentId + "/dag"), "$.nodes");
+    for (var node : nodes) {
+      text.append("\n  ").append(node.get("key")).append(' ').append(node.get("state")).append(" attempt ")
+          .append(node.get("attempt"));
+    }
+    text.append("\nevents:");
+    java.util.List<Map<String, Object>> events = read(get("/api/v1/experiments/" + experimentId + "/events"), "$.items");
+    for (var event : events) {
+      text.append("\n  ").append(event.get("at")).append(' ').append(event.get("type")).append(' ')
+          .append(event.get("taskKey")).append(' ').append(event.get("state")).append(' ').append(event.get("detail"));
+    }
+    return text.toString();
+  }
+
   public static <T> T read(HttpResponse<String> response, String path) {
     return JsonPath.read(response.body(), path);
   }
