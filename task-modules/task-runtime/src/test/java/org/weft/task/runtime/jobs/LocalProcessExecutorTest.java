@@ -28,6 +28,21 @@ class LocalProcessExecutorTest {
   }
 
   @Test
+  void aJobLookedAtAsItEndsIsRunningOrEndedNeverHalfRecorded() throws Exception {
+    var executor = new LocalProcessExecutor(dir.resolve("jobs"));
+    for (int i = 0; i < 100; i++) {
+      var jobId = executor.submit(spec(List.of("/bin/true"), Map.of(), null));
+      // as a monitor polls: over and over while the executor writes how the job ended
+      JobStatus status;
+      do {
+        status = executor.status(jobId);
+      } while (status.state() == JobStatus.State.RUNNING);
+      assertThat(status.state()).as("job %d", i).isEqualTo(JobStatus.State.ENDED);
+      assertThat(status.exitCode()).as("job %d", i).isZero();
+    }
+  }
+
+  @Test
   void argumentsWithShellMetacharactersReachTheProgramLiterally() throws Exception {
     var executor = new LocalProcessExecutor(dir.resolve("jobs"));
     var tricky = "a b; echo pwned > /tmp/weft-pwned $(id) `id` | cat && *";
