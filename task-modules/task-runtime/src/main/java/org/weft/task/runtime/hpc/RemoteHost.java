@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
@@ -140,7 +141,20 @@ public final class RemoteHost implements AutoCloseable {
       commandsRun.incrementAndGet();
       var out = new ByteArrayOutputStream();
       var err = new ByteArrayOutputStream();
-      try (var channel = current.createExecChannel(command)) {
+      ChannelExec opened;
+      try {
+        opened = current.createExecChannel(command);
+      } catch (IOException | IllegalStateException e) {
+        throwUnlessClosing(current, e);
+        // the session began closing since it was looked at (the server went away): reopened
+        dropIfClosed(current);
+        if (attempt < OPEN_TRIES) {
+          pause(attempt);
+          continue;
+        }
+        throw RemoteFailure.unreachable(name, "opening a channel", e);
+      }
+      try (var channel = opened) {
         channel.setIn(new ByteArrayInputStream(stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8)));
         channel.setOut(out);
         channel.setErr(err);
@@ -195,7 +209,8 @@ public final class RemoteHost implements AutoCloseable {
         SftpClient sftp;
         try {
           sftp = SftpClientFactory.instance().createSftpClient(current);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+          throwUnlessClosing(current, e);
           dropIfClosed(current);
           if (attempt < OPEN_TRIES) {
             pause(attempt);
@@ -287,6 +302,16 @@ public final class RemoteHost implements AutoCloseable {
     log.debug("SSH session to resource {} opened", name);
     session = opened;
     return opened;
+  }
+
+  /**
+   * A session that closes under a caller refuses new channels with an {@link IllegalStateException}:
+   * a dropped connection like any other. On a session still open, it is a fault of this code.
+   */
+  private static void throwUnlessClosing(ClientSession used, Exception e) {
+    if (e instanceof IllegalStateException state && used.isOpen() && !used.isClosing()) {
+      throw state;
+    }
   }
 
   /**
