@@ -145,14 +145,8 @@ public final class RemoteHost implements AutoCloseable {
       try {
         opened = current.createExecChannel(command);
       } catch (IOException | IllegalStateException e) {
-        throwUnlessClosing(current, e);
-        // the session began closing since it was looked at (the server went away): reopened
-        dropIfClosed(current);
-        if (attempt < OPEN_TRIES) {
-          pause(attempt);
-          continue;
-        }
-        throw RemoteFailure.unreachable(name, "opening a channel", e);
+        notOpened(current, attempt, "opening a channel", e);
+        continue;
       }
       try (var channel = opened) {
         channel.setIn(new ByteArrayInputStream(stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8)));
@@ -163,12 +157,8 @@ public final class RemoteHost implements AutoCloseable {
         } catch (IOException e) {
           // the command never started: a session that died since its last use is reopened, a
           // channel refused on a standing session (the server still counts closing ones) asked again
-          dropIfClosed(current);
-          if (attempt < OPEN_TRIES) {
-            pause(attempt);
-            continue;
-          }
-          throw RemoteFailure.unreachable(name, "opening a channel", e);
+          notOpened(current, attempt, "opening a channel", e);
+          continue;
         }
         var events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), resource.commandTimeout());
         if (!events.contains(ClientChannelEvent.CLOSED)) {
@@ -210,13 +200,8 @@ public final class RemoteHost implements AutoCloseable {
         try {
           sftp = SftpClientFactory.instance().createSftpClient(current);
         } catch (IOException | IllegalStateException e) {
-          throwUnlessClosing(current, e);
-          dropIfClosed(current);
-          if (attempt < OPEN_TRIES) {
-            pause(attempt);
-            continue;
-          }
-          throw RemoteFailure.unreachable(name, what, e);
+          notOpened(current, attempt, what, e);
+          continue;
         }
         try (sftp) {
           return work.apply(sftp);
@@ -305,13 +290,21 @@ public final class RemoteHost implements AutoCloseable {
   }
 
   /**
-   * A session that closes under a caller refuses new channels with an {@link IllegalStateException}:
-   * a dropped connection like any other. On a session still open, it is a fault of this code.
+   * A channel could not be opened on {@code used}: returns when it is worth another try (after a
+   * pause, on a new session if that one closed), throws a retryable failure past the tries. A
+   * session that began closing since it was looked at (the server went away) refuses new channels
+   * with an {@link IllegalStateException}: a dropped connection like any other. On a session still
+   * open, that exception is a fault of this code and is rethrown.
    */
-  private static void throwUnlessClosing(ClientSession used, Exception e) {
+  private void notOpened(ClientSession used, int attempt, String what, Exception e) {
     if (e instanceof IllegalStateException state && used.isOpen() && !used.isClosing()) {
       throw state;
     }
+    dropIfClosed(used);
+    if (attempt >= OPEN_TRIES) {
+      throw RemoteFailure.unreachable(name, what, e);
+    }
+    pause(attempt);
   }
 
   /**
