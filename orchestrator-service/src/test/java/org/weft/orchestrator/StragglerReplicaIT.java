@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAmount;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,7 +149,7 @@ class StragglerReplicaIT {
     assertThat(rows).singleElement().satisfies(row -> {
       assertThat(row).containsEntry("task", "watch[" + SLOW_MEMBER + "]").containsEntry("replica", "WON")
           .containsEntry("attempt", 1L);
-      assertThat(((java.time.temporal.TemporalAmount) row.get("ranBeforeReplica")).get(java.time.temporal.ChronoUnit.SECONDS))
+      assertThat(((TemporalAmount) row.get("ranBeforeReplica")).get(ChronoUnit.SECONDS))
           .isGreaterThanOrEqualTo(3);
     });
   }

@@ -71,7 +71,8 @@ public class MasterDagValidator {
       if (task.minSucceeded() != null) {
         checkMinSucceeded(task, at + ".minSucceeded", violations);
       }
-      boolean followsAJob = document.tasks().stream()
+      // read only for a speculative task: it scans the template's tasks
+      boolean followsAJob = task.speculative() != null && document.tasks().stream()
           .anyMatch(other -> other != null && task.dependsOn().contains(other.key())
               && TaskTypeCatalog.JOB_SUBMISSION.equals(other.taskType()));
       Speculative.problems(task.speculative(), task.taskType(), Expansion.isExpanded(task), followsAJob)

@@ -9,7 +9,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +21,7 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.weft.task.api.TaskResult;
+import org.weft.task.runtime.files.WholeFiles;
 
 /**
  * The dispatch ids this worker has taken: those running, and the last finished ones with their
@@ -195,9 +195,7 @@ final class DispatchJournal implements AutoCloseable {
     for (var result : finished.values()) {
       lines.append(DONE).append(codec.write().apply(result)).append('\n');
     }
-    var fresh = file.resolveSibling(file.getFileName() + ".compacting");
-    Files.writeString(fresh, lines, StandardCharsets.UTF_8);
-    Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    WholeFiles.write(file, lines);
     var old = channel;
     channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     if (old != null) {

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.weft.task.runtime.files.WholeFiles;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -101,7 +101,7 @@ public final class LocalProcessExecutor implements JobExecutor {
     // with the pid, tells this process from a later one that reuses its pid
     record.put("processStart", process.info().startInstant().map(Instant::toString).orElse(null));
     record.put("startedAt", Instant.now().toString());
-    writeWhole(dir.resolve("job.json"), JSON.writeValueAsString(record));
+    WholeFiles.write(dir.resolve("job.json"), JSON.writeValueAsString(record));
     watching.add(jobId);
     var watcher = new Thread(() -> {
       try {
@@ -132,7 +132,7 @@ public final class LocalProcessExecutor implements JobExecutor {
       end.put("exitCode", process.exitValue());
       end.put("endedAt", Instant.now().toString());
       end.put("reason", reason);
-      writeWhole(jobsDir.resolve(jobId).resolve("exit.json"), JSON.writeValueAsString(end));
+      WholeFiles.write(jobsDir.resolve(jobId).resolve("exit.json"), JSON.writeValueAsString(end));
       log.info("Job {} ended with exit code {}{}", jobId, process.exitValue(), reason == null ? "" : " (" + reason + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -212,20 +212,12 @@ public final class LocalProcessExecutor implements JobExecutor {
     return Files.isRegularFile(timedOut) ? Files.readString(timedOut) : null;
   }
 
+  // records are written whole: monitors read them while the watcher writes them, and a record read
+  // half written once failed its monitor
   private static void mark(Path dir, String marker, String text) throws IOException {
-    writeWhole(dir.resolve(marker), text);
+    WholeFiles.write(dir.resolve(marker), text);
   }
 
-  /**
-   * Writes a record so that a reader sees it whole or not at all: monitors read a job's records
-   * while its watcher writes them, and a record read half written once failed its monitor. A rename
-   * within the directory is atomic, as the job's wrapper does with its exit code.
-   */
-  private static void writeWhole(Path file, String text) throws IOException {
-    var partial = file.resolveSibling(file.getFileName() + ".partial");
-    Files.writeString(partial, text);
-    Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
 
   @Override
   public void cancel(String jobId) {
